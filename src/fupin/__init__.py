@@ -1,0 +1,1 @@
+"""Fupin: the open platform for consumption poverty alleviation (消费扶贫)."""

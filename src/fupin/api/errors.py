@@ -1,0 +1,73 @@
+"""The API's one error handler: every error is JSON {"code", "message", ["details"]}; never a 500 for bad input."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from fupin.core.access import log_denial
+from fupin.core.errors import AccessDenied, FupinError
+
+log = logging.getLogger("fupin.api")
+
+
+def _json_safe_errors(errors: list) -> list:
+    out = []
+    for e in errors:
+        item = {k: v for k, v in e.items() if k in {"type", "loc", "msg"}}
+        item["loc"] = [str(p) for p in item.get("loc", [])]
+        out.append(item)
+    return out
+
+
+def install(api: NinjaAPI) -> None:
+    @api.exception_handler(FupinError)
+    def fupin_error(request, exc: FupinError):
+        if isinstance(exc, AccessDenied):
+            log_denial(request.user, str(exc.message), request.path)
+        return api.create_response(request, exc.as_dict(), status=exc.status)
+
+    @api.exception_handler(NinjaValidationError)
+    def validation_error(request, exc: NinjaValidationError):
+        return api.create_response(
+            request,
+            {"code": "invalid_input", "message": _("The request is not valid."), "details": _json_safe_errors(exc.errors)},
+            status=422,
+        )
+
+    @api.exception_handler(DjangoValidationError)
+    def django_validation_error(request, exc: DjangoValidationError):
+        return api.create_response(request, {"code": "invalid_input", "message": "; ".join(exc.messages)}, status=422)
+
+    @api.exception_handler(AuthenticationError)
+    def auth_error(request, exc):
+        return api.create_response(
+            request, {"code": "not_authenticated", "message": _("Sign in or send a valid bearer token.")}, status=401
+        )
+
+    @api.exception_handler(PermissionDenied)
+    def permission_denied(request, exc):
+        log_denial(request.user, "permission denied", request.path)
+        return api.create_response(request, {"code": "permission_denied", "message": _("You do not have permission to do this.")}, status=403)
+
+    @api.exception_handler(Http404)
+    def not_found(request, exc):
+        return api.create_response(request, {"code": "not_found", "message": _("Not found.")}, status=404)
+
+    @api.exception_handler(HttpError)
+    def http_error(request, exc: HttpError):
+        code = {400: "bad_request", 401: "not_authenticated", 403: "permission_denied", 404: "not_found",
+                405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid_input"}.get(exc.status_code, "error")
+        return api.create_response(request, {"code": code, "message": str(exc)}, status=exc.status_code)
+
+    @api.exception_handler(Exception)
+    def unexpected(request, exc: Exception):
+        log.exception("unexpected error on %s", request.path)
+        return api.create_response(request, {"code": "server_error", "message": _("An unexpected error occurred; it was logged.")}, status=500)

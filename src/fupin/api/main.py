@@ -1,0 +1,23 @@
+"""The JSON API at /api/v1 (django-ninja). OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs.
+
+Each domain app keeps its router in `<app>/api.py`; they are mounted here, in dependency order."""
+
+from ninja import NinjaAPI
+
+from fupin.registry.api import router as registry_router
+
+from . import errors
+from .auth import AUTH
+from .system import router as system_router
+
+api = NinjaAPI(
+    title="Fupin API",
+    version="1",
+    description="The open platform for consumption poverty alleviation (消费扶贫) and consumption assistance (消费帮扶).",
+    auth=AUTH,
+    urls_namespace="api",
+)
+errors.install(api)
+
+api.add_router("/", system_router)
+api.add_router("/", registry_router)

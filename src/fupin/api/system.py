@@ -1,0 +1,74 @@
+"""System endpoints: health, who am I, the audit and security logs for auditors."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Router, Schema
+from ninja.pagination import paginate
+
+from fupin.core import selectors as core_selectors
+from fupin.core.pagination import Page
+
+router = Router(tags=["system"])
+
+
+class HealthOut(Schema):
+    status: str
+
+
+@router.get("/health", auth=None, response=HealthOut)
+def health(request):
+    return {"status": "ok"}
+
+
+class MeOut(Schema):
+    username: str
+    organisation_id: int | None
+    organisation: str | None
+    roles: list[str]
+    scope_level: str
+    scope_code: str
+
+
+@router.get("/me", response=MeOut)
+def me(request):
+    u = request.user
+    return {"username": u.username, "organisation_id": u.organisation_id,
+            "organisation": str(u.organisation) if u.organisation_id else None, "roles": u.role_list,
+            "scope_level": u.scope_level, "scope_code": u.scope_code}
+
+
+class AuditOut(Schema):
+    id: int
+    at: dt.datetime
+    actor_name: str
+    action: str
+    object_type: str
+    object_id: str
+    object_repr: str
+    before: dict | list | None
+    after: dict | list | None
+    reason: str
+
+
+@router.get("/audit", response=list[AuditOut])
+@paginate(Page)
+def audit_log(request, object_type: str = "", object_id: str = "", actor: str = ""):
+    return core_selectors.audit_entries(viewer=request.user, object_type=object_type, object_id=object_id, actor=actor)
+
+
+class SecurityEventOut(Schema):
+    id: int
+    at: dt.datetime
+    kind: str
+    username: str
+    ip: str | None
+    path: str
+    detail: str
+
+
+@router.get("/security-events", response=list[SecurityEventOut])
+@paginate(Page)
+def security_log(request, kind: str = ""):
+    return core_selectors.security_events(viewer=request.user, kind=kind)

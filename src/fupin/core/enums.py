@@ -1,0 +1,28 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    VIEWER = "viewer", _("Viewer")
+    CLERK = "clerk", _("Clerk")
+    REVIEWER = "reviewer", _("Reviewer")
+    APPROVER = "approver", _("Approver")
+    ADMINISTRATOR = "administrator", _("Administrator")
+    AUDITOR = "auditor", _("Auditor")
+
+
+class ScopeLevel(models.TextChoices):
+    NATION = "nation", _("Nation")
+    PROVINCE = "province", _("Province")
+    PREFECTURE = "prefecture", _("Prefecture")
+    COUNTY = "county", _("County")
+
+
+class SecurityEventKind(models.TextChoices):
+    LOGIN = "login", _("Login")
+    LOGIN_FAILED = "login_failed", _("Failed login")
+    LOGOUT = "logout", _("Logout")
+    PERMISSION_DENIED = "permission_denied", _("Permission denied")
+    EXPORT = "export", _("Export")
+    PERSONAL_DATA_EXPORT = "personal_data_export", _("Export of personal data")
+    TOKEN_CREATED = "token_created", _("API token created")

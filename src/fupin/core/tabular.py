@@ -1,0 +1,351 @@
+"""Spreadsheets in and out: the shared reader and writer for every import and export.
+
+Reading: CSV (UTF-8, with or without BOM; GB18030/GBK accepted with a warning) and .xlsx/.xls/.ods
+(python-calamine). Headers may be English or Chinese (each Column names both). Rows are streamed as
+`Row(line, values)` with the file's own line numbers (header = line 1). File-level problems (unreadable
+file, missing required columns) raise `TableError` with a clear reason; row-level problems are the
+caller's, reported as `RowError(line, column, code, message)`.
+
+Writing: CSV (UTF-8 with BOM so Excel opens it) and .xlsx (openpyxl, write-only). Text cells that
+start with = + - @ (or tab / carriage return) are neutralised against formula injection.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from django.utils.translation import gettext as _
+
+from .errors import InvalidInput
+
+SPREADSHEET_EXTS = {".xlsx", ".xlsm", ".xls", ".ods"}
+CSV_EXTS = {".csv", ".txt"}
+_SNIFF_BYTES = 1 << 20
+
+
+class TableError(InvalidInput):
+    code = "unreadable_file"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    zh: str
+    required: bool = True
+    aliases: tuple[str, ...] = ()
+    help: str = ""
+
+    def headers(self) -> set[str]:
+        return {_norm_header(h) for h in (self.name, self.zh, *self.aliases)}
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    values: dict[str, str]
+
+    def get(self, name: str) -> str:
+        return self.values.get(name, "")
+
+    def encoding_errors(self) -> list[RowError]:
+        """Cells holding characters that could not be decoded (shown as U+FFFD)."""
+        return [
+            RowError(self.line, name, "bad_encoding", _("contains characters that are not valid text in the file's encoding"))
+            for name, value in self.values.items() if "\ufffd" in value
+        ]
+
+
+@dataclass
+class RowError:
+    line: int
+    column: str
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "column": self.column, "code": self.code, "message": self.message}
+
+
+@dataclass
+class ImportReport:
+    """What an import did. `rejected_rows` keeps each rejected row's original values for the correction file."""
+
+    kind: str
+    file_name: str
+    dry_run: bool = False
+    total: int = 0
+    accepted: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    rejected_rows: list[tuple[int, dict[str, str], str]] = field(default_factory=list)
+    run_id: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rejected_rows)
+
+    def reject(self, row: Row, errors: Sequence[RowError]) -> None:
+        self.errors.extend(errors)
+        reason = "; ".join(f"{e.column}: {e.message}" if e.column else e.message for e in errors)
+        self.rejected_rows.append((row.line, dict(row.values), reason))
+
+    def as_dict(self, *, max_errors: int = 1000) -> dict[str, Any]:
+        return {
+            "kind": self.kind, "file_name": self.file_name, "dry_run": self.dry_run, "total": self.total,
+            "accepted": self.accepted, "unchanged": self.unchanged, "duplicates": self.duplicates,
+            "rejected": self.rejected, "warnings": list(self.warnings),
+            "errors": [e.as_dict() for e in self.errors[:max_errors]],
+            "errors_truncated": len(self.errors) > max_errors, "run_id": self.run_id, **self.extra,
+        }
+
+
+def _norm_header(text: str) -> str:
+    return re.sub(r"[\s_\-（）()]+", "", str(text)).lower()
+
+
+def map_header(header: Sequence[str], columns: Sequence[Column]) -> tuple[dict[int, str], list[str]]:
+    """Map header positions to canonical column names. Raises TableError naming missing or doubled columns."""
+    by_header: dict[str, str] = {}
+    for col in columns:
+        for h in col.headers():
+            by_header[h] = col.name
+    mapping: dict[int, str] = {}
+    unknown: list[str] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(header):
+        name = by_header.get(_norm_header(raw or ""))
+        if name is None:
+            if str(raw or "").strip():
+                unknown.append(str(raw))
+            continue
+        if name in seen:
+            raise TableError(
+                _("Column “%(col)s” appears twice in the header (columns %(a)d and %(b)d).")
+                % {"col": name, "a": seen[name] + 1, "b": i + 1},
+                details={"line": 1, "column": name},
+            )
+        seen[name] = i
+        mapping[i] = name
+    missing = [c for c in columns if c.required and c.name not in seen]
+    if missing:
+        names = ", ".join(f"{c.name} ({c.zh})" for c in missing)
+        raise TableError(
+            _("Missing required column(s): %(names)s.") % {"names": names},
+            code="missing_columns",
+            details={"line": 1, "missing": [c.name for c in missing]},
+        )
+    return mapping, unknown
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return str(value).strip()
+
+
+def _detect_encoding(path: Path, warnings: list[str]) -> str:
+    with open(path, "rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(head, final=len(head) < _SNIFF_BYTES)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(head, final=len(head) < _SNIFF_BYTES)
+    except UnicodeDecodeError:
+        raise TableError(
+            _("The file is neither UTF-8 nor GBK/GB18030 text; save it as “CSV UTF-8” and import again."),
+            code="bad_encoding",
+        ) from None
+    warnings.append(_("The CSV file is not UTF-8; it was read as GBK/GB18030."))
+    return "gb18030"
+
+
+class TableReader:
+    """Iterate the data rows of a CSV or spreadsheet file as `Row`s (streaming for CSV)."""
+
+    def __init__(self, path: str | Path, *, columns: Sequence[Column], file_name: str | None = None,
+                 sheet: str | None = None) -> None:
+        self.path = Path(path)
+        self.file_name = file_name or self.path.name
+        self.columns = list(columns)
+        self.sheet = sheet
+        self.warnings: list[str] = []
+        self.ext = Path(self.file_name).suffix.lower() or self.path.suffix.lower()
+        if self.ext not in SPREADSHEET_EXTS | CSV_EXTS:
+            raise TableError(
+                _("Unsupported file type “%(ext)s”: use .csv or .xlsx.") % {"ext": self.ext or "?"},
+                code="unsupported_file_type",
+            )
+        self._mapping: dict[int, str] = {}
+        self.unknown_columns: list[str] = []
+        self._rows = self._open()
+
+    # -- opening -----------------------------------------------------------------------------------------------
+    def _open(self) -> Iterator[tuple[int, Sequence[Any]]]:
+        raw = self._csv_rows() if self.ext in CSV_EXTS else self._sheet_rows()
+        for line, header in raw:
+            if any(_cell_text(c) for c in header):
+                self._mapping, self.unknown_columns = map_header([_cell_text(c) for c in header], self.columns)
+                if self.unknown_columns:
+                    self.warnings.append(
+                        _("Ignored unknown column(s): %(cols)s.") % {"cols": ", ".join(self.unknown_columns)}
+                    )
+                self.header_line = line
+                return raw
+        raise TableError(_("The file is empty: no header row was found."), code="empty_file")
+
+    def _csv_rows(self) -> Iterator[tuple[int, Sequence[Any]]]:
+        encoding = _detect_encoding(self.path, self.warnings)
+        fh = open(self.path, encoding=encoding, errors="replace", newline="")  # noqa: SIM115 - closed below
+        try:
+            first = fh.readline()
+            fh.seek(0)
+            delimiter = "," if "," in first else ("\t" if "\t" in first else (";" if ";" in first else ","))
+            reader = csv.reader(fh, delimiter=delimiter)
+            for record in reader:
+                yield reader.line_num, record
+        except csv.Error as exc:
+            raise TableError(_("The CSV file is malformed: %(err)s") % {"err": exc}, code="malformed_csv") from None
+        finally:
+            fh.close()
+
+    def _sheet_rows(self) -> Iterator[tuple[int, Sequence[Any]]]:
+        from python_calamine import CalamineWorkbook
+
+        try:
+            wb = CalamineWorkbook.from_path(str(self.path))
+            names = wb.sheet_names
+            if not names:
+                raise TableError(_("The workbook has no sheets."), code="empty_file")
+            name = self.sheet if self.sheet in names else names[0]
+            if len(names) > 1:
+                self.warnings.append(
+                    _("The workbook has %(n)d sheets; only “%(name)s” was read.") % {"n": len(names), "name": name}
+                )
+            sheet = wb.get_sheet_by_name(name)
+            rows = sheet.to_python(skip_empty_area=False)
+        except TableError:
+            raise
+        except Exception as exc:  # calamine raises its own error types for broken zips and XML
+            raise TableError(
+                _("The spreadsheet cannot be read (damaged or truncated file?): %(err)s") % {"err": exc},
+                code="unreadable_file",
+            ) from None
+        yield from enumerate(rows, start=1)
+
+    # -- iteration ---------------------------------------------------------------------------------------------
+    def __iter__(self) -> Iterator[Row]:
+        for line, record in self._rows:
+            cells = [_cell_text(c) for c in record]
+            if not any(cells):
+                continue
+            values = {name: (cells[i] if i < len(cells) else "") for i, name in self._mapping.items()}
+            yield Row(line=line, values=values)
+
+
+def read_table(path: str | Path, *, columns: Sequence[Column], file_name: str | None = None) -> TableReader:
+    return TableReader(path, columns=columns, file_name=file_name)
+
+
+def save_upload(upload: IO[bytes] | Any, *, suffix: str) -> Path:
+    """Copy an uploaded file (Django UploadedFile or a binary stream) to a temporary path, in chunks."""
+    fd, name = tempfile.mkstemp(suffix=suffix, prefix="fupin-upload-")
+    with os.fdopen(fd, "wb") as out:
+        chunks = upload.chunks() if hasattr(upload, "chunks") else iter(lambda: upload.read(1 << 20), b"")
+        for chunk in chunks:
+            out.write(chunk)
+    return Path(name)
+
+
+# -- writing ---------------------------------------------------------------------------------------------------
+_NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?$")
+_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """Defuse formula injection: text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_DANGEROUS) and not _NUMBER_RE.match(value):
+        return "'" + value
+    return value
+
+
+def header_labels(columns: Sequence[Column], *, language: str = "en") -> list[str]:
+    return [c.zh if language.startswith("zh") else c.name for c in columns]
+
+
+def write_csv(rows: Iterable[Sequence[Any]], *, header: Sequence[str], out: IO[str]) -> None:
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else neutralise(v if isinstance(v, str) else _cell_text(v)) for v in row])
+
+
+def csv_bytes(rows: Iterable[Sequence[Any]], *, header: Sequence[str]) -> bytes:
+    buf = io.StringIO()
+    write_csv(rows, header=header, out=buf)
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(rows: Iterable[Sequence[Any]], *, header: Sequence[str], sheet_title: str = "data") -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=sheet_title[:31])
+    ws.append(list(header))
+    for row in rows:
+        ws.append([neutralise(v) for v in row])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def table_bytes(rows: Iterable[Sequence[Any]], *, header: Sequence[str], fmt: str, sheet_title: str = "data") -> bytes:
+    if fmt == "xlsx":
+        return xlsx_bytes(rows, header=header, sheet_title=sheet_title)
+    if fmt == "csv":
+        return csv_bytes(rows, header=header)
+    raise InvalidInput(_("Unknown export format “%(fmt)s”: use csv or xlsx.") % {"fmt": fmt}, code="bad_format")
+
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def rejected_rows_bytes(report: ImportReport, *, columns: Sequence[Column], fmt: str) -> bytes:
+    """The rejected rows in the import's own format, with line and reason columns, to fix and re-import."""
+    names = [c.name for c in columns]
+    header = [*names, "line", "reason"]
+    rows = ([values.get(n, "") for n in names] + [line, reason] for line, values, reason in report.rejected_rows)
+    return table_bytes(rows, header=header, fmt=fmt, sheet_title="rejected")

@@ -1,0 +1,7 @@
+"""The ordered list of demo steps, one per domain app (DESIGN's dependency order)."""
+
+from fupin.registry import demo as registry_demo
+
+STEPS = [
+    ("registry", registry_demo.build),
+]

@@ -1,0 +1,29 @@
+"""The navigation menu: each entry names the URL and the roles that see it (empty = every signed-in user).
+Areas of the portal add their entries here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: object
+    url_name: str
+    roles: tuple[str, ...] = ()
+    section: object = ""
+
+
+NAV: list[NavItem] = [
+    NavItem(_("Home"), "portal:home"),
+    NavItem(_("Regions"), "portal:region_list", section=_("Registry")),
+    NavItem(_("Organisations"), "portal:organisation_list", section=_("Registry")),
+    NavItem(_("Market entities"), "portal:entity_list", section=_("Registry")),
+    NavItem(_("Households"), "portal:household_list", section=_("Registry")),
+    NavItem(_("Assistance relations"), "portal:relation_list", section=_("Registry")),
+    NavItem(_("Imports"), "portal:import_list", ("clerk", "administrator"), section=_("Registry")),
+    NavItem(_("Audit log"), "portal:audit_log", ("auditor", "administrator"), section=_("Oversight")),
+    NavItem(_("Security log"), "portal:security_log", ("auditor", "administrator"), section=_("Oversight")),
+]

@@ -1,0 +1,161 @@
+"""The registry: regions, organisations (buyers, helpers, governments), market entities (sellers),
+households (pseudonymous) and assistance relations."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from fupin.core.models import TimestampedModel
+
+from .enums import EntityKind, HouseholdStatus, OrganisationKind, RegionLevel, RelationKind, Zone
+
+
+class Region(TimestampedModel):
+    """An administrative division: GB/T 2260 codes to county (6 digits), statistics codes below
+    (township 9, village 12). Province and prefecture codes are written in full (130000, 130600)."""
+
+    code = models.CharField(_("code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=100, db_index=True)
+    level = models.CharField(_("level"), max_length=12, choices=RegionLevel.choices, db_index=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+                               verbose_name=_("parent"))
+    zone = models.CharField(_("zone"), max_length=8, choices=Zone.choices, blank=True)
+    is_poverty_county = models.BooleanField(_("national poverty county"), default=False, db_index=True)
+    poverty_exit_year = models.PositiveSmallIntegerField(_("exit year"), null=True, blank=True)
+    is_poor_village = models.BooleanField(_("poor village"), default=False, db_index=True)
+    active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        indexes = [models.Index(fields=["level", "code"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def province_code(self) -> str:
+        return self.code[:2] + "0000"
+
+
+class RegionCodeChange(TimestampedModel):
+    """The crosswalk from an old (abolished or renamed) county-level code to its current code(s)."""
+
+    old_code = models.CharField(_("old code"), max_length=12, db_index=True)
+    old_name = models.CharField(_("old name"), max_length=100, blank=True)
+    new_code = models.CharField(_("new code"), max_length=12, db_index=True)
+    year = models.PositiveSmallIntegerField(_("year of change"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["old_code", "new_code"]
+        verbose_name = _("region code change")
+        verbose_name_plural = _("region code crosswalk")
+        constraints = [models.UniqueConstraint(fields=["old_code", "new_code"], name="regioncodechange_unique")]
+
+
+class Organisation(TimestampedModel):
+    """A body that buys, helps or governs: departments, governments, central units, budget units,
+    enterprises, social organisations, trade unions..."""
+
+    name = models.CharField(_("name"), max_length=200, db_index=True)
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, unique=True, null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=OrganisationKind.choices, db_index=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+                               verbose_name=_("supervising unit"))
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="organisations", verbose_name=_("home region"))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Household(TimestampedModel):
+    """A registered household, pseudonymous: the resident ID is kept only as a keyed hash."""
+
+    registry_code = models.CharField(_("registry code"), max_length=32, unique=True)
+    id_hash = models.CharField(_("identity hash"), max_length=64, unique=True)
+    village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="households", verbose_name=_("village"))
+    size = models.PositiveSmallIntegerField(_("household size"), default=1)
+    status = models.CharField(_("status"), max_length=20, choices=HouseholdStatus.choices, db_index=True)
+    lifted_year = models.PositiveSmallIntegerField(_("year lifted out"), null=True, blank=True)
+    head_name = models.CharField(_("head of household"), max_length=60, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["registry_code"]
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+
+    def __str__(self) -> str:
+        return self.registry_code
+
+
+class MarketEntity(TimestampedModel):
+    """A seller: enterprise, cooperative, family farm, village collective, rich leader, or a poor household
+    selling directly (then `household` is set and `credit_code` is empty)."""
+
+    name = models.CharField(_("name"), max_length=200, db_index=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=EntityKind.choices, db_index=True)
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, unique=True, null=True, blank=True)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="entities", verbose_name=_("region"))
+    sectors = models.CharField(_("sectors"), max_length=200, blank=True, default="",
+                               help_text=_("Comma-separated sector codes, stored as ',a,b,' for exact matching"))
+    household = models.OneToOneField(Household, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="seller", verbose_name=_("household"))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("market entity")
+        verbose_name_plural = _("market entities")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def sector_list(self) -> list[str]:
+        return [s for s in self.sectors.split(",") if s]
+
+    @property
+    def seller_code(self) -> str:
+        """The code the purchase ledger names this seller by."""
+        return self.credit_code or (self.household.registry_code if self.household_id else f"ME{self.pk}")
+
+
+class AssistanceRelation(TimestampedModel):
+    """Who helps where, in which years: a helper organisation (or, for east–west cooperation, an eastern
+    province or city as a region) linked to a helped region."""
+
+    kind = models.CharField(_("kind"), max_length=30, choices=RelationKind.choices, db_index=True)
+    helper_org = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="relations", verbose_name=_("helping organisation"))
+    helper_region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="relations_as_helper", verbose_name=_("helping region"))
+    helped_region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="relations_as_helped",
+                                      verbose_name=_("helped region"))
+    year_from = models.PositiveSmallIntegerField(_("from year"))
+    year_to = models.PositiveSmallIntegerField(_("to year"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["kind", "year_from", "id"]
+        verbose_name = _("assistance relation")
+        verbose_name_plural = _("assistance relations")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(helper_org__isnull=False) | models.Q(helper_region__isnull=False),
+                name="relation_has_helper",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        helper = self.helper_org or self.helper_region
+        return f"{self.get_kind_display()}: {helper} → {self.helped_region} ({self.year_from}–{self.year_to or ''})"

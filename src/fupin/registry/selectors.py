@@ -1,0 +1,210 @@
+"""Registry reads. Each selector takes the viewer and returns only what its scope allows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from fupin.core import access
+from fupin.core.enums import Role
+from fupin.core.errors import NotFound
+from fupin.core.validators import mask_name, mask_phone
+
+from . import rules
+from .models import AssistanceRelation, Household, MarketEntity, Organisation, Region, RegionCodeChange
+
+
+def _bool(value: Any) -> bool | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    return str(value).lower() in {"1", "true", "yes", "on"}
+
+
+# -- regions: public reference data, readable by every signed-in user --------------------------------------------
+def region_list(*, viewer: Any, level: str | None = None, poverty_county: Any = None, poor_village: Any = None,
+                parent_code: str | None = None, within: str | None = None, q: str | None = None,
+                zone: str | None = None) -> QuerySet[Region]:
+    qs = Region.objects.select_related("parent").all() if getattr(viewer, "is_authenticated", False) else Region.objects.none()
+    if level:
+        qs = qs.filter(level=level)
+    pc = _bool(poverty_county)
+    if pc is not None:
+        qs = qs.filter(is_poverty_county=pc)
+    pv = _bool(poor_village)
+    if pv is not None:
+        qs = qs.filter(is_poor_village=pv)
+    if parent_code:
+        qs = qs.filter(parent__code=parent_code)
+    if within:
+        qs = qs.filter(code__startswith=rules.subtree_prefix(within))
+    if zone:
+        qs = qs.filter(zone=zone)
+    if q:
+        qs = qs.filter(Q(name__contains=q) | Q(code__startswith=q))
+    return qs
+
+
+def region_get(*, viewer: Any, code: str) -> Region:
+    region = region_list(viewer=viewer).filter(code=code).first()
+    if region is None:
+        raise NotFound(details={"region": code})
+    return region
+
+
+def region_current_code(*, code: str) -> str | None:
+    """Follow the crosswalk from an old code to the current one (None if unknown)."""
+    if Region.objects.filter(code=code, active=True).exists():
+        return code
+    change = RegionCodeChange.objects.filter(old_code=code).order_by("-year").first()
+    return change.new_code if change else None
+
+
+def regions_by_codes(*, codes: set[str]) -> dict[str, Region]:
+    """Batch lookup for imports: code → Region (current codes and crosswalked old ones)."""
+    found = {r.code: r for r in Region.objects.filter(code__in=codes)}
+    missing = codes - set(found)
+    if missing:
+        changes = {c.old_code: c.new_code for c in RegionCodeChange.objects.filter(old_code__in=missing)}
+        targets = {r.code: r for r in Region.objects.filter(code__in=set(changes.values()))}
+        for old, new in changes.items():
+            if new in targets:
+                found[old] = targets[new]
+    return found
+
+
+# -- organisations: buyers and helpers, visible by home region --------------------------------------------------
+def organisation_list(*, viewer: Any, kind: str | None = None, q: str | None = None, region_code: str | None = None,
+                      parent_id: int | None = None) -> QuerySet[Organisation]:
+    qs = access.scoped(Organisation.objects.select_related("region", "parent"), viewer, "region__code")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if region_code:
+        qs = qs.filter(region__code__startswith=rules.subtree_prefix(region_code))
+    if parent_id:
+        qs = qs.filter(parent_id=parent_id)
+    if q:
+        qs = qs.filter(Q(name__contains=q) | Q(credit_code=q.upper()))
+    return qs
+
+
+def organisation_get(*, viewer: Any, pk: int) -> Organisation:
+    org = organisation_list(viewer=viewer).filter(pk=pk).first()
+    if org is None:
+        raise NotFound(details={"organisation": pk})
+    return org
+
+
+def organisation_ancestors(*, organisation: Organisation) -> list[Organisation]:
+    """The organisation and its supervising units, nearest first (cycle-safe)."""
+    chain: list[Organisation] = []
+    seen: set[int] = set()
+    current: Organisation | None = organisation
+    while current is not None and current.pk not in seen:
+        chain.append(current)
+        seen.add(current.pk)
+        current = current.parent
+    return chain
+
+
+# -- market entities ---------------------------------------------------------------------------------------------
+def entity_list(*, viewer: Any, kind: str | None = None, sector: str | None = None, q: str | None = None,
+                region_code: str | None = None) -> QuerySet[MarketEntity]:
+    qs = access.scoped(MarketEntity.objects.select_related("region", "household"), viewer, "region__code")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if sector:
+        qs = qs.filter(sectors__contains=f",{sector},")
+    if region_code:
+        qs = qs.filter(region__code__startswith=rules.subtree_prefix(region_code))
+    if q:
+        qs = qs.filter(Q(name__contains=q) | Q(credit_code=q.upper()))
+    return qs
+
+
+def entity_get(*, viewer: Any, pk: int) -> MarketEntity:
+    entity = entity_list(viewer=viewer).filter(pk=pk).first()
+    if entity is None:
+        raise NotFound(details={"entity": pk})
+    return entity
+
+
+# -- households: personal data, scoped and masked ----------------------------------------------------------------
+def household_list(*, viewer: Any, status: str | None = None, region_code: str | None = None,
+                   q: str | None = None) -> QuerySet[Household]:
+    qs = access.scoped(Household.objects.select_related("village"), viewer, "village__code")
+    if status:
+        qs = qs.filter(status=status)
+    if region_code:
+        qs = qs.filter(village__code__startswith=rules.subtree_prefix(region_code))
+    if q:
+        qs = qs.filter(registry_code__startswith=q)
+    return qs
+
+
+def household_get(*, viewer: Any, pk: int) -> Household:
+    household = household_list(viewer=viewer).filter(pk=pk).first()
+    if household is None:
+        raise NotFound(details={"household": pk})
+    return household
+
+
+def can_see_personal_data(*, viewer: Any, household: Household) -> bool:
+    """Only clerks and reviewers scoped to a county or below (the people who work with the household) see
+    names and phone numbers unmasked; everyone else sees them masked."""
+    return (
+        viewer.has_role(Role.CLERK, Role.REVIEWER)
+        and viewer.scope_level == "county"
+        and viewer.can_see_code(household.village.code)
+    )
+
+
+def household_display(*, viewer: Any, household: Household) -> dict[str, Any]:
+    personal = can_see_personal_data(viewer=viewer, household=household)
+    return {
+        "id": household.pk,
+        "registry_code": household.registry_code,
+        "village_code": household.village.code,
+        "village_name": household.village.name,
+        "size": household.size,
+        "status": household.status,
+        "lifted_year": household.lifted_year,
+        "head_name": household.head_name if personal else mask_name(household.head_name),
+        "phone": household.phone if personal else mask_phone(household.phone),
+        "masked": not personal,
+    }
+
+
+# -- assistance relations ------------------------------------------------------------------------------------------
+def relation_list(*, viewer: Any, kind: str | None = None, year: int | None = None, helper_org_id: int | None = None,
+                  region_code: str | None = None) -> QuerySet[AssistanceRelation]:
+    qs = AssistanceRelation.objects.select_related("helper_org", "helper_region", "helped_region")
+    if not getattr(viewer, "is_authenticated", False):
+        return qs.none()
+    if kind:
+        qs = qs.filter(kind=kind)
+    if year:
+        qs = qs.filter(year_from__lte=year).filter(Q(year_to__isnull=True) | Q(year_to__gte=year))
+    if helper_org_id:
+        qs = qs.filter(helper_org_id=helper_org_id)
+    if region_code:
+        qs = qs.filter(helped_region__code__startswith=rules.subtree_prefix(region_code))
+    return qs
+
+
+def relations_linking(*, organisation: Organisation, region: Region, year: int) -> list[AssistanceRelation]:
+    """Which relations link organisation O to region R in year Y: O or any of its supervising units as helper
+    (or, for east–west cooperation, O's home province or city as helping region), and R or any region above it
+    as helped region."""
+    orgs = organisation_ancestors(organisation=organisation)
+    helper_regions = set(rules.ancestor_codes(organisation.region.code))
+    helped_codes = rules.ancestor_codes(region.code)
+    qs = (
+        AssistanceRelation.objects.select_related("helper_org", "helper_region", "helped_region")
+        .filter(helped_region__code__in=helped_codes, year_from__lte=year)
+        .filter(Q(year_to__isnull=True) | Q(year_to__gte=year))
+        .filter(Q(helper_org__in=[o.pk for o in orgs]) | Q(helper_region__code__in=helper_regions))
+    )
+    return list(qs)
