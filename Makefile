@@ -43,7 +43,7 @@ serve: install
 	$(BIN)/gunicorn fupin.wsgi:application --bind $(HOST):$(PORT) --workers 3 --timeout 120
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests $(wildcard benchmarks)
 	$(BIN)/lint-imports
 
 # Install and run every test (SQLite unless DATABASE_URL says otherwise)
