@@ -1,0 +1,271 @@
+"""The consumption poverty alleviation account (消费扶贫账户).
+
+`PurchaseEntry` is the one canonical, append-only record of a purchase. It carries what the statistics group
+by (year, month, origin county, buyer category and home region, seller, product category, channel, kind,
+counting basis, scheme relations), written once when the entry is booked, so that no statistic needs a join.
+Corrections are reversing entries (negative amount, `sign` −1) pointing at the original.
+
+The `Rollup*` tables are pre-aggregated cubes of the entries, kept in the same transaction as each write
+(`rollups.py`); `fupin ledger_check` recomputes them from the entries.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from fupin.core.models import AppendOnlyModel, TimestampedModel
+
+from .enums import Channel, EntryStatus, JobStatus, Kind, LockStatus
+
+
+class PurchaseImport(TimestampedModel):
+    """One import of purchases (file, API batch or single entry): the job row with its progress and report.
+
+    Status moves only through `services`/`jobs` transitions (queued → running → done | failed)."""
+
+    status = models.CharField(_("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED,
+                              db_index=True)
+    origin = models.CharField(_("submitted through"), max_length=10, default="file")  # file | api | cli | demo
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    file_path = models.CharField(_("stored file"), max_length=500, blank=True)
+    file_size = models.BigIntegerField(_("file size"), default=0)
+    default_source = models.CharField(_("default source"), max_length=60, blank=True)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+", verbose_name=_("submitted by"))
+    actor_name = models.CharField(_("submitted by"), max_length=150, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    rows_processed = models.PositiveBigIntegerField(_("rows processed"), default=0)
+    bytes_processed = models.PositiveBigIntegerField(_("bytes processed"), default=0)
+    accepted = models.PositiveBigIntegerField(_("accepted"), default=0)
+    duplicates = models.PositiveBigIntegerField(_("duplicates"), default=0)
+    rejected = models.PositiveBigIntegerField(_("rejected"), default=0)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    rejected_path = models.CharField(_("rejected rows file"), max_length=500, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    run = models.ForeignKey("core.ImportRun", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                            verbose_name=_("import run"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("purchase import")
+        verbose_name_plural = _("purchase imports")
+
+    def __str__(self) -> str:
+        return f"purchase import #{self.pk} {self.file_name}"
+
+    @property
+    def progress(self) -> float | None:
+        """Share of the file read, 0–1 (None when the size is unknown)."""
+        if self.status == JobStatus.DONE:
+            return 1.0
+        if not self.file_size:
+            return None
+        return min(1.0, self.bytes_processed / self.file_size)
+
+
+class PurchaseEntry(AppendOnlyModel):
+    """One purchase (or the reversal of one). Money in fen; never updated, never deleted."""
+
+    source = models.CharField(_("source"), max_length=60)
+    external_id = models.CharField(_("external id"), max_length=100)
+    revision = models.PositiveSmallIntegerField(_("revision"), default=0,
+                                                help_text=_("0 for the first booking; +1 for each amendment"))
+    purchase_date = models.DateField(_("purchase date"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    buyer = models.ForeignKey("registry.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+", db_index=False, verbose_name=_("buyer"))
+    buyer_category = models.CharField(_("buyer category"), max_length=30)
+    buyer_region = models.CharField(_("buyer's home county"), max_length=6, blank=True)
+    seller = models.ForeignKey("registry.MarketEntity", on_delete=models.PROTECT, related_name="+", db_index=False,
+                               verbose_name=_("seller"))
+    product = models.ForeignKey("certification.Product", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+", db_index=False, verbose_name=_("product"))
+    product_category = models.CharField(_("product category"), max_length=30, blank=True)
+    origin = models.ForeignKey("registry.Region", on_delete=models.PROTECT, related_name="+", db_index=False,
+                               verbose_name=_("origin"))
+    county_code = models.CharField(_("origin county"), max_length=6)
+    quantity_milli = models.BigIntegerField(_("quantity (thousandths)"), null=True, blank=True)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    sign = models.SmallIntegerField(_("sign"), default=1, help_text=_("1 for a purchase, −1 for a reversal"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    status = models.CharField(_("status"), max_length=12, choices=EntryStatus.choices)
+    evaluated = models.BooleanField(_("evaluated by the buyer"), default=False)
+    counted = models.BooleanField(_("counts toward the account"))
+    basis = models.CharField(_("counting basis"), max_length=20, blank=True)
+    bases = models.PositiveSmallIntegerField(_("all bases that held (bit mask)"), default=0)
+    not_counted_reason = models.CharField(_("why it does not count"), max_length=30, blank=True)
+    rule_version = models.ForeignKey("core.PolicyParameter", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", db_index=False, verbose_name=_("counting rule version"))
+    rel_designated = models.ForeignKey("registry.AssistanceRelation", null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="+", db_index=False,
+                                       verbose_name=_("designated assistance relation"))
+    rel_east_west = models.ForeignKey("registry.AssistanceRelation", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+", db_index=False, verbose_name=_("east–west relation"))
+    rel_counterpart = models.ForeignKey("registry.AssistanceRelation", null=True, blank=True,
+                                        on_delete=models.PROTECT, related_name="+", db_index=False,
+                                        verbose_name=_("counterpart support relation"))
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="reversed_by", verbose_name=_("reverses"))
+    amends = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               db_index=False, verbose_name=_("amends"))
+    reason = models.TextField(_("reason"), blank=True)
+    import_job = models.ForeignKey(PurchaseImport, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", db_index=False, verbose_name=_("import"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", db_index=False, verbose_name=_("booked by"))
+    created_at = models.DateTimeField(_("booked at"))
+
+    class Meta:
+        ordering = ["-purchase_date", "-id"]
+        verbose_name = _("purchase entry")
+        verbose_name_plural = _("purchase entries")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id", "revision"],
+                                    condition=models.Q(reverses__isnull=True), name="purchaseentry_unique_key"),
+            models.CheckConstraint(condition=~models.Q(amount_fen=0), name="purchaseentry_amount_nonzero"),
+        ]
+        indexes = [
+            models.Index(fields=["buyer", "purchase_date", "amount_fen"], name="purchaseentry_buyer_date"),
+            models.Index(fields=["seller", "purchase_date"], name="purchaseentry_seller_date"),
+            models.Index(fields=["county_code", "purchase_date"], name="purchaseentry_county_date"),
+            models.Index(fields=["buyer_region", "purchase_date"], name="purchaseentry_buyerreg_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}/{self.external_id}" + (f" r{self.revision}" if self.revision else "") + (
+            " (reversal)" if self.reverses_id else "")
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.reverses_id is not None
+
+
+class PeriodLock(TimestampedModel):
+    """A month closed for a region (and everything below it): no new or reversing entries dated inside it whose
+    origin lies in the region. Unlocking is an audited transition with a reason."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    region_code = models.CharField(_("region code"), max_length=12, blank=True,
+                                   help_text=_("Empty for the whole nation"))
+    region_prefix = models.CharField(_("region code prefix"), max_length=12, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=LockStatus.choices, default=LockStatus.LOCKED)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ["-year", "-month", "region_code"]
+        verbose_name = _("period lock")
+        verbose_name_plural = _("period locks")
+        constraints = [models.UniqueConstraint(fields=["year", "month", "region_code"], name="periodlock_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d} {self.region_code or '*'} {self.status}"
+
+
+# -- rollups (cubes): key columns + measures; one row per distinct key -------------------------------------------
+class RollupBase(models.Model):
+    amount_fen = models.BigIntegerField(default=0)
+    quantity_milli = models.BigIntegerField(default=0)
+    entries = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__}#{self.pk}: {self.amount_fen} fen, {self.entries} entries"
+
+
+class RollupMonth(RollupBase):
+    """month × origin county × buyer category × buyer province × channel × kind × basis × product category."""
+
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    county_code = models.CharField(max_length=6)
+    buyer_category = models.CharField(max_length=30)
+    buyer_province = models.CharField(max_length=2)
+    channel = models.CharField(max_length=20)
+    kind = models.CharField(max_length=20)
+    basis = models.CharField(max_length=20)
+    product_category = models.CharField(max_length=30)
+    counted = models.BooleanField()
+
+    class Meta:
+        verbose_name = _("rollup: month × county")
+        constraints = [models.UniqueConstraint(
+            fields=["year", "month", "county_code", "buyer_category", "buyer_province", "channel", "kind", "basis",
+                    "product_category", "counted"], name="rollupmonth_key")]
+
+
+class RollupProvinceMonth(RollupBase):
+    """month × origin province × buyer category: the national dashboard."""
+
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    province = models.CharField(max_length=2)
+    buyer_category = models.CharField(max_length=30)
+    counted = models.BooleanField()
+
+    class Meta:
+        verbose_name = _("rollup: month × province")
+        constraints = [models.UniqueConstraint(fields=["year", "counted", "month", "province", "buyer_category"],
+                                               name="rollupprovincemonth_key")]
+
+
+class RollupSellerYear(RollupBase):
+    """year × seller (× origin county, which a seller rarely spreads over)."""
+
+    year = models.PositiveSmallIntegerField()
+    seller_id = models.BigIntegerField()
+    county_code = models.CharField(max_length=6)
+    counted = models.BooleanField()
+
+    class Meta:
+        verbose_name = _("rollup: year × seller")
+        constraints = [models.UniqueConstraint(fields=["year", "counted", "seller_id", "county_code"],
+                                               name="rollupselleryear_key")]
+        indexes = [models.Index(fields=["seller_id", "year"], name="rollupselleryear_seller")]
+
+
+class RollupBuyerMonth(RollupBase):
+    """buyer × month × origin county × kind × channel (buyer 0 = members of the public)."""
+
+    buyer_id = models.BigIntegerField()
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    buyer_region = models.CharField(max_length=6)
+    county_code = models.CharField(max_length=6)
+    kind = models.CharField(max_length=20)
+    channel = models.CharField(max_length=20)
+    counted = models.BooleanField()
+
+    class Meta:
+        verbose_name = _("rollup: buyer × month")
+        constraints = [models.UniqueConstraint(
+            fields=["buyer_id", "year", "month", "county_code", "kind", "channel", "counted", "buyer_region"],
+            name="rollupbuyermonth_key")]
+
+
+class RollupScheme(RollupBase):
+    """scheme × relation × month × origin county: each counted entry at most once per scheme."""
+
+    scheme = models.CharField(max_length=30)
+    relation_id = models.BigIntegerField()
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    county_code = models.CharField(max_length=6)
+    buyer_province = models.CharField(max_length=2)
+    kind = models.CharField(max_length=20)
+    counted = models.BooleanField()
+
+    class Meta:
+        verbose_name = _("rollup: scheme × relation")
+        constraints = [models.UniqueConstraint(
+            fields=["year", "scheme", "relation_id", "month", "county_code", "buyer_province", "kind", "counted"],
+            name="rollupscheme_key")]
