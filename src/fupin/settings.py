@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "fupin.portal.middleware.DomainErrorMiddleware",  # domain errors on pages → 403/404 pages, never 500
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -1,4 +1,7 @@
-from django.urls import path
+"""The portal's URLs, all in the `portal:` namespace. Each area keeps its own module `urls_<area>.py`
+(patterns without an app_name, so their names join `portal:`) and adds ONE include line below."""
+
+from django.urls import include, path
 
 from .views import auth, home
 
@@ -8,4 +11,6 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("", include("fupin.portal.urls_registry")),
+    path("", include("fupin.portal.urls_oversight")),
 ]
