@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fupin.registry.models import AssistanceRelation, Region
-
 from tests import factories
 
 
