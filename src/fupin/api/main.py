@@ -4,6 +4,8 @@ Each domain app keeps its router in `<app>/api.py`; they are mounted here, in de
 
 from ninja import NinjaAPI
 
+from fupin.certification.api import router as certification_router
+from fupin.linkage.api import router as linkage_router
 from fupin.registry.api import router as registry_router
 
 from . import errors
@@ -21,3 +23,5 @@ errors.install(api)
 
 api.add_router("/", system_router)
 api.add_router("/", registry_router)
+api.add_router("/", linkage_router)
+api.add_router("/", certification_router)

@@ -13,6 +13,7 @@ MAX_ENTITIES_PER_HOUSEHOLD = "linkage.max_entities_per_household"
 DISCREPANCY_THRESHOLD = "linkage.verification_discrepancy_threshold"
 VERIFICATION_SAMPLE = "linkage.verification_sample"
 VERIFICATION_CONFIDENCE_Z = "linkage.verification_confidence_z"
+GRACE_DAYS = "linkage.payment_grace_days"
 
 _FROM = dt.date(2018, 1, 1)
 _SRC = "国办发〔2018〕129号 (interest linkage); working defaults of the platform"
@@ -30,4 +31,6 @@ DEFAULTS = [
                  note="Proportional allocation per entity stratum, at least min_per_stratum, at most max_total."),
     ParamDefault(VERIFICATION_CONFIDENCE_Z, 1.96, _FROM, source=_SRC,
                  note="z of the Wilson score interval (1.96 for 95%)."),
+    ParamDefault(GRACE_DAYS, 31, _FROM, source=_SRC,
+                 note="Days after an instalment's due date before its absence counts against the flags."),
 ]

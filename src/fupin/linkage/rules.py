@@ -342,9 +342,10 @@ def instalments(*, annual: Fraction, schedule: str, start: dt.date, end: dt.date
     return out
 
 
-def due_between(items: Sequence[Instalment], start: dt.date, end: dt.date) -> int:
-    """Sum of the instalments that fall due within [start, end]."""
-    return sum(i.amount_fen for i in items if start <= i.end <= end)
+def due_between(items: Sequence[Instalment], start: dt.date, end: dt.date, *, grace_days: int = 0) -> int:
+    """Sum of the instalments that fall due (their last day plus `grace_days`) within [start, end]."""
+    grace = dt.timedelta(days=grace_days)
+    return sum(i.amount_fen for i in items if start <= i.end + grace <= end)
 
 
 def months_before(on: dt.date, months: int) -> dt.date:

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
+from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet, Sum
 
-from fupin.core import params
+from fupin.core import access, params
+from fupin.core.errors import NotFound
+from fupin.registry import rules as registry_rules
+from fupin.registry import selectors as registry_selectors
+from fupin.registry.models import MarketEntity
 
 from . import parameters, rules
 from .enums import ContractStatus, FlagKind, PartyKind, RoundStatus
-from .models import ContractParty, VerificationItem
+from .models import BenefitPayment, Contract, ContractParty, VerificationItem
 
 
 # -- interface for other apps ------------------------------------------------------------------------------------
@@ -61,3 +66,108 @@ def verification_flags(*, entity_ids: Collection[int]) -> dict[int, list[str]]:
         if result.flagged:
             out[entity_id] = [FlagKind.VERIFICATION_DISCREPANCY.value]
     return out
+
+
+# -- contracts and payments, scoped by the market entity's region -----------------------------------------------
+def contract_list(*, viewer: Any, entity_id: int | None = None, mechanism: str | None = None, status: str | None = None,
+                  region_code: str | None = None, household_id: int | None = None, year: int | None = None,
+                  q: str | None = None) -> QuerySet[Contract]:
+    qs = access.scoped(Contract.objects.select_related("entity__region", "collective"), viewer, "entity__region__code")
+    qs = qs.annotate(households=Count("parties", distinct=True))
+    if entity_id:
+        qs = qs.filter(entity_id=entity_id)
+    if mechanism:
+        qs = qs.filter(mechanism=mechanism)
+    if status:
+        qs = qs.filter(status=status)
+    if region_code:
+        qs = qs.filter(entity__region__code__startswith=registry_rules.subtree_prefix(region_code))
+    if household_id:
+        qs = qs.filter(parties__household_id=household_id)
+    if year:
+        qs = qs.filter(start_date__lte=dt.date(year, 12, 31)).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=dt.date(year, 1, 1)))
+    if q:
+        qs = qs.filter(Q(code__icontains=q) | Q(entity__name__contains=q))
+    return qs
+
+
+def contract_get(*, viewer: Any, pk: int) -> Contract:
+    contract = contract_list(viewer=viewer).filter(pk=pk).first()
+    if contract is None:
+        raise NotFound(details={"contract": pk})
+    return contract
+
+
+def contract_parties(*, contract: Contract) -> QuerySet[ContractParty]:
+    return contract.parties.select_related("household__village").order_by("household__registry_code")
+
+
+def payment_list(*, viewer: Any, contract_id: int | None = None, entity_id: int | None = None,
+                 household_id: int | None = None, mechanism: str | None = None, year: int | None = None,
+                 region_code: str | None = None, date_from: dt.date | None = None,
+                 date_to: dt.date | None = None) -> QuerySet[BenefitPayment]:
+    qs = access.scoped(BenefitPayment.objects.select_related("contract", "entity", "household", "collective"),
+                       viewer, "entity_code")
+    if contract_id:
+        qs = qs.filter(contract_id=contract_id)
+    if entity_id:
+        qs = qs.filter(entity_id=entity_id)
+    if household_id:
+        qs = qs.filter(household_id=household_id)
+    if mechanism:
+        qs = qs.filter(mechanism=mechanism)
+    if year:
+        qs = qs.filter(paid_on__year=year)
+    if region_code:
+        qs = qs.filter(entity_code__startswith=registry_rules.subtree_prefix(region_code))
+    if date_from:
+        qs = qs.filter(paid_on__gte=date_from)
+    if date_to:
+        qs = qs.filter(paid_on__lte=date_to)
+    return qs
+
+
+def payment_get(*, viewer: Any, pk: int) -> BenefitPayment:
+    payment = payment_list(viewer=viewer).filter(pk=pk).first()
+    if payment is None:
+        raise NotFound(details={"payment": pk})
+    return payment
+
+
+def payment_totals(qs: QuerySet[BenefitPayment]) -> dict[str, int]:
+    agg = qs.aggregate(total=Sum("amount_fen"), n=Count("id"))
+    return {"total_fen": int(agg["total"] or 0), "count": int(agg["n"] or 0)}
+
+
+# -- a household's linkage: every contract and payment that concerns it -----------------------------------------
+def household_linkage(*, viewer: Any, household_id: int) -> dict[str, Any]:
+    """For a household the viewer may see (registry scope), every contract that links it and every payment made to
+    it, whichever entity and county they belong to; personal data masked as the registry decides."""
+    household = registry_selectors.household_get(viewer=viewer, pk=household_id)
+    parties = list(
+        ContractParty.objects.filter(household=household).select_related("contract__entity__region")
+        .order_by("-contract__start_date", "contract__code")
+    )
+    payments = list(
+        BenefitPayment.objects.filter(household=household).select_related("contract", "entity").order_by("-paid_on", "-id")
+    )
+    return {
+        "household": registry_selectors.household_display(viewer=viewer, household=household),
+        "contracts": [{"contract": p.contract, "quantity": p.quantity} for p in parties],
+        "payments": payments,
+        "total_paid_fen": sum(p.amount_fen for p in payments),
+    }
+
+
+def transitions_for(*, contract: Contract) -> list[str]:
+    return rules.transitions_from(contract.status)
+
+
+def entity_for_write(*, viewer: Any, pk: int) -> MarketEntity:
+    """A market entity in the viewer's scope (for forms and API writes)."""
+    return registry_selectors.entity_get(viewer=viewer, pk=pk)
+
+
+def entity_choices(*, viewer: Any, kind: str | None = None) -> QuerySet[MarketEntity]:
+    return registry_selectors.entity_list(viewer=viewer, kind=kind)

@@ -1,0 +1,482 @@
+"""Imports and exports of contracts and benefit payments (.xlsx/.csv, English or Chinese headers), through
+`fupin.core.tabular`. Every row is validated and written in its own savepoint through the services, so a rejected
+row is never partly written; rejected rows are reported (line, column, code, reason) and kept as a file; the same
+file twice changes nothing; a dry run does everything inside a transaction that is rolled back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from fupin.core import access
+from fupin.core.errors import FupinError
+from fupin.core.money import MoneyError, fen_to_yuan, yuan_to_fen
+from fupin.core.services import file_sha256, import_run_record
+from fupin.core.tabular import (
+    Column,
+    ImportReport,
+    Row,
+    RowError,
+    TableReader,
+    rejected_rows_bytes,
+    table_bytes,
+)
+from fupin.registry.models import Household, MarketEntity
+
+from . import services
+from .enums import ContractStatus, DividendBasis, Mechanism, PartyKind, Schedule, WageBasis
+from .models import BenefitPayment, Contract, ContractParty
+
+CONTRACT_IMPORT = "linkage_contracts"
+PAYMENT_IMPORT = "linkage_payments"
+
+MECHANISM_ALIASES = {
+    **{m.value: m.value for m in Mechanism},
+    "就业": Mechanism.EMPLOYMENT, "务工": Mechanism.EMPLOYMENT, "就业务工": Mechanism.EMPLOYMENT,
+    "订单收购": Mechanism.ORDER_PURCHASE, "订单农业": Mechanism.ORDER_PURCHASE, "订单": Mechanism.ORDER_PURCHASE,
+    "入股分红": Mechanism.DIVIDEND, "分红": Mechanism.DIVIDEND, "资产收益": Mechanism.DIVIDEND,
+    "土地流转": Mechanism.LAND_LEASE, "土地租金": Mechanism.LAND_LEASE,
+    "乡村旅游": Mechanism.TOURISM, "休闲农业": Mechanism.TOURISM, "休闲农业和乡村旅游": Mechanism.TOURISM,
+    "村集体收益": Mechanism.COLLECTIVE_INCOME, "集体收益": Mechanism.COLLECTIVE_INCOME,
+}
+SCHEDULE_ALIASES = {**{s.value: s.value for s in Schedule}, "按月": "monthly", "月": "monthly", "按季": "quarterly",
+                    "季": "quarterly", "按年": "yearly", "年": "yearly"}
+
+CONTRACT_COLUMNS = [
+    Column("contract_no", "合同编号"),
+    Column("entity", "经营主体代码", help="unified social credit code (or the seller code of the entity)"),
+    Column("mechanism", "联结方式"),
+    Column("start_date", "开始日期"),
+    Column("end_date", "结束日期", required=False),
+    Column("schedule", "支付周期", required=False),
+    Column("households", "农户", required=False, help="registry codes separated by ';', each with ':quantity'"),
+    Column("collective", "村集体代码", required=False),
+    Column("wage_basis", "工资计算方式", required=False),
+    Column("wage_yuan", "工资(元)", required=False),
+    Column("days_per_month", "每月天数", required=False),
+    Column("unit", "计量单位", required=False),
+    Column("protected_price_yuan", "保护价(元)", required=False),
+    Column("min_quantity", "最低收购量", required=False),
+    Column("dividend_basis", "分红方式", required=False),
+    Column("percent", "比例(%)", required=False),
+    Column("annual_profit_yuan", "年利润(元)", required=False),
+    Column("per_share_yuan", "每股分红(元)", required=False),
+    Column("rent_per_mu_yuan", "每亩年租金(元)", required=False),
+    Column("revenue_share_percent", "收益分成(%)", required=False),
+    Column("annual_revenue_yuan", "年经营收入(元)", required=False),
+    Column("annual_amount_yuan", "年固定收益(元)", required=False),
+    Column("quantity", "数量", required=False, help="mu or shares of a village collective"),
+    Column("status", "状态", required=False, help="draft (default) or active"),
+    Column("note", "备注", required=False),
+]
+# terms key → (column, kind): fen columns are converted from yuan at this edge
+TERM_COLUMNS = {
+    "wage_basis": ("wage_basis", "text"), "wage_fen": ("wage_yuan", "fen"), "days_per_month": ("days_per_month", "num"),
+    "unit": ("unit", "text"), "protected_price_fen": ("protected_price_yuan", "fen"), "min_quantity": ("min_quantity", "num"),
+    "basis": ("dividend_basis", "text"), "percent": ("percent", "num"), "annual_profit_fen": ("annual_profit_yuan", "fen"),
+    "per_share_fen": ("per_share_yuan", "fen"), "rent_per_mu_fen": ("rent_per_mu_yuan", "fen"),
+    "revenue_share_percent": ("revenue_share_percent", "num"), "annual_revenue_fen": ("annual_revenue_yuan", "fen"),
+    "annual_amount_fen": ("annual_amount_yuan", "fen"), "quantity": ("quantity", "num"),
+}
+TEXT_ALIASES = {"按天": WageBasis.DAY, "日": WageBasis.DAY, "按月": WageBasis.MONTH, "月": WageBasis.MONTH,
+                "按利润比例": DividendBasis.PROFIT_PERCENT, "按股": DividendBasis.PER_SHARE}
+
+PAYMENT_COLUMNS = [
+    Column("external_id", "外部编号"),
+    Column("contract_no", "合同编号"),
+    Column("household", "农户编号", required=False),
+    Column("collective", "村集体代码", required=False),
+    Column("paid_on", "支付日期"),
+    Column("amount_yuan", "金额(元)"),
+    Column("quantity", "数量", required=False),
+    Column("evidence_ref", "凭证号", required=False),
+    Column("source", "来源", required=False, help="the system or office the id comes from (default: import)"),
+    Column("note", "备注", required=False),
+]
+
+
+# -- parsing helpers -------------------------------------------------------------------------------------------
+def parse_date(text: str) -> dt.date | None:
+    text = (text or "").strip().replace("/", "-").replace(".", "-")
+    if not text:
+        return None
+    if " " in text:
+        text = text.split(" ", 1)[0]
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    for fmt in ("%Y-%m-%d", "%Y%m%d", "%Y年%m月%d日"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_decimal(text: str) -> Decimal | None:
+    try:
+        d = Decimal((text or "").strip().replace(",", ""))
+    except InvalidOperation:
+        return None
+    return d if d.is_finite() else None
+
+
+def _date(row: Row, col: str, errors: list[RowError], *, required: bool = True) -> dt.date | None:
+    text = row.get(col).strip()
+    if not text:
+        if required:
+            errors.append(RowError(row.line, col, "missing_value", _("a date is required")))
+        return None
+    d = parse_date(text)
+    if d is None:
+        errors.append(RowError(row.line, col, "bad_date", _("not a date (use YYYY-MM-DD)")))
+    return d
+
+
+def _entity_lookup(codes: set[str]) -> dict[str, MarketEntity]:
+    """Entities by credit code, by the registry code of a household seller, or by 'ME<id>'."""
+    ids = {int(c[2:]) for c in codes if c.startswith("ME") and c[2:].isdigit()}
+    qs = MarketEntity.objects.select_related("region", "household").filter(
+        Q(credit_code__in=codes) | Q(household__registry_code__in=codes) | Q(pk__in=ids))
+    return {e.seller_code: e for e in qs}
+
+
+def _households(codes: set[str]) -> dict[str, Household]:
+    return {h.registry_code: h for h in Household.objects.select_related("village").filter(registry_code__in=codes)}
+
+
+def _save_rejected(report: ImportReport, *, columns: Sequence[Column], file_name: str, kind: str) -> str:
+    if not report.rejected_rows:
+        return ""
+    fmt = "xlsx" if Path(file_name).suffix.lower() in {".xlsx", ".xlsm", ".xls", ".ods"} else "csv"
+    content = rejected_rows_bytes(report, columns=columns, fmt=fmt)
+    return default_storage.save(f"imports/{kind}/rejected-{Path(file_name).stem[:60]}.{fmt}", ContentFile(content))
+
+
+def _error_rows(row: Row, exc: FupinError, default_column: str) -> list[RowError]:
+    details = exc.details if isinstance(exc.details, dict) else {}
+    found = details.get("errors") or []
+    if found:
+        return [RowError(row.line, e.get("field") or default_column, e.get("code", exc.code), e.get("message", ""))
+                for e in found]
+    return [RowError(row.line, default_column, exc.code, str(exc.message))]
+
+
+class _DryRun(Exception):
+    pass
+
+
+def _run(report: ImportReport, dry_run: bool, body: Any) -> None:
+    """Run `body()` in a transaction; roll everything back when dry-running."""
+    try:
+        with transaction.atomic():
+            body()
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+
+
+# -- contracts -------------------------------------------------------------------------------------------------
+def _terms(row: Row, mechanism: str, errors: list[RowError]) -> dict[str, Any]:
+    from .rules import TERM_KEYS
+
+    terms: dict[str, Any] = {}
+    for key in TERM_KEYS.get(mechanism, ()):
+        col, kind = TERM_COLUMNS[key]
+        text = row.get(col).strip()
+        if not text:
+            continue
+        if kind == "fen":
+            try:
+                terms[key] = yuan_to_fen(text)
+            except MoneyError as exc:
+                errors.append(RowError(row.line, col, "bad_amount", str(exc)))
+        elif kind == "num":
+            d = parse_decimal(text)
+            if d is None:
+                errors.append(RowError(row.line, col, "bad_number", _("not a number")))
+            else:
+                terms[key] = str(d.normalize()) if d != d.to_integral_value() else int(d)
+        else:
+            terms[key] = TEXT_ALIASES.get(text, text.lower() if key != "unit" else text)
+    return terms
+
+
+def _parties(row: Row, households: dict[str, Household], errors: list[RowError]) -> list[services.PartyInput]:
+    out: list[services.PartyInput] = []
+    for part in row.get("households").replace("；", ";").replace(",", ";").split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        code, _sep, qty_text = part.partition(":")
+        code = code.strip()
+        qty = None
+        if qty_text.strip():
+            qty = parse_decimal(qty_text)
+            if qty is None:
+                errors.append(RowError(row.line, "households", "bad_quantity",
+                                       _("%(code)s: the quantity is not a number") % {"code": code}))
+                continue
+        h = households.get(code)
+        if h is None:
+            errors.append(RowError(row.line, "households", "unknown_household",
+                                   _("no household with registry code %(code)s") % {"code": code}))
+            continue
+        out.append(services.PartyInput(h, qty))
+    return out
+
+
+def _party_codes(rows: Iterable[Row]) -> set[str]:
+    codes: set[str] = set()
+    for r in rows:
+        for part in r.get("households").replace("；", ";").replace(",", ";").split(";"):
+            if part.strip():
+                codes.add(part.split(":", 1)[0].strip())
+    return codes
+
+
+def _same_contract(c: Contract, *, entity: MarketEntity, mechanism: str, start: dt.date, end: dt.date | None,
+                   schedule: str, terms: dict, parties: list[services.PartyInput], collective: MarketEntity | None) -> bool:
+    mine = sorted((p.household_id, p.quantity) for p in c.parties.all())
+    theirs = sorted((p.household.pk, p.quantity) for p in parties)
+    norm = [(h, Decimal(q).normalize() if q is not None else None) for h, q in mine]
+    norm2 = [(h, Decimal(q).normalize() if q is not None else None) for h, q in theirs]
+    return (c.entity_id == entity.pk and c.mechanism == mechanism and c.start_date == start and c.end_date == end
+            and c.schedule == schedule and c.terms == terms and norm == norm2
+            and c.collective_id == (collective.pk if collective else None))
+
+
+def contract_import(*, path: str | Path, file_name: str, actor: Any, dry_run: bool = False) -> ImportReport:
+    """Import contracts. A new number creates a draft (or an active contract when status says so); the same
+    number with the same content is unchanged; a draft with changed content is updated; an active contract is
+    never changed by an import."""
+    access.require_role(actor, *services.WRITE_ROLES)
+    reader = TableReader(path, columns=CONTRACT_COLUMNS, file_name=file_name)
+    rows = list(reader)
+    report = ImportReport(kind=CONTRACT_IMPORT, file_name=file_name, dry_run=dry_run, total=len(rows),
+                          warnings=list(reader.warnings))
+    entities = _entity_lookup({r.get("entity").strip().upper() for r in rows} | {r.get("collective").strip().upper() for r in rows})
+    households = _households(_party_codes(rows))
+    existing = {c.code: c for c in Contract.objects.filter(code__in={r.get("contract_no").strip() for r in rows})
+                .prefetch_related("parties")}
+    counts = {"created": 0, "updated": 0}
+    seen: dict[str, int] = {}
+
+    def body() -> None:
+        for row in rows:
+            errors = row.encoding_errors()
+            code = row.get("contract_no").strip()
+            if not code:
+                errors.append(RowError(row.line, "contract_no", "missing_value", _("the contract number is required")))
+            elif code in seen:
+                report.duplicates += 1
+                continue
+            entity = entities.get(row.get("entity").strip().upper())
+            if entity is None:
+                errors.append(RowError(row.line, "entity", "unknown_entity", _("no market entity with this code")))
+            mechanism = MECHANISM_ALIASES.get(row.get("mechanism").strip())
+            if mechanism is None:
+                errors.append(RowError(row.line, "mechanism", "bad_mechanism",
+                                       _("unknown mechanism; use one of: %(m)s") % {"m": ", ".join(Mechanism.values)}))
+            start = _date(row, "start_date", errors)
+            end = _date(row, "end_date", errors, required=False)
+            schedule = SCHEDULE_ALIASES.get(row.get("schedule").strip() or "monthly")
+            if schedule is None:
+                errors.append(RowError(row.line, "schedule", "bad_schedule", _("use monthly, quarterly or yearly")))
+            collective = None
+            if row.get("collective").strip():
+                collective = entities.get(row.get("collective").strip().upper())
+                if collective is None:
+                    errors.append(RowError(row.line, "collective", "unknown_entity", _("no village collective with this code")))
+            status = (row.get("status").strip().lower() or ContractStatus.DRAFT)
+            status = {"草稿": "draft", "生效": "active", "有效": "active"}.get(status, status)
+            if status not in (ContractStatus.DRAFT, ContractStatus.ACTIVE):
+                errors.append(RowError(row.line, "status", "bad_status", _("use draft or active")))
+            parties = _parties(row, households, errors)
+            terms = _terms(row, mechanism or "", errors)
+            if errors:
+                report.reject(row, errors)
+                continue
+            seen[code] = row.line
+            party_kind = PartyKind.COLLECTIVE if collective is not None else PartyKind.HOUSEHOLDS
+            try:
+                with transaction.atomic():
+                    old = existing.get(code)
+                    if old is not None and _same_contract(old, entity=entity, mechanism=mechanism, start=start, end=end,
+                                                          schedule=schedule, terms=terms, parties=parties,
+                                                          collective=collective):
+                        report.unchanged += 1
+                        continue
+                    if old is not None and (old.entity_id != entity.pk or old.mechanism != mechanism):
+                        report.reject(row, [RowError(row.line, "contract_no", "duplicate_code", _(
+                            "contract %(c)s already exists for another entity or mechanism") % {"c": code})])
+                        continue
+                    if old is not None:
+                        services.contract_update(contract=old, start_date=start, end_date=end, terms=terms,
+                                                 parties=parties, collective=collective, schedule=schedule,
+                                                 note=row.get("note").strip(), actor=actor)
+                        counts["updated"] += 1
+                        contract = old
+                    else:
+                        contract = services.contract_create(
+                            code=code, entity=entity, mechanism=mechanism, start_date=start, end_date=end, terms=terms,
+                            parties=parties, party_kind=party_kind, collective=collective, schedule=schedule,
+                            note=row.get("note").strip(), actor=actor)
+                        counts["created"] += 1
+                    if status == ContractStatus.ACTIVE:
+                        services.contract_activate(contract=contract, actor=actor, reason=_("imported as active"))
+            except FupinError as exc:
+                report.reject(row, _error_rows(row, exc, "contract_no"))
+
+    _run(report, dry_run, body)
+    report.accepted = counts["created"] + counts["updated"]
+    report.extra.update(created=counts["created"], updated=counts["updated"])
+    rejected = "" if dry_run else _save_rejected(report, columns=CONTRACT_COLUMNS, file_name=file_name, kind=CONTRACT_IMPORT)
+    import_run_record(report=report, file_sha256=file_sha256(path), actor=actor, rejected_file=rejected)
+    return report
+
+
+# -- payments --------------------------------------------------------------------------------------------------
+def payment_import(*, path: str | Path, file_name: str, actor: Any, dry_run: bool = False,
+                   today: dt.date | None = None) -> ImportReport:
+    """Import benefit payments. Idempotent by (source, external id): a row already recorded with the same content
+    is unchanged; with different content it is rejected; a reversal is recorded through the reversal action, never
+    by an import of a negative amount."""
+    access.require_role(actor, *services.WRITE_ROLES)
+    reader = TableReader(path, columns=PAYMENT_COLUMNS, file_name=file_name)
+    rows = list(reader)
+    report = ImportReport(kind=PAYMENT_IMPORT, file_name=file_name, dry_run=dry_run, total=len(rows),
+                          warnings=list(reader.warnings))
+    contracts = {c.code: c for c in Contract.objects.select_related("entity__region", "collective")
+                 .filter(code__in={r.get("contract_no").strip() for r in rows})}
+    households = _households({r.get("household").strip() for r in rows if r.get("household").strip()})
+    collectives = _entity_lookup({r.get("collective").strip().upper() for r in rows if r.get("collective").strip()})
+    linked: dict[int, set[int]] = {}
+    for cid, hid in ContractParty.objects.filter(contract__in=list(contracts.values())) \
+            .values_list("contract_id", "household_id"):
+        linked.setdefault(cid, set()).add(hid)
+    seen: dict[tuple[str, str], int] = {}
+
+    def body() -> None:
+        for row in rows:
+            errors = row.encoding_errors()
+            source = row.get("source").strip() or "import"
+            external_id = row.get("external_id").strip()
+            if not external_id:
+                errors.append(RowError(row.line, "external_id", "missing_value", _("the external id is required")))
+            elif (source, external_id) in seen:
+                report.duplicates += 1
+                continue
+            contract = contracts.get(row.get("contract_no").strip())
+            if contract is None:
+                errors.append(RowError(row.line, "contract_no", "unknown_contract", _("no contract with this number")))
+            household = None
+            if row.get("household").strip():
+                household = households.get(row.get("household").strip())
+                if household is None:
+                    errors.append(RowError(row.line, "household", "unknown_household",
+                                           _("no household with this registry code")))
+            collective = None
+            if row.get("collective").strip():
+                collective = collectives.get(row.get("collective").strip().upper())
+                if collective is None:
+                    errors.append(RowError(row.line, "collective", "unknown_entity", _("no village collective with this code")))
+            if not row.get("household").strip() and not row.get("collective").strip():
+                errors.append(RowError(row.line, "household", "missing_value", _("name the household or the collective paid")))
+            paid_on = _date(row, "paid_on", errors)
+            amount = None
+            try:
+                amount = yuan_to_fen(row.get("amount_yuan"))
+            except MoneyError as exc:
+                errors.append(RowError(row.line, "amount_yuan", "bad_amount", str(exc)))
+            quantity = None
+            if row.get("quantity").strip():
+                quantity = parse_decimal(row.get("quantity"))
+                if quantity is None or quantity <= 0:
+                    errors.append(RowError(row.line, "quantity", "bad_quantity", _("the quantity must be a number above zero")))
+            if errors:
+                report.reject(row, errors)
+                continue
+            seen[(source, external_id)] = row.line
+            before = BenefitPayment.objects.filter(source=source, external_id=external_id).exists()
+            try:
+                with transaction.atomic():
+                    if not before:
+                        problems = services.payment_problems(contract=contract, household=household, collective=collective,
+                                                             paid_on=paid_on, amount_fen=amount,
+                                                             linked_ids=linked.get(contract.pk, set()), today=today)
+                        if problems:
+                            report.reject(row, [RowError(row.line, _column(p.field), p.code, p.message) for p in problems])
+                            continue
+                    result = services.payment_record(
+                        source=source, external_id=external_id, contract=contract, household=household,
+                        collective=collective, paid_on=paid_on, amount_fen=amount, quantity=quantity,
+                        evidence_ref=row.get("evidence_ref").strip(), note=row.get("note").strip(), actor=actor,
+                        today=today)
+            except FupinError as exc:
+                report.reject(row, _error_rows(row, exc, "external_id"))
+                continue
+            if result.created:
+                report.accepted += 1
+            else:
+                report.unchanged += 1
+
+    _run(report, dry_run, body)
+    rejected = "" if dry_run else _save_rejected(report, columns=PAYMENT_COLUMNS, file_name=file_name, kind=PAYMENT_IMPORT)
+    import_run_record(report=report, file_sha256=file_sha256(path), actor=actor, rejected_file=rejected)
+    return report
+
+
+def _column(field: str) -> str:
+    return {"amount": "amount_yuan", "contract": "contract_no"}.get(field, field)
+
+
+# -- exports ---------------------------------------------------------------------------------------------------
+def _terms_cells(c: Contract) -> dict[str, str]:
+    cells: dict[str, str] = {}
+    for key, (col, kind) in TERM_COLUMNS.items():
+        if key in c.terms:
+            v = c.terms[key]
+            cells[col] = fen_to_yuan(int(v)) if kind == "fen" else str(v)
+    return cells
+
+
+def contracts_export(*, contracts: Iterable[Contract], fmt: str, language: str = "en") -> bytes:
+    """Contracts in the import's own layout (so an export can be edited and imported back)."""
+    names = [c.name for c in CONTRACT_COLUMNS]
+    rows = []
+    for c in contracts:
+        parties = ";".join(f"{p.household.registry_code}:{p.quantity}" if p.quantity is not None else p.household.registry_code
+                           for p in c.parties.all())
+        cells = {"contract_no": c.code, "entity": c.entity.seller_code, "mechanism": c.mechanism,
+                 "start_date": c.start_date.isoformat(), "end_date": c.end_date.isoformat() if c.end_date else "",
+                 "schedule": c.schedule, "households": parties,
+                 "collective": c.collective.seller_code if c.collective_id else "",
+                 "status": c.status, "note": c.note, **_terms_cells(c)}
+        rows.append([cells.get(n, "") for n in names])
+    header = [c.zh if language.startswith("zh") else c.name for c in CONTRACT_COLUMNS]
+    return table_bytes(rows, header=header, fmt=fmt, sheet_title="contracts")
+
+
+def payments_export(*, payments: Iterable[BenefitPayment], fmt: str, language: str = "en") -> bytes:
+    header_cols = [*PAYMENT_COLUMNS, Column("mechanism", "联结方式"), Column("entity", "经营主体"),
+                   Column("reverses", "冲正原记录")]
+    rows = []
+    for p in payments:
+        rows.append([p.external_id, p.contract.code, p.household.registry_code if p.household_id else "",
+                     p.collective.seller_code if p.collective_id else "", p.paid_on.isoformat(), fen_to_yuan(p.amount_fen),
+                     "" if p.quantity is None else str(p.quantity), p.evidence_ref, p.source, p.note, p.mechanism,
+                     p.entity.name, p.reverses.external_id if p.reverses_id else ""])
+    header = [c.zh if language.startswith("zh") else c.name for c in header_cols]
+    return table_bytes(rows, header=header, fmt=fmt, sheet_title="payments")
