@@ -115,6 +115,7 @@ def test_declaration_errors():
     assert codes(canteen_food_fen=None) == ["missing_amount"]
     assert codes(canteen_food_fen=0) == ["bad_amount"]
     assert codes(farm_produce_fen=101) == ["farm_produce_exceeds_total"]
+    assert codes(farm_produce_fen=-1) == ["negative_farm_produce"]
     assert codes(exempt_reason="closed") == ["bad_exempt_reason", "exempt_with_amount"]
     assert codes(exempt_reason="no_canteen") == ["exempt_with_amount"]
 

@@ -269,3 +269,5 @@ class RollupScheme(RollupBase):
         constraints = [models.UniqueConstraint(
             fields=["year", "scheme", "relation_id", "month", "county_code", "buyer_province", "kind", "counted"],
             name="rollupscheme_key")]
+
+from .models_reserved import CanteenDeclaration  # noqa: E402,F401  (reserved share, registered in this app)

@@ -169,7 +169,7 @@ def declaration_errors(*, year: Any, canteen_food_fen: int | None, farm_produce_
         errors.append(("canteen_food_yuan", "bad_amount", "canteen food procurement must be greater than zero"))
     if farm_produce_fen is not None:
         if farm_produce_fen < 0:
-            errors.append(("farm_produce_yuan", "bad_amount", "farm produce must not be negative"))
+            errors.append(("farm_produce_yuan", "negative_farm_produce", "farm produce must not be negative"))
         elif canteen_food_fen is not None and farm_produce_fen > canteen_food_fen:
             errors.append(("farm_produce_yuan", "farm_produce_exceeds_total",
                            "farm produce cannot exceed the canteen food procurement"))
