@@ -26,4 +26,5 @@ NAV: list[NavItem] = [
     NavItem(_("Imports"), "portal:import_list", ("clerk", "administrator"), section=_("Registry")),
     NavItem(_("Audit log"), "portal:audit_log", ("auditor", "administrator"), section=_("Oversight")),
     NavItem(_("Security log"), "portal:security_log", ("auditor", "administrator"), section=_("Oversight")),
+    NavItem(_("Administration"), "admin:index", ("administrator",), section=_("Oversight")),
 ]
