@@ -34,7 +34,7 @@ class PartyOut(Schema):
     quantity: Decimal | None
 
 
-class ContractOut(Schema):
+class ContractBase(Schema):
     id: int
     code: str
     entity_id: int
@@ -49,12 +49,14 @@ class ContractOut(Schema):
     status: str
     households: int = 0
 
+
+class ContractOut(ContractBase):
     @staticmethod
     def resolve_entity_name(obj) -> str:
         return obj.entity.name
 
 
-class ContractDetailOut(ContractOut):
+class ContractDetailOut(ContractBase):
     parties: list[PartyOut]
     transitions: list[str]
     note: str
@@ -222,7 +224,7 @@ class RateOut(Schema):
     flagged: bool
 
 
-class RoundOut(Schema):
+class RoundBase(Schema):
     id: int
     county_code: str
     period_start: dt.date
@@ -234,12 +236,14 @@ class RoundOut(Schema):
     status: str
     parameters: dict[str, Any]
 
+
+class RoundOut(RoundBase):
     @staticmethod
     def resolve_county_code(obj) -> str:
         return obj.county.code
 
 
-class RoundDetailOut(RoundOut):
+class RoundDetailOut(RoundBase):
     county_rate: RateOut
     entity_rates: list[RateOut]
     threshold_parameter_id: int | None
@@ -284,7 +288,7 @@ class HouseholdLinkageOut(Schema):
 def _contract_detail(contract) -> dict[str, Any]:
     parties = [{"household_id": p.household_id, "registry_code": p.household.registry_code, "quantity": p.quantity}
                for p in selectors.contract_parties(contract=contract)]
-    return {**{f: getattr(contract, f) for f in ContractOut.model_fields if hasattr(contract, f)},
+    return {**{f: getattr(contract, f) for f in ContractBase.model_fields if hasattr(contract, f)},
             "entity_name": contract.entity.name, "households": len(parties), "parties": parties,
             "transitions": selectors.transitions_for(contract=contract), "note": contract.note}
 
@@ -346,7 +350,7 @@ def contract_create(request, body: ContractIn):
     return 201, _contract_detail(contract)
 
 
-@router.post("/linkage/contracts/{pk}/{action}", response=ContractDetailOut)
+@router.post("/linkage/contracts/{pk}/transitions/{action}", response=ContractDetailOut)
 def contract_transition(request, pk: int, action: str, body: TransitionIn):
     contract = selectors.contract_get(viewer=request.user, pk=pk)
     fn = services.CONTRACT_TRANSITIONS.get(action)
@@ -481,7 +485,7 @@ def round_list(request, county: str | None = None, status: str | None = None):
 
 def _round_detail(rnd) -> dict[str, Any]:
     county, entities, threshold_id = sampling.round_rates(round=rnd)
-    return {**{f: getattr(rnd, f) for f in RoundOut.model_fields if hasattr(rnd, f)}, "county_code": rnd.county.code,
+    return {**{f: getattr(rnd, f) for f in RoundBase.model_fields if hasattr(rnd, f)}, "county_code": rnd.county.code,
             "county_rate": _rate(county), "entity_rates": [_rate(r) for r in entities],
             "threshold_parameter_id": threshold_id}
 
