@@ -21,6 +21,12 @@ def _compiled_translations():
     trans_real._active = Local()
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Test users sign in with a fast hasher (the real one costs ~0.3 s per hash, twice per user)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def world(db):
     return two_counties()
