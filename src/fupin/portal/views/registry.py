@@ -5,6 +5,8 @@ are the selectors' decisions; these views only read the request, call them, and 
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.shortcuts import render
@@ -33,6 +35,7 @@ from ..forms.registry import (
 from . import registry_files
 from .shared import list_context, paginate, read_filters
 
+_REGION_CODE = re.compile(r"[0-9]{2,12}")
 DETAIL_SAMPLE = 20  # rows of each related list shown on a detail page; the full list is one link away
 
 
@@ -70,6 +73,8 @@ def region_list(request):
 @login_required
 def region_detail(request, code: str):
     viewer = request.user
+    if not _REGION_CODE.fullmatch(code):
+        raise NotFound()  # not a code at all: never reaches the database (PostgreSQL refuses NUL characters)
     region = selectors.region_get(viewer=viewer, code=code)
     children = selectors.region_list(viewer=viewer, parent_code=region.code)
     organisations = selectors.organisation_list(viewer=viewer, region_code=region.code)
