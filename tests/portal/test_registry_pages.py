@@ -150,3 +150,32 @@ def test_relations_linking_bad_input_is_a_form_error(client_for, national_viewer
     r = client_for(national_viewer).get("/relations/linking/", params)
     assert r.status_code == 200
     assert 'role="alert"' in r.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/regions/", "/organisations/", "/entities/", "/households/", "/relations/",
+                                  "/regions/522627/"])
+def test_list_pages_make_a_fixed_number_of_queries(client_for, county_clerk, world, path,
+                                                   django_assert_max_num_queries):
+    """No query per row: adding rows does not add queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from fupin.registry.models import AssistanceRelation
+
+    def add_rows(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            factories.household(village_code="522627100201")
+            factories.entity(region_code="522627")
+            parent = factories.organisation(region_code="522627")
+            factories.organisation(region_code="522627", parent=parent)
+            factories.region(f"5226271002{i + 20:02d}")
+            AssistanceRelation.objects.create(kind="local_pairing", helper_org=parent,
+                                              helped_region=world.here["county"], year_from=2016)
+
+    c = client_for(county_clerk)
+    add_rows(1, 0)
+    with CaptureQueriesContext(connection) as few:
+        assert c.get(path).status_code == 200
+    add_rows(12, 1)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert c.get(path).status_code == 200
