@@ -4,6 +4,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.utils import translation
 from openpyxl import load_workbook
 
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput
@@ -93,7 +94,8 @@ def test_outcomes_rates_and_flag(world):
 def test_field_list_is_masked_and_logged(world):
     clerk, _e, _h = world
     rnd = _draw(clerk, 1)
-    content = sampling.field_list_xlsx(round=rnd, viewer=clerk)
+    with translation.override("en"):
+        content = sampling.field_list_xlsx(round=rnd, viewer=clerk)
     ws = load_workbook(io.BytesIO(content)).active
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][0] == "position" and len(rows) == 1 + rnd.items.count()

@@ -480,3 +480,22 @@ def payments_export(*, payments: Iterable[BenefitPayment], fmt: str, language: s
                      p.entity.name, p.reverses.external_id if p.reverses_id else ""])
     header = [c.zh if language.startswith("zh") else c.name for c in header_cols]
     return table_bytes(rows, header=header, fmt=fmt, sheet_title="payments")
+
+
+# -- the same parsing for the portal's forms -----------------------------------------------------------------------
+def terms_from_values(values: dict[str, str], mechanism: str) -> tuple[dict[str, Any], list[RowError]]:
+    """Terms from form fields named like the import's columns (amounts in yuan)."""
+    errors: list[RowError] = []
+    return _terms(Row(0, {k: str(v or "") for k, v in values.items()}), mechanism, errors), errors
+
+
+def parties_from_text(text: str) -> tuple[list[services.PartyInput], list[RowError]]:
+    """Households from text like the import's column: 'registry code[:quantity]' separated by ';' or new lines."""
+    row = Row(0, {"households": (text or "").replace("\r", "").replace("\n", ";")})
+    errors: list[RowError] = []
+    return _parties(row, _households(_party_codes([row])), errors), errors
+
+
+def entity_by_code(code: str) -> MarketEntity | None:
+    code = (code or "").strip().upper()
+    return _entity_lookup({code}).get(code) if code else None

@@ -13,7 +13,7 @@ from fupin.core import access, params
 from fupin.core.errors import NotFound
 from fupin.registry import rules as registry_rules
 from fupin.registry import selectors as registry_selectors
-from fupin.registry.models import MarketEntity
+from fupin.registry.models import Household, MarketEntity
 
 from . import parameters, rules
 from .enums import ContractStatus, FlagKind, PartyKind, RoundStatus
@@ -73,7 +73,7 @@ def contract_list(*, viewer: Any, entity_id: int | None = None, mechanism: str |
                   region_code: str | None = None, household_id: int | None = None, year: int | None = None,
                   q: str | None = None) -> QuerySet[Contract]:
     qs = access.scoped(Contract.objects.select_related("entity__region", "collective"), viewer, "entity__region__code")
-    qs = qs.annotate(households=Count("parties", distinct=True))
+    qs = qs.annotate(households=Count("parties", distinct=True)).order_by("-start_date", "code")
     if entity_id:
         qs = qs.filter(entity_id=entity_id)
     if mechanism:
@@ -171,3 +171,8 @@ def entity_for_write(*, viewer: Any, pk: int) -> MarketEntity:
 
 def entity_choices(*, viewer: Any, kind: str | None = None) -> QuerySet[MarketEntity]:
     return registry_selectors.entity_list(viewer=viewer, kind=kind)
+
+
+def household_by_code(*, code: str) -> Household | None:
+    """A household by registry code, for naming the recipient of a payment (the service checks the link)."""
+    return Household.objects.select_related("village").filter(registry_code=(code or "").strip()).first()

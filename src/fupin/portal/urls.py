@@ -13,4 +13,5 @@ urlpatterns = [
     path("logout/", auth.LogoutView.as_view(), name="logout"),
     path("", include("fupin.portal.urls_registry")),
     path("", include("fupin.portal.urls_oversight")),
+    path("", include("fupin.portal.urls_linkage")),
 ]
