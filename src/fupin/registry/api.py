@@ -1,17 +1,41 @@
-"""Registry API: regions, organisations, market entities, households, assistance relations."""
+"""Registry API: regions, organisations, market entities, households, assistance relations; imports and exports.
+
+Reads go through the selectors with the signed-in user as viewer (404 outside the viewer's scope); writes go
+through the services, which allow clerks and administrators within their region scope (403 otherwise)."""
 
 from __future__ import annotations
 
-from ninja import Router, Schema
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from django.http import HttpResponse
+from ninja import Field, File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
+from fupin.core import selectors as core_selectors
+from fupin.core.errors import InvalidInput, NotFound
 from fupin.core.pagination import Page
+from fupin.core.tabular import CONTENT_TYPES, save_upload
 
-from . import selectors
+from . import exports, imports, selectors, services
 
 router = Router(tags=["registry"])
 
 
+def _patch(payload: Schema) -> dict[str, Any]:
+    return payload.model_dump(exclude_unset=True)
+
+
+def _attachment(content: bytes, *, file_name: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# -- regions ----------------------------------------------------------------------------------------------------
 class RegionOut(Schema):
     code: str
     name: str
@@ -39,3 +63,370 @@ def regions(request, level: str | None = None, poverty_county: bool | None = Non
 @router.get("/regions/{code}", response=RegionOut)
 def region(request, code: str):
     return selectors.region_get(viewer=request.user, code=code)
+
+
+# -- organisations ----------------------------------------------------------------------------------------------
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    credit_code: str | None
+    kind: str
+    region_code: str = Field(..., alias="region.code")
+    region_name: str = Field(..., alias="region.name")
+    parent_id: int | None
+    parent_name: str | None
+    active: bool
+
+    @staticmethod
+    def resolve_parent_name(obj) -> str | None:
+        return obj.parent.name if obj.parent_id else None
+
+
+class OrganisationIn(Schema):
+    name: str = Field(..., max_length=200)
+    kind: str
+    region_code: str = Field(..., max_length=12)
+    credit_code: str | None = Field(None, max_length=18)
+    parent_id: int | None = None
+    active: bool = True
+
+
+class OrganisationPatch(Schema):
+    name: str | None = Field(None, max_length=200)
+    kind: str | None = None
+    region_code: str | None = Field(None, max_length=12)
+    credit_code: str | None = Field(None, max_length=18)
+    parent_id: int | None = None
+    active: bool | None = None
+    reason: str = ""
+
+
+def _parent(parent_id: int | None) -> Any:
+    if parent_id is None:
+        return None
+    try:
+        return selectors.organisation_ref(pk=parent_id)
+    except NotFound:
+        raise InvalidInput(details={"field": "parent_id", "unknown": parent_id}) from None
+
+
+@router.get("/organisations", response=list[OrganisationOut])
+@paginate(Page)
+def organisation_list(request, kind: str | None = None, q: str | None = None, region: str | None = None,
+                      parent: int | None = None):
+    return selectors.organisation_list(viewer=request.user, kind=kind, q=q, region_code=region, parent_id=parent)
+
+
+@router.get("/organisations/{int:pk}", response=OrganisationOut)
+def organisation_detail(request, pk: int):
+    return selectors.organisation_get(viewer=request.user, pk=pk)
+
+
+@router.post("/organisations", response={201: OrganisationOut})
+def organisation_create(request, payload: OrganisationIn):
+    org = services.organisation_create(name=payload.name, kind=payload.kind, region_code=payload.region_code,
+                                       credit_code=payload.credit_code, parent=_parent(payload.parent_id),
+                                       active=payload.active, actor=request.user)
+    return 201, org
+
+
+@router.patch("/organisations/{int:pk}", response=OrganisationOut)
+def organisation_update(request, pk: int, payload: OrganisationPatch):
+    changes = _patch(payload)
+    if "parent_id" in changes:
+        changes["parent"] = _parent(changes.pop("parent_id"))
+    org = selectors.organisation_ref(pk=pk)
+    return services.organisation_update(organisation=org, actor=request.user, **changes)
+
+
+# -- market entities --------------------------------------------------------------------------------------------
+class EntityOut(Schema):
+    id: int
+    name: str
+    kind: str
+    credit_code: str | None
+    region_code: str = Field(..., alias="region.code")
+    region_name: str = Field(..., alias="region.name")
+    sectors: list[str] = Field(..., alias="sector_list")
+    household_id: int | None
+    active: bool
+
+
+class EntityIn(Schema):
+    name: str = Field(..., max_length=200)
+    kind: str
+    region_code: str | None = Field(None, max_length=12)
+    credit_code: str | None = Field(None, max_length=18)
+    sectors: list[str] = []
+    household_id: int | None = None
+    active: bool = True
+
+
+class EntityPatch(Schema):
+    name: str | None = Field(None, max_length=200)
+    region_code: str | None = Field(None, max_length=12)
+    credit_code: str | None = Field(None, max_length=18)
+    sectors: list[str] | None = None
+    active: bool | None = None
+    reason: str = ""
+
+
+@router.get("/entities", response=list[EntityOut])
+@paginate(Page)
+def entity_list(request, kind: str | None = None, sector: str | None = None, q: str | None = None,
+                region: str | None = None):
+    return selectors.entity_list(viewer=request.user, kind=kind, sector=sector, q=q, region_code=region)
+
+
+@router.get("/entities/{int:pk}", response=EntityOut)
+def entity_detail(request, pk: int):
+    return selectors.entity_get(viewer=request.user, pk=pk)
+
+
+@router.post("/entities", response={201: EntityOut})
+def entity_create(request, payload: EntityIn):
+    household = None
+    if payload.household_id is not None:
+        try:
+            household = selectors.household_get(viewer=request.user, pk=payload.household_id)
+        except NotFound:
+            raise InvalidInput(details={"field": "household_id", "unknown": payload.household_id}) from None
+    entity = services.entity_create(name=payload.name, kind=payload.kind, region_code=payload.region_code,
+                                    credit_code=payload.credit_code, sectors=payload.sectors, household=household,
+                                    active=payload.active, actor=request.user)
+    return 201, entity
+
+
+@router.patch("/entities/{int:pk}", response=EntityOut)
+def entity_update(request, pk: int, payload: EntityPatch):
+    return services.entity_update(entity=selectors.entity_ref(pk=pk), actor=request.user, **_patch(payload))
+
+
+# -- households -------------------------------------------------------------------------------------------------
+class HouseholdOut(Schema):
+    id: int
+    registry_code: str
+    village_code: str
+    village_name: str
+    size: int
+    status: str
+    lifted_year: int | None
+    head_name: str
+    phone: str
+    masked: bool
+
+
+class HouseholdIn(Schema):
+    resident_id: str = Field(..., max_length=18, description="The 18-character resident ID; only its keyed hash is kept")
+    village_code: str = Field(..., max_length=12)
+    status: str
+    size: int = 1
+    lifted_year: int | None = None
+    head_name: str = Field("", max_length=60)
+    phone: str = Field("", max_length=20)
+    registry_code: str = Field("", max_length=32)
+
+
+class HouseholdPatch(Schema):
+    village_code: str | None = Field(None, max_length=12)
+    size: int | None = None
+    lifted_year: int | None = None
+    head_name: str | None = Field(None, max_length=60)
+    phone: str | None = Field(None, max_length=20)
+    reason: str = ""
+
+
+class HouseholdStatusIn(Schema):
+    to: str
+    lifted_year: int | None = None
+    reason: str = ""
+
+
+def _household_out(request, household) -> dict[str, Any]:
+    return selectors.household_display(viewer=request.user, household=household)
+
+
+@router.get("/households", response=list[HouseholdOut])
+@paginate(Page)
+def household_list(request, status: str | None = None, region: str | None = None, q: str | None = None):
+    qs = selectors.household_list(viewer=request.user, status=status, region_code=region, q=q)
+    return _DisplayList(qs, request.user)
+
+
+class _DisplayList:
+    """A lazily masked household list for the paginator: counts and slices in SQL, masks only the page."""
+
+    def __init__(self, qs, viewer) -> None:
+        self.qs, self.viewer = qs, viewer
+
+    def count(self) -> int:
+        return self.qs.count()
+
+    def __getitem__(self, page: slice) -> list[dict[str, Any]]:
+        return [selectors.household_display(viewer=self.viewer, household=h) for h in self.qs[page]]
+
+
+@router.get("/households/{int:pk}", response=HouseholdOut)
+def household_detail(request, pk: int):
+    return _household_out(request, selectors.household_get(viewer=request.user, pk=pk))
+
+
+@router.post("/households", response={201: HouseholdOut})
+def household_create(request, payload: HouseholdIn):
+    household = services.household_create(actor=request.user, **payload.model_dump())
+    return 201, _household_out(request, household)
+
+
+@router.patch("/households/{int:pk}", response=HouseholdOut)
+def household_update(request, pk: int, payload: HouseholdPatch):
+    household = services.household_update(household=selectors.household_ref(pk=pk), actor=request.user,
+                                          **_patch(payload))
+    return _household_out(request, household)
+
+
+@router.post("/households/{int:pk}/status", response=HouseholdOut)
+def household_status(request, pk: int, payload: HouseholdStatusIn):
+    changes = _patch(payload)
+    household = services.household_status_change(household=selectors.household_ref(pk=pk), actor=request.user,
+                                                 **changes)
+    return _household_out(request, household)
+
+
+# -- assistance relations ---------------------------------------------------------------------------------------
+class RelationOut(Schema):
+    id: int
+    kind: str
+    helper_org_id: int | None
+    helper_org_name: str | None
+    helper_region_code: str | None
+    helped_region_code: str = Field(..., alias="helped_region.code")
+    helped_region_name: str = Field(..., alias="helped_region.name")
+    year_from: int
+    year_to: int | None
+    note: str
+
+    @staticmethod
+    def resolve_helper_org_name(obj) -> str | None:
+        return obj.helper_org.name if obj.helper_org_id else None
+
+    @staticmethod
+    def resolve_helper_region_code(obj) -> str | None:
+        return obj.helper_region.code if obj.helper_region_id else None
+
+
+class RelationIn(Schema):
+    kind: str
+    helped_region_code: str = Field(..., max_length=12)
+    year_from: int
+    helper_org_id: int | None = None
+    helper_region_code: str | None = Field(None, max_length=12)
+    year_to: int | None = None
+    note: str = Field("", max_length=200)
+
+
+class RelationPatch(Schema):
+    year_to: int | None = None
+    note: str | None = Field(None, max_length=200)
+    reason: str = ""
+
+
+@router.get("/relations", response=list[RelationOut])
+@paginate(Page)
+def relation_list(request, kind: str | None = None, year: int | None = None, helper_org: int | None = None,
+                  region: str | None = None):
+    return selectors.relation_list(viewer=request.user, kind=kind, year=year, helper_org_id=helper_org,
+                                   region_code=region)
+
+
+@router.get("/relations/linking", response=list[RelationOut])
+def relations_linking(request, organisation: int, region: str, year: int = Query(..., ge=1949, le=2100)):
+    """The relations that link an organisation (or its supervising units, or its home province or city for
+    east–west cooperation) to a region (or any region above it) in a year."""
+    return selectors.relations_linking_for(viewer=request.user, organisation_id=organisation, region_code=region,
+                                           year=year)
+
+
+@router.get("/relations/{int:pk}", response=RelationOut)
+def relation_detail(request, pk: int):
+    return selectors.relation_get(viewer=request.user, pk=pk)
+
+
+@router.post("/relations", response={201: RelationOut})
+def relation_create(request, payload: RelationIn):
+    relation = services.relation_create(
+        kind=payload.kind, helped_region_code=payload.helped_region_code, year_from=payload.year_from,
+        helper_org=_parent(payload.helper_org_id), helper_region_code=payload.helper_region_code,
+        year_to=payload.year_to, note=payload.note, actor=request.user,
+    )
+    return 201, relation
+
+
+@router.patch("/relations/{int:pk}", response=RelationOut)
+def relation_update(request, pk: int, payload: RelationPatch):
+    return services.relation_update(relation=selectors.relation_get(viewer=request.user, pk=pk), actor=request.user,
+                                    **_patch(payload))
+
+
+# -- imports and exports ----------------------------------------------------------------------------------------
+class ImportRunOut(Schema):
+    id: int
+    kind: str
+    file_name: str
+    dry_run: bool
+    started_at: dt.datetime
+    rows_total: int
+    accepted: int
+    unchanged: int
+    duplicates: int
+    rejected: int
+    report: dict
+    rejected_url: str | None
+
+    @staticmethod
+    def resolve_rejected_url(obj) -> str | None:
+        return f"/api/v1/registry/imports/{obj.pk}/rejected" if obj.rejected_file else None
+
+
+@router.post("/registry/imports/{kind}", response=dict)
+def registry_import(request, kind: str, file: File[UploadedFile], dry_run: Form[bool] = False):
+    """Import a CSV or .xlsx file of regions, organisations, entities, households or relations (English or
+    Chinese headers). Returns the report: counts, warnings and each rejected row's line, column and reason."""
+    path = save_upload(file, suffix=Path(file.name or "upload").suffix.lower())
+    try:
+        report = imports.registry_import(kind=kind, path=path, file_name=file.name, actor=request.user,
+                                         dry_run=dry_run)
+    finally:
+        path.unlink(missing_ok=True)
+    body = report.as_dict()
+    body["rejected_url"] = f"/api/v1/registry/imports/{report.run_id}/rejected" if report.rejected else None
+    return body
+
+
+@router.get("/registry/imports", response=list[ImportRunOut])
+@paginate(Page)
+def registry_import_runs(request, kind: str | None = None):
+    runs = core_selectors.import_runs(viewer=request.user).filter(kind__startswith="registry_")
+    return runs.filter(kind=imports.run_kind(kind)) if kind else runs
+
+
+@router.get("/registry/imports/{int:run_id}/rejected")
+def registry_import_rejected(request, run_id: int):
+    """The rejected rows of an import, in the file's own format, with `line` and `reason` columns."""
+    run = core_selectors.import_runs(viewer=request.user).filter(pk=run_id, kind__startswith="registry_").first()
+    if run is None or not run.rejected_file:
+        raise NotFound(details={"import_run": run_id})
+    fmt = "xlsx" if run.rejected_file.endswith(".xlsx") else "csv"
+    stem = Path(run.file_name).stem or "import"
+    return _attachment(imports.rejected_file_content(name=run.rejected_file), file_name=f"{stem}-rejected.{fmt}",
+                       content_type=CONTENT_TYPES[fmt])
+
+
+@router.get("/registry/{kind}/export")
+def registry_export(request, kind: str, fmt: str = Query("csv", alias="format"), language: str = "en",
+                    region: str | None = None, q: str | None = None, status: str | None = None):
+    """Export a registry list (regions, organisations, entities, households, relations) within your scope."""
+    filters: dict[str, Any] = {"regions": {"within": region, "q": q}, "households": {"region_code": region, "q": q,
+                                                                                     "status": status},
+                               "relations": {"region_code": region}}.get(kind, {"region_code": region, "q": q})
+    file = exports.registry_export(kind=kind, viewer=request.user, fmt=fmt, language=language, filters=filters)
+    return _attachment(file.content, file_name=file.file_name, content_type=file.content_type)

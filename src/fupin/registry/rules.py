@@ -5,14 +5,14 @@ from __future__ import annotations
 from fupin.core.rules import scope_prefix
 from fupin.core.validators import is_region_code
 
-from .enums import LEGAL_PERSON_KINDS, EntityKind, RegionLevel, Zone
+from .enums import LEGAL_PERSON_KINDS, EntityKind, HouseholdStatus, RegionLevel, RelationKind, Zone
 
 # The nine eastern provinces and municipalities (东部), and the central ones (中部); the rest are western.
 EAST_PROVINCES = {"11", "12", "13", "21", "31", "32", "33", "35", "37", "44", "46"}
 CENTRAL_PROVINCES = {"14", "22", "23", "34", "36", "41", "42", "43"}
 # The 22 central and western provinces with poverty counties (producing areas, 产地) in the 2014 list.
 PRODUCING_PROVINCES = {
-    "13", "14", "15", "21", "22", "23", "34", "36", "41", "42", "43", "45", "46", "50", "51", "52", "53", "54",
+    "13", "14", "15", "22", "23", "34", "36", "41", "42", "43", "45", "46", "50", "51", "52", "53", "54",
     "61", "62", "63", "64", "65",
 }
 
@@ -89,3 +89,180 @@ def sectors_field(sectors: list[str]) -> str:
 
 def year_in_force(year: int, year_from: int, year_to: int | None) -> bool:
     return year_from <= year and (year_to is None or year <= year_to)
+
+
+# -- values in imported rows (pure parsing; the messages are translated by the caller) ----------------------------
+# Chinese names seen in county spreadsheets beside the labels of the enums (aliases, matched after normalising).
+ENUM_ALIASES: dict[str, dict[str, str]] = {
+    "OrganisationKind": {
+        "政府部门": "government_department", "部委": "government_department", "省级政府": "provincial_government",
+        "省政府": "provincial_government", "地方政府": "local_government", "中央单位": "central_unit",
+        "预算单位": "budget_unit", "国有企业": "state_owned_enterprise", "国企": "state_owned_enterprise",
+        "民营企业": "private_enterprise", "民企": "private_enterprise", "社会组织": "social_organisation",
+        "工会": "trade_union", "金融机构": "financial_institution", "高校": "university", "高等院校": "university",
+        "医院": "hospital", "部队": "army", "军队": "army", "其他": "other",
+    },
+    "EntityKind": {
+        "企业": "enterprise", "合作社": "cooperative", "农民专业合作社": "cooperative", "农民合作社": "cooperative",
+        "家庭农场": "family_farm", "村集体经济组织": "village_collective", "村集体": "village_collective",
+        "致富带头人": "rich_leader", "贫困户": "poor_household", "脱贫户": "poor_household",
+    },
+    "Sector": {
+        "农产品加工": "processing", "加工": "processing", "仓储物流": "warehousing_logistics", "仓储": "warehousing_logistics",
+        "物流": "warehousing_logistics", "休闲农业": "leisure_agriculture", "乡村旅游": "rural_tourism",
+        "电子商务": "ecommerce", "电商": "ecommerce", "其他": "other",
+    },
+    "HouseholdStatus": {
+        "建档立卡贫困户": "registered_poor", "贫困户": "registered_poor", "未脱贫": "registered_poor",
+        "已脱贫": "lifted_out", "脱贫户": "lifted_out", "脱贫": "lifted_out", "监测户": "monitored",
+        "防返贫监测对象": "monitored", "监测对象": "monitored",
+    },
+    "RelationKind": {
+        "定点扶贫": "designated_assistance", "定点帮扶": "designated_assistance", "东西部扶贫协作": "east_west",
+        "东西部协作": "east_west", "对口支援": "counterpart_support", "结对帮扶": "local_pairing",
+        "万企帮万村": "enterprise_village", "企业帮村": "enterprise_village",
+    },
+}
+
+TRUE_WORDS = {"1", "true", "yes", "y", "t", "是", "√", "✓", "对"}
+FALSE_WORDS = {"0", "false", "no", "n", "f", "否", "×", "✗", "不是", ""}
+SECTOR_SEPARATORS = (",", "，", ";", "；", "、", "|", "/")
+# The registry's years: precise identification of poor households began in 2013-2014; poverty counties exited
+# from 2016 to 2020; assistance relations go back to the 1990s (designated assistance began in 1986).
+FIRST_YEAR = {"lifted_year": 2013, "exit_year": 2013, "relation_year": 1986}
+
+
+def norm_value(text: str) -> str:
+    return "".join(str(text).split()).lower().replace("-", "_")
+
+
+def enum_lookup(choices: dict[str, str], *, labels: dict[str, list[str]], aliases: dict[str, str]) -> dict[str, str]:
+    """A table from every accepted spelling (code, English or Chinese label, alias) to the code."""
+    table: dict[str, str] = {}
+    for code in choices:
+        table[norm_value(code)] = code
+        for label in labels.get(code, []):
+            table[norm_value(label)] = code
+    for alias, code in aliases.items():
+        table.setdefault(norm_value(alias), code)
+    return table
+
+
+def parse_enum(text: str, table: dict[str, str]) -> str | None:
+    return table.get(norm_value(text)) if text.strip() else None
+
+
+def parse_bool(text: str) -> bool | None:
+    """True/False for yes/no words in English or Chinese; None if the text is not one of them."""
+    value = norm_value(text)
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    return None
+
+
+def parse_year(text: str, *, first: int, last: int) -> int | None:
+    """A four-digit year between first and last ('2019', '2019.0', '2019年'), else None."""
+    value = text.strip().removesuffix("年")
+    if value.endswith(".0"):
+        value = value[:-2]
+    if len(value) != 4 or not value.isdigit():
+        return None
+    year = int(value)
+    return year if first <= year <= last else None
+
+
+def parse_int(text: str, *, low: int, high: int) -> int | None:
+    value = text.strip()
+    if value.endswith(".0"):
+        value = value[:-2]
+    if not value.isdigit():
+        return None
+    number = int(value)
+    return number if low <= number <= high else None
+
+
+def split_sectors(text: str) -> list[str]:
+    for sep in SECTOR_SEPARATORS[1:]:
+        text = text.replace(sep, ",")
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def normalise_credit_code(text: str) -> str:
+    return "".join(text.split()).upper()
+
+
+def normalise_region_code(text: str) -> str:
+    """Region codes arrive as numbers from spreadsheets ('522627.0') or padded with zeros to 12 digits."""
+    value = "".join(text.split())
+    if value.endswith(".0"):
+        value = value[:-2]
+    if len(value) == 12 and value.endswith("000000") and value[:6].isdigit():
+        value = value[:6]  # a county written in the 12-digit statistics form
+    elif len(value) == 12 and value.endswith("000") and value[:9].isdigit():
+        value = value[:9]  # a township written in the 12-digit form
+    return value
+
+
+# -- households ------------------------------------------------------------------------------------------------------
+# Which statuses a household may move to from which (the named transitions of its status).
+HOUSEHOLD_TRANSITIONS: dict[str, set[str]] = {
+    HouseholdStatus.LIFTED_OUT: {HouseholdStatus.REGISTERED_POOR, HouseholdStatus.MONITORED},
+    HouseholdStatus.MONITORED: {HouseholdStatus.REGISTERED_POOR, HouseholdStatus.LIFTED_OUT},
+    HouseholdStatus.REGISTERED_POOR: {HouseholdStatus.MONITORED},
+}
+HOUSEHOLD_TRANSITION_NAMES = {
+    HouseholdStatus.LIFTED_OUT: "household:lift_out",
+    HouseholdStatus.MONITORED: "household:monitor",
+    HouseholdStatus.REGISTERED_POOR: "household:register_poor",
+}
+
+
+def household_allowed_from(to: str) -> set[str]:
+    return set(HOUSEHOLD_TRANSITIONS.get(to, set()))
+
+
+def household_registry_code(*, village_code: str, id_hash: str) -> str:
+    """A stable registry number for a household imported without one: its village and part of its keyed hash."""
+    return f"H{village_code}-{id_hash[:10].upper()}"
+
+
+def lifted_year_error(status: str, lifted_year: int | None) -> str | None:
+    """A year lifted out belongs to households that were lifted out (or are monitored after it)."""
+    if lifted_year is not None and status == HouseholdStatus.REGISTERED_POOR:
+        return "a registered poor household has no year lifted out"
+    return None
+
+
+# -- regions, organisations, relations -------------------------------------------------------------------------------
+CLERK_REGION_LEVELS = {RegionLevel.TOWNSHIP, RegionLevel.VILLAGE}
+
+
+def region_editable_by_clerk(level: str) -> bool:
+    """Clerks keep townships and villages (e.g. flag poor villages); levels above are the administrators'."""
+    return level in CLERK_REGION_LEVELS
+
+
+def relation_helper_error(kind: str, *, has_org: bool, has_region: bool) -> str | None:
+    """East–west cooperation is led by an eastern province or city (a region, optionally with its government);
+    designated assistance and enterprise-helps-village by an organisation; other kinds by either."""
+    if kind == RelationKind.EAST_WEST and not has_region:
+        return "east–west cooperation needs a helping region (an eastern province or city)"
+    if kind in (RelationKind.DESIGNATED_ASSISTANCE, RelationKind.ENTERPRISE_VILLAGE) and not has_org:
+        return "this kind of relation needs a helping organisation"
+    if not has_org and not has_region:
+        return "a relation needs a helping organisation or region"
+    return None
+
+
+def relation_years_error(year_from: int, year_to: int | None) -> str | None:
+    if year_to is not None and year_to < year_from:
+        return "the end year is before the start year"
+    return None
+
+
+def relation_key(kind: str, helper_org_id: int | None, helper_region_id: int | None, helped_region_id: int,
+                 year_from: int) -> tuple:
+    """The natural key of an assistance relation."""
+    return (kind, helper_org_id, helper_region_id, helped_region_id, year_from)

@@ -208,3 +208,99 @@ def relations_linking(*, organisation: Organisation, region: Region, year: int) 
         .filter(Q(helper_org__in=[o.pk for o in orgs]) | Q(helper_region__code__in=helper_regions))
     )
     return list(qs)
+
+
+def relations_linking_for(*, viewer: Any, organisation_id: int, region_code: str, year: int) -> list[AssistanceRelation]:
+    """`relations_linking` for a signed-in viewer. Relations are public to signed-in users, so the organisation
+    is looked up by id without the viewer's region scope (a county sees which central unit helps it)."""
+    if not getattr(viewer, "is_authenticated", False):
+        return []
+    organisation = Organisation.objects.select_related("region", "parent").filter(pk=organisation_id).first()
+    if organisation is None:
+        raise NotFound(details={"organisation": organisation_id})
+    region = regions_by_codes(codes={region_code}).get(region_code)
+    if region is None:
+        raise NotFound(details={"region": region_code})
+    return relations_linking(organisation=organisation, region=region, year=year)
+
+
+# -- users and the sellers they act for ---------------------------------------------------------------------------
+def entities_of_user(*, user: Any) -> QuerySet[MarketEntity]:
+    """The market entities a user acts for: those with the credit code of the user's organisation."""
+    org = getattr(user, "organisation", None)
+    if org is None or not org.credit_code:
+        return MarketEntity.objects.none()
+    return MarketEntity.objects.select_related("region").filter(credit_code=org.credit_code)
+
+
+# -- batched lookups for imports (no viewer: the import checks the actor's scope row by row) ---------------------
+def organisations_by_credit_codes(*, codes: set[str]) -> list[Organisation]:
+    return list(Organisation.objects.select_related("region").filter(credit_code__in=codes)) if codes else []
+
+
+def entities_by_credit_codes(*, codes: set[str]) -> list[MarketEntity]:
+    return list(MarketEntity.objects.select_related("region").filter(credit_code__in=codes)) if codes else []
+
+
+def entities_by_households(*, household_ids: set[int]) -> list[MarketEntity]:
+    if not household_ids:
+        return []
+    return list(MarketEntity.objects.select_related("region").filter(household_id__in=household_ids))
+
+
+def households_by_id_hashes(*, hashes: set[str]) -> dict[str, Household]:
+    if not hashes:
+        return {}
+    return {h.id_hash: h for h in Household.objects.select_related("village").filter(id_hash__in=hashes)}
+
+
+def household_ids_by_registry_codes(*, codes: set[str]) -> dict[str, int]:
+    if not codes:
+        return {}
+    return dict(Household.objects.filter(registry_code__in=codes).values_list("registry_code", "pk"))
+
+
+def relations_for_regions(*, region_ids: set[int]) -> list[AssistanceRelation]:
+    if not region_ids:
+        return []
+    return list(AssistanceRelation.objects.filter(helped_region_id__in=region_ids))
+
+
+def relation_get(*, viewer: Any, pk: int) -> AssistanceRelation:
+    relation = relation_list(viewer=viewer).filter(pk=pk).first()
+    if relation is None:
+        raise NotFound(details={"relation": pk})
+    return relation
+
+
+# -- objects to change: found whatever the actor's scope (the service then refuses writes outside it: 403) -------
+def organisation_ref(*, pk: int) -> Organisation:
+    org = Organisation.objects.select_related("region", "parent").filter(pk=pk).first()
+    if org is None:
+        raise NotFound(details={"organisation": pk})
+    return org
+
+
+def entity_ref(*, pk: int) -> MarketEntity:
+    entity = MarketEntity.objects.select_related("region", "household").filter(pk=pk).first()
+    if entity is None:
+        raise NotFound(details={"entity": pk})
+    return entity
+
+
+def household_ref(*, pk: int) -> Household:
+    household = Household.objects.select_related("village").filter(pk=pk).first()
+    if household is None:
+        raise NotFound(details={"household": pk})
+    return household
+
+
+# -- region lookups without a viewer (reference data: for the demo builder and the services) ---------------------
+def poverty_counties() -> QuerySet[Region]:
+    """The national poverty counties, in code order."""
+    return Region.objects.select_related("parent__parent").filter(level="county", is_poverty_county=True).order_by("code")
+
+
+def region_children(*, code: str, level: str | None = None) -> QuerySet[Region]:
+    qs = Region.objects.filter(parent__code=code).order_by("code")
+    return qs.filter(level=level) if level else qs
