@@ -24,6 +24,7 @@ from fupin.core.access import require_role
 from fupin.core.errors import FupinError, InvalidInput
 from fupin.core.money import MoneyError, fen_to_yuan_grouped, yuan_to_fen
 from fupin.core.tabular import save_upload
+from fupin.ledger import benefits
 from fupin.linkage import expected, imports, indicators, sampling, selectors, services
 from fupin.linkage.enums import ContractStatus, FlagKind, Mechanism, Outcome, Schedule
 from fupin.registry import selectors as registry_selectors
@@ -250,11 +251,7 @@ def linkage_entity(request, pk: int):
 
 
 def _ledger_extra(viewer: Any, entity: Any, year: int) -> dict[str, Any] | None:
-    """The poor share (benefits to the poor ÷ counted sales in the account), when the ledger provides it."""
-    try:
-        from fupin.ledger import benefits
-    except ImportError:
-        return None
+    """The poor share (benefits to the poor ÷ counted sales in the account)."""
     share = benefits.poor_share(viewer=viewer, entity_ids=[entity.pk], year=year).get(entity.pk)
     if share is None:
         return None
@@ -306,7 +303,13 @@ def contract_detail(request, pk: int):
     lines = expected.expected_vs_paid(viewer=request.user, start=dt.date(year, 1, 1), end=dt.date(year, 12, 31),
                                       on=timezone.localdate(), contract_id=contract.pk)
     payments = selectors.payment_list(viewer=request.user, contract_id=contract.pk)
+    purchases = []
+    if contract.mechanism == Mechanism.ORDER_PURCHASE:
+        purchases = [{"ln": ln, "expected": yuan(ln.expected_fen), "account": yuan(ln.account_fen),
+                      "topup": yuan(ln.benefit_paid_fen), "short": yuan(ln.shortfall_fen)}
+                     for ln in benefits.order_purchase_lines(viewer=request.user, year=year, contract_id=contract.pk)]
     return render(request, "portal/linkage/contract_detail.html", {
+        "purchases": purchases,
         "contract": contract, "mechanism": _label(Mechanism, contract.mechanism),
         "status": _label(ContractStatus, contract.status), "schedule": _label(Schedule, contract.schedule),
         "terms": _terms_display(contract), "parties": selectors.contract_parties(contract=contract),
