@@ -179,3 +179,12 @@ def test_list_pages_make_a_fixed_number_of_queries(client_for, county_clerk, wor
     add_rows(12, 1)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert c.get(path).status_code == 200
+
+
+def test_region_detail_shows_code_changes_to_and_from_it(client_for, national_viewer, world):
+    from fupin.registry.models import RegionCodeChange
+
+    RegionCodeChange.objects.create(old_code="522626", old_name="旧县", new_code="522627", year=2015, note="合并")
+    RegionCodeChange.objects.create(old_code="130699", old_name="别处", new_code="130631", year=2001)
+    body = client_for(national_viewer).get("/regions/522627/").content.decode()
+    assert "522626" in body and "旧县" in body and "合并" in body and "130699" not in body
