@@ -197,6 +197,9 @@ class HouseholdAdmin(ServiceAdmin):
     raw_id_fields = ("village",)
     readonly_fields = ("id_hash",)
 
+    def get_readonly_fields(self, request, obj=None):
+        return ("id_hash", "registry_code") if obj else ()
+
     def get_fields(self, request, obj=None):
         base = ["registry_code", "village", "size", "status", "lifted_year", "head_name", "phone"]
         return [*base, "id_hash"] if obj else ["resident_id", *base]

@@ -1,0 +1,1 @@
+from tests.registry.conftest import _fast_passwords_and_private_storage  # noqa: F401 - autouse fixture
