@@ -58,6 +58,16 @@ PUBLIC_ROUTES: set[str] = {
     "GET /api/v1/certificates/{number}",
     "POST /api/v1/certificates/verify",
     "POST /api/v1/objections",
+    # certification's public pages: catalogue (with export), product pages, batches, certificates, verification,
+    # public notices; anyone may object during a notice or complain about a listed product
+    "certification/catalogue/",
+    "certification/catalogue/<str:code>/",
+    "certification/catalogue/<str:code>/complain/",
+    "certification/batches/",
+    "certification/certificates/<str:number>/",
+    "certification/verify/",
+    "certification/notices/",
+    "certification/notices/<str:number>/object/",
 }
 
 API_PREFIX = "api/v1/"

@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("fupin.portal.urls_registry")),
     path("", include("fupin.portal.urls_oversight")),
     path("", include("fupin.portal.urls_linkage")),
+    path("", include("fupin.portal.urls_certification")),
 ]
