@@ -207,3 +207,24 @@ def test_objection_batch_product_and_spot_check_pages(listed):
         assert Product.objects.filter(status="suspended").count() == 1
         assert county.get("/certification/linkage-shortfalls/").status_code == 200
         assert nation.post("/certification/spot-checks/draw/", {"period": ""}).status_code == 302
+
+
+def test_pages_and_reasons_in_chinese(listed):
+    from asgiref.local import Local
+    from django.core.management import call_command
+    from django.utils import translation
+    from django.utils.translation import trans_real
+
+    call_command("compile_translations", stdout=io.StringIO())
+    trans_real._translations = {}
+    trans_real._default = None
+    trans_real._active = Local()
+    c = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = c.get("/certification/catalogue/").content.decode()
+    assert "全国扶贫产品目录" in html and "茶叶" in html
+    html = c.post("/certification/verify/", {"code": "FPC1.abc.def"}).content.decode()
+    assert "签名不符" in html or "格式正确" in html
+    sup = cf.supplier(households=1)
+    with translation.override("zh-hans"), pytest.raises(services.InvalidInput) as err:
+        cf.submit(sup)
+    assert "要求至少 5 户" in str(err.value.message)
