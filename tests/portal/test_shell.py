@@ -105,3 +105,15 @@ def test_error_pages(client_for, national_viewer):
 def test_anonymous_404_is_a_page_not_a_crash(client):
     r = client.get("/no/such/page/")
     assert r.status_code == 404
+
+
+def test_registry_pages_in_chinese_show_chinese_enum_labels(client_for, county_clerk, world):
+    c = client_for(county_clerk, "zh-hans")
+    body = c.get("/regions/", {"level": "county"}).content.decode()
+    assert "<td>县</td>" in body and "国家级贫困县" in body
+    body = c.get(f"/households/{world.here['household'].pk}/").content.decode()
+    assert "建档立卡贫困户" in body and "户主" in body
+    body = c.get("/entities/").content.decode()
+    assert "农民专业合作社" in body
+    body = c.get("/").content.decode()
+    assert "经办员" in body  # the user's role, from core's catalogue
