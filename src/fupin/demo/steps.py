@@ -1,9 +1,11 @@
 """The ordered list of demo steps, one per domain app (DESIGN's dependency order)."""
 
+from fupin.certification import demo as certification_demo
 from fupin.linkage import demo as linkage_demo
 from fupin.registry import demo as registry_demo
 
 STEPS = [
     ("registry", registry_demo.build),
     ("linkage", linkage_demo.build),
+    ("certification", certification_demo.build),
 ]

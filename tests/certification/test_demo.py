@@ -1,0 +1,32 @@
+"""The demo world gets products, applications in every state of the review and published catalogue batches."""
+
+import pytest
+
+from fupin.certification import selectors
+from fupin.certification.enums import ApplicationStatus as S
+from fupin.certification.models import Application, Product
+from fupin.demo.steps import STEPS
+from fupin.demo.world import World
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_world_has_every_state():
+    world = World(seed=7, scale="small")
+    for name, build in STEPS:
+        build(world)
+        if name == "certification":
+            break
+    assert set(Application.objects.values_list("status", flat=True)) == set(S.values)
+    assert set(Product.objects.values_list("status", flat=True)) == {"registered", "certified", "suspended",
+                                                                      "revoked", "expired"}
+    assert [b.number for b in selectors.batch_list()] == ["2026-01", "2023-01", "2020-01"]
+    product = selectors.catalogue().first()
+    cert = product.certificates.order_by("-valid_from").first()
+    assert selectors.verify_code(code=cert.code, on=world.today)["valid"]
+    # renewed products stayed certified without a gap since 2020
+    periods = selectors.certified_periods(product_ids=[product.pk])[product.pk]
+    assert len(periods) == 1 and periods[0][0].year == 2020
+    county = world.users["county"]
+    queue = selectors.review_queue(viewer=county, today=world.today)
+    assert {a.status for a in queue} == {S.SUBMITTED, S.COUNTY_NOTICE}
