@@ -28,10 +28,17 @@ def two_rows() -> SimpleUploadedFile:
                           "110101199001011234,522627100201,registered_poor,3,赵六,13700004321")
 
 
-def test_imports_page_is_for_clerks_and_administrators(client_for, national_viewer, county_clerk, admin_user):
+def test_imports_page_is_for_clerks_and_administrators(client_for, national_viewer, county_clerk, admin_user,
+                                                       auditor, world):
     assert client_for(national_viewer).get("/imports/").status_code == 403
-    assert client_for(county_clerk).get("/imports/").status_code == 200
-    assert client_for(admin_user).get("/imports/").status_code == 200
+    assert 'id="import-form"' in client_for(county_clerk).get("/imports/").content.decode()
+    assert 'id="import-form"' in client_for(admin_user).get("/imports/").content.decode()
+    client_for(county_clerk).post("/imports/", {"kind": "households", "file": two_rows(), "dry_run": "on"})
+    # auditors read every run, and cannot import
+    body = client_for(auditor).get("/imports/").content.decode()
+    assert 'id="import-form"' not in body and "农户.csv" in body
+    assert client_for(auditor).post("/imports/", {"kind": "households", "file": two_rows()}).status_code == 403
+    assert ImportRun.objects.count() == 1
 
 
 def test_dry_run_reports_and_writes_nothing(client_for, county_clerk, world):

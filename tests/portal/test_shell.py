@@ -51,7 +51,7 @@ def test_logout_is_post_and_ends_the_session(client_for, national_viewer):
 @pytest.mark.parametrize(("roles", "sees", "does_not_see"), [
     ("viewer", ["Regions", "Households"], ["Imports", "Audit log", "Security log"]),
     ("clerk", ["Regions", "Imports"], ["Audit log"]),
-    ("auditor", ["Audit log", "Security log"], ["Imports"]),
+    ("auditor", ["Audit log", "Security log", "Imports"], ["Administration"]),
     ("administrator", ["Imports", "Audit log", "Security log"], []),
 ])
 def test_navigation_depends_on_role(client_for, roles, sees, does_not_see):

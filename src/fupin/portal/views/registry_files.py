@@ -27,6 +27,7 @@ from ..forms.imports import ImportForm, import_kind_labels
 from .shared import export_format, file_response, list_context, paginate
 
 IMPORT_ROLES = (Role.CLERK, Role.ADMINISTRATOR)
+READ_ROLES = (*IMPORT_ROLES, Role.AUDITOR)
 
 
 # -- exports -------------------------------------------------------------------------------------------------------
@@ -61,10 +62,12 @@ def _columns() -> dict[str, list[dict[str, Any]]]:
 
 @login_required
 def import_list(request):
-    """GET: the upload form and past runs. POST: run the import (or dry run) and show its report."""
-    require_role(request.user, *IMPORT_ROLES, path=request.path)
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    """GET: the upload form (clerks, administrators) and past runs (auditors see every run, read-only).
+    POST: run the import (or dry run) and show its report."""
+    can_import = request.user.has_role(*IMPORT_ROLES)
+    require_role(request.user, *(IMPORT_ROLES if request.method == "POST" else READ_ROLES), path=request.path)
+    form = ImportForm(request.POST or None, request.FILES or None) if can_import else None
+    if request.method == "POST" and form is not None and form.is_valid():
         upload = form.cleaned_data["file"]
         suffix = Path(upload.name).suffix.lower()
         path = save_upload(upload, suffix=suffix)
@@ -92,7 +95,7 @@ def _visible_run(request, pk: int):
 
 @login_required
 def import_detail(request, pk: int):
-    require_role(request.user, *IMPORT_ROLES, Role.AUDITOR, path=request.path)
+    require_role(request.user, *READ_ROLES, path=request.path)
     run = _visible_run(request, pk)
     return render(request, "portal/registry/import_detail.html", {
         "run": run, "report": run.report, "kind_label": import_kind_labels().get(run.kind, run.kind),
@@ -102,7 +105,7 @@ def import_detail(request, pk: int):
 @login_required
 def import_rejected(request, pk: int):
     """The rejected rows of a run, in the input's format, with line and reason, to fix and import again."""
-    require_role(request.user, *IMPORT_ROLES, Role.AUDITOR, path=request.path)
+    require_role(request.user, *READ_ROLES, path=request.path)
     run = _visible_run(request, pk)
     if not run.rejected_file:
         raise NotFound(_("This import has no rejected rows."))
