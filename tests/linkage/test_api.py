@@ -108,6 +108,9 @@ def test_indicators_and_flags_api(api_as, data, county_clerk):
     assert [r["entity_id"] for r in body["rows"]] == [data["entity"].pk]
     assert client.get("/linkage/indicators", year=2024, group_by="planet").status_code == 422
     assert client.get("/linkage/indicators", year="x").status_code == 422
+    for path in ("/linkage/indicators", "/linkage/payments", "/linkage/contracts", "/linkage/expected"):
+        r = client.get(path, year=99999)
+        assert r.status_code == 422 and r.json()["code"] in ("bad_year", "invalid_input"), path
     flags = client.get("/linkage/flags", on=dt.date(2025, 6, 1).isoformat()).json()
     assert all(f["entity_id"] in (None, data["entity"].pk) for f in flags)
 

@@ -10,7 +10,6 @@ dependency order, and read linkage through its selectors and the account through
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
@@ -50,7 +49,7 @@ def order_purchase_lines(*, viewer: Any, year: int, contract_id: int | None = No
     """Per order-purchase contract and linked household: sales the account records with the household as seller
     (its own seller record, dated within both the contract and the year, in the contract's unit when both name
     one), valued at the protected price, against what was paid for them."""
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    start, end = linkage_selectors.year_bounds(year)
     contracts = linkage_selectors.contract_list(viewer=viewer, mechanism=Mechanism.ORDER_PURCHASE, entity_id=entity_id,
                                                 region_code=region_code, year=year) \
         .filter(activated_at__isnull=False).prefetch_related("parties__household__seller")
@@ -103,6 +102,7 @@ class PoorShare:
 def poor_share(*, viewer: Any, entity_ids: Collection[int], year: int) -> dict[int, PoorShare]:
     """For the entities the viewer may see: benefits paid to the poor ÷ counted sales in the account (two grouped
     queries: the payments, and the year × seller cube)."""
+    linkage_selectors.year_bounds(year)
     ids = list(linkage_selectors.entity_choices(viewer=viewer).filter(pk__in=list(entity_ids)).values_list("pk", flat=True))
     if not ids:
         return {}

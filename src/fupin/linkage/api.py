@@ -367,7 +367,7 @@ def contract_transition(request, pk: int, action: str, body: TransitionIn):
 def contract_expected(request, pk: int, year: int | None = None):
     contract = selectors.contract_get(viewer=request.user, pk=pk)
     year = year or timezone.localdate().year
-    lines = expected.expected_vs_paid(viewer=request.user, start=dt.date(year, 1, 1), end=dt.date(year, 12, 31),
+    lines = expected.expected_vs_paid(viewer=request.user, start=selectors.year_bounds(year)[0], end=selectors.year_bounds(year)[1],
                                       on=timezone.localdate(), contract_id=contract.pk)
     return [_line(ln) for ln in lines]
 
@@ -442,7 +442,7 @@ def payment_import(request, file: File[UploadedFile], dry_run: Form[bool] = Fals
 @router.get("/linkage/expected", response=list[LineOut])
 def expected_vs_paid(request, year: int, entity: int | None = None, household: int | None = None,
                      region: str | None = None, mechanism: str | None = None):
-    lines = expected.expected_vs_paid(viewer=request.user, start=dt.date(year, 1, 1), end=dt.date(year, 12, 31),
+    lines = expected.expected_vs_paid(viewer=request.user, start=selectors.year_bounds(year)[0], end=selectors.year_bounds(year)[1],
                                       on=timezone.localdate(), entity_id=entity, household_id=household,
                                       region_code=region, mechanism=mechanism)
     return [_line(ln) for ln in lines]

@@ -4,7 +4,6 @@ village collective income. Each row carries the filters that drill down to its c
 
 from __future__ import annotations
 
-import datetime as dt
 import statistics
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +18,7 @@ from fupin.registry.models import MarketEntity, Region
 from .enums import Mechanism
 from .expected import signed_contracts
 from .models import BenefitPayment, ContractParty
+from .selectors import year_bounds
 
 GROUPS = ("province", "county", "entity")
 
@@ -82,9 +82,9 @@ def indicators(*, viewer: Any, year: int, group_by: str = "county", region_code:
     """The rows of one grouping and the total row, for the contracts and payments the viewer may see."""
     if group_by not in GROUPS:
         group_by = "county"
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    start, end = year_bounds(year)
     contracts = access.scoped(signed_contracts(start=start, end=end), viewer, "entity__region__code")
-    payments = access.scoped(BenefitPayment.objects.filter(paid_on__year=year), viewer, "entity_code")
+    payments = access.scoped(BenefitPayment.objects.filter(paid_on__gte=start, paid_on__lte=end), viewer, "entity_code")
     if region_code:
         prefix = registry_rules.subtree_prefix(region_code)
         contracts = contracts.filter(entity__region__code__startswith=prefix)

@@ -8,9 +8,10 @@ from collections.abc import Collection
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from fupin.core import access, params
-from fupin.core.errors import NotFound
+from fupin.core.errors import InvalidInput, NotFound
 from fupin.registry import rules as registry_rules
 from fupin.registry import selectors as registry_selectors
 from fupin.registry.models import Household, MarketEntity
@@ -69,6 +70,13 @@ def verification_flags(*, entity_ids: Collection[int]) -> dict[int, list[str]]:
 
 
 # -- contracts and payments, scoped by the market entity's region -----------------------------------------------
+def year_bounds(year: int) -> tuple[dt.date, dt.date]:
+    """The first and last day of a statistical year; a clear error (not a crash) for years out of range."""
+    if not isinstance(year, int) or not 1900 <= year <= 2200:
+        raise InvalidInput(_("The year must be between 1900 and 2200."), code="bad_year", details={"year": year})
+    return dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+
 def contract_list(*, viewer: Any, entity_id: int | None = None, mechanism: str | None = None, status: str | None = None,
                   region_code: str | None = None, household_id: int | None = None, year: int | None = None,
                   q: str | None = None) -> QuerySet[Contract]:
@@ -85,8 +93,8 @@ def contract_list(*, viewer: Any, entity_id: int | None = None, mechanism: str |
     if household_id:
         qs = qs.filter(parties__household_id=household_id)
     if year:
-        qs = qs.filter(start_date__lte=dt.date(year, 12, 31)).filter(
-            Q(end_date__isnull=True) | Q(end_date__gte=dt.date(year, 1, 1)))
+        first, last = year_bounds(year)
+        qs = qs.filter(start_date__lte=last).filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
     if q:
         qs = qs.filter(Q(code__icontains=q) | Q(entity__name__contains=q))
     return qs
@@ -118,7 +126,8 @@ def payment_list(*, viewer: Any, contract_id: int | None = None, entity_id: int 
     if mechanism:
         qs = qs.filter(mechanism=mechanism)
     if year:
-        qs = qs.filter(paid_on__year=year)
+        first, last = year_bounds(year)
+        qs = qs.filter(paid_on__gte=first, paid_on__lte=last)
     if region_code:
         qs = qs.filter(entity_code__startswith=registry_rules.subtree_prefix(region_code))
     if date_from:

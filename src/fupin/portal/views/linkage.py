@@ -237,7 +237,7 @@ def linkage_home(request):
 @login_required
 def linkage_entity(request, pk: int):
     entity = registry_selectors.entity_get(viewer=request.user, pk=pk)
-    year = _int(request.GET.get("year")) or _this_year()
+    year = _year(request.GET.get("year"))
     rows, total = indicators.indicators(viewer=request.user, year=year, group_by="entity", entity_id=entity.pk)
     found = expected.flags(viewer=request.user, on=min(timezone.localdate(), dt.date(year, 12, 31)), entity_id=entity.pk)
     verification = selectors.verification_flags(entity_ids=[entity.pk]).get(entity.pk, [])
@@ -257,6 +257,12 @@ def _ledger_extra(viewer: Any, entity: Any, year: int) -> dict[str, Any] | None:
         return None
     return {"benefit": yuan(share.benefit_fen), "sales": yuan(share.sales_fen),
             "share": f"{share.share * 100:.2f}%" if share.share is not None else "—"}
+
+
+def _year(value: Any) -> int:
+    """The year asked for in the query string, or this year when it is missing or out of range."""
+    year = _int(value)
+    return year if year is not None and 2000 <= year <= 2100 else _this_year()
 
 
 def _int(value: Any) -> int | None:
@@ -299,7 +305,7 @@ def _terms_display(contract: Any) -> list[tuple[str, str]]:
 @login_required
 def contract_detail(request, pk: int):
     contract = selectors.contract_get(viewer=request.user, pk=pk)
-    year = _int(request.GET.get("year")) or _this_year()
+    year = _year(request.GET.get("year"))
     lines = expected.expected_vs_paid(viewer=request.user, start=dt.date(year, 1, 1), end=dt.date(year, 12, 31),
                                       on=timezone.localdate(), contract_id=contract.pk)
     payments = selectors.payment_list(viewer=request.user, contract_id=contract.pk)
