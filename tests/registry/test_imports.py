@@ -162,10 +162,14 @@ def test_a_failure_while_writing_writes_nothing(world, tmp_path, monkeypatch):
     path = rf.csv_file(tmp_path, "h.csv", rf.HOUSEHOLD_HEADER, rf.household_rows([1, 2]))
     before = counts()
 
-    def broken(*args, **kwargs):
-        raise RuntimeError("disk full")
+    real_insert = imports.insert_rows
 
-    monkeypatch.setattr(AuditEntry.objects, "bulk_create", broken)
+    def broken(model, rows, **kwargs):
+        if model is AuditEntry:  # the households are in; their audit entries fail
+            raise RuntimeError("disk full")
+        return real_insert(model, rows, **kwargs)
+
+    monkeypatch.setattr(imports, "insert_rows", broken)
     with pytest.raises(RuntimeError):
         imports.registry_import(kind="households", path=path, actor="test")
     assert counts() == before

@@ -248,10 +248,24 @@ def entities_by_households(*, household_ids: set[int]) -> list[MarketEntity]:
     return list(MarketEntity.objects.select_related("region").filter(household_id__in=household_ids))
 
 
-def households_by_id_hashes(*, hashes: set[str]) -> dict[str, Household]:
+HOUSEHOLD_IMPORT_FIELDS = ("id", "id_hash", "registry_code", "village_id", "size", "status", "lifted_year", "head_name",
+                           "phone")
+
+
+def households_by_id_hashes(*, hashes: set[str], with_village: bool = False) -> dict[str, Household]:
+    """Batch lookup by keyed hash: only the fields an import compares (loading 100k full rows is the slow part)."""
     if not hashes:
         return {}
-    return {h.id_hash: h for h in Household.objects.select_related("village").filter(id_hash__in=hashes)}
+    qs = Household.objects.filter(id_hash__in=hashes).only(*HOUSEHOLD_IMPORT_FIELDS)
+    if with_village:
+        qs = qs.select_related("village").only(*HOUSEHOLD_IMPORT_FIELDS, "village__code", "village__level")
+    return {h.id_hash: h for h in qs}
+
+
+def household_ids_by_id_hashes(*, hashes: set[str]) -> dict[str, int]:
+    if not hashes:
+        return {}
+    return dict(Household.objects.filter(id_hash__in=hashes).values_list("id_hash", "pk"))
 
 
 def household_ids_by_registry_codes(*, codes: set[str]) -> dict[str, int]:
