@@ -244,7 +244,7 @@ def stacked_bar_chart(categories: Sequence[str], series: Sequence[Series], *, ti
     cid = _chart_id("stacked", title, tuple(categories), tuple((s.name, tuple(s.values)) for s in series))
     desc = "; ".join(f"{c}: " + ", ".join(f"{s.name} {fmt(s.values[i])}" for s in series) for i, c in enumerate(categories))
     parts = _open("stacked", cid, width, height, title, desc) + frame
-    bw = max(step * 0.7, 1)
+    bw = min(max(step * 0.7, 1), 56)
     for i, c in enumerate(categories):
         x = layout["plot_x"] + step * i + (step - bw) / 2
         up = down = 0.0

@@ -1,0 +1,163 @@
+"""Reserved share API: declarations (one, or a file), the scope-aware list with verdicts, and its export."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, File, Form, Query, Router, Schema
+from ninja import Path as PathParam
+from ninja.files import UploadedFile
+from ninja.pagination import paginate
+
+from fupin.core.errors import InvalidInput
+from fupin.core.money import MoneyError, fen_to_yuan, yuan_to_fen
+from fupin.core.pagination import Page
+from fupin.core.services import export_log
+from fupin.core.tabular import CONTENT_TYPES, save_upload, table_bytes
+
+from . import reserved_share_rules as rules
+from . import reserved_share_selectors as selectors
+from . import reserved_share_services as services
+
+router = Router(tags=["reserved share"])
+
+
+class DeclarationIn(Schema):
+    organisation_id: int
+    year: int
+    canteen_food_yuan: Decimal | str | None = Field(None, description="annual canteen food procurement, yuan")
+    farm_produce_yuan: Decimal | str | None = Field(None, description="of which farm produce, yuan (optional)")
+    exempt_reason: str = Field("", description="no_canteen | outsourced_canteen; empty when not exempt")
+    note: str = Field("", max_length=300)
+
+
+class DeclarationOut(Schema):
+    id: int
+    organisation_id: int
+    year: int
+    canteen_food_fen: int | None
+    canteen_food_yuan: str | None
+    farm_produce_fen: int | None
+    farm_produce_yuan: str | None
+    exempt_reason: str
+    note: str
+    source: str
+    updated_at: Any
+
+    @staticmethod
+    def resolve_canteen_food_yuan(obj) -> str | None:
+        return None if obj.canteen_food_fen is None else fen_to_yuan(obj.canteen_food_fen)
+
+    @staticmethod
+    def resolve_farm_produce_yuan(obj) -> str | None:
+        return None if obj.farm_produce_fen is None else fen_to_yuan(obj.farm_produce_fen)
+
+
+class ShareOut(Schema):
+    organisation_id: int
+    organisation_name: str
+    credit_code: str
+    region_code: str
+    kind: str
+    year: int
+    status: str
+    canteen_food_fen: int | None
+    farm_produce_fen: int | None
+    exempt_reason: str
+    base: str
+    base_fen: int | None
+    required_bp: int | None
+    required_percent: str
+    required_fen: int | None
+    platform_fen: int
+    platform_yuan: str
+    achieved_bp: int | None
+    achieved_percent: str
+    gap_fen: int
+    gap_yuan: str
+    notes: list[str]
+    param_version_id: int | None
+    counting_version_id: int | None
+    member_ids: list[int]
+
+
+def _fen(value: Any, field: str, *, allow_zero: bool = False) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return yuan_to_fen(value, allow_zero=allow_zero)
+    except MoneyError as exc:
+        raise InvalidInput(f"{field}: {exc}", details=[{"field": field, "code": "bad_amount", "message": str(exc)}]) \
+            from None
+
+
+def _year(year: int | None) -> int:
+    return year if year is not None else timezone.localdate().year - 1
+
+
+@router.post("/reserved-share/declarations", response={200: DeclarationOut})
+def declaration_submit(request, payload: DeclarationIn):
+    """Declare (or correct) a unit's canteen food procurement for a year, or its exemption with reason."""
+    return services.canteen_declaration_submit(
+        organisation_id=payload.organisation_id, year=payload.year,
+        canteen_food_fen=_fen(payload.canteen_food_yuan, "canteen_food_yuan"),
+        farm_produce_fen=_fen(payload.farm_produce_yuan, "farm_produce_yuan", allow_zero=True),
+        exempt_reason=payload.exempt_reason.strip(), note=payload.note, source=rules.DeclarationSource.API,
+        actor=request.user,
+    )
+
+
+@router.get("/reserved-share/declarations", response=list[DeclarationOut])
+@paginate(Page)
+def declaration_list(request, year: int | None = None):
+    return selectors.canteen_declaration_list(viewer=request.user, year=year)
+
+
+@router.post("/reserved-share/declarations/imports")
+def declaration_import(request, file: UploadedFile = File(...), dry_run: bool = Form(False)):  # noqa: B008
+    """Import declarations from CSV or .xlsx (columns buyer_code 单位代码, year 年度, canteen_food_yuan
+    食堂食材采购额(元), farm_produce_yuan 其中农副产品(元), exempt_reason 免予预留原因, note 备注)."""
+    name = Path(file.name or "upload.csv").name
+    path = save_upload(file, suffix=Path(name).suffix.lower() or ".csv")
+    try:
+        report = services.canteen_declaration_import(path=path, file_name=name, actor=request.user, dry_run=dry_run)
+    finally:
+        path.unlink(missing_ok=True)
+    return report.as_dict()
+
+
+@router.get("/reserved-share", response=list[ShareOut])
+@paginate(Page)
+def share_list(request, year: int | None = Query(None, ge=2013, le=2100), region: str | None = None, status: str | None = None,
+               q: str | None = None):
+    """Units in your scope with their verdict for the year (default: last year): compliant, short (with the gap),
+    exempt, undeclared. Short units first, largest gap first."""
+    if status and status not in rules.ShareStatus.values:
+        raise InvalidInput(_("Unknown status “%(s)s”.") % {"s": status}, details={"allowed": rules.ShareStatus.values})
+    rows = selectors.reserved_share_list(viewer=request.user, year=_year(year), region_code=region, status=status, q=q)
+    return [r.as_dict() for r in rows]
+
+
+@router.get("/reserved-share/export")
+def share_export(request, year: int | None = Query(None, ge=2013, le=2100), region: str | None = None, status: str | None = None,
+                 format: str = "xlsx"):  # noqa: A002 - the query parameter's public name
+    if format not in CONTENT_TYPES:
+        raise InvalidInput(_("Unknown export format “%(fmt)s”: use csv or xlsx.") % {"fmt": format}, code="bad_format")
+    y = _year(year)
+    rows = selectors.reserved_share_list(viewer=request.user, year=y, region_code=region, status=status)
+    content = table_bytes(selectors.export_rows(rows), header=[c for c, _zh in selectors.EXPORT_COLUMNS], fmt=format,
+                          sheet_title=f"reserved-share-{y}")
+    export_log(user=request.user, what="reserved share", rows=len(rows), path=request.path)
+    response = HttpResponse(content, content_type=CONTENT_TYPES[format])
+    response["Content-Disposition"] = f'attachment; filename="reserved-share-{y}.{format}"'
+    return response
+
+
+@router.get("/reserved-share/{organisation_id}/{year}", response=ShareOut)
+def share_get(request, organisation_id: int, year: int = PathParam(..., ge=2013, le=2100)):
+    return selectors.reserved_share_get(viewer=request.user, organisation_id=organisation_id, year=year).as_dict()

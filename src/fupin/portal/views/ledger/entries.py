@@ -1,0 +1,117 @@
+"""Entries: the list every figure drills down to, an entry's detail (basis, rule version, attribution per
+scheme, reversal chain) and the reversal form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from fupin.core.access import require_role
+from fupin.core.errors import Conflict, InvalidInput, PeriodLocked
+from fupin.core.services import export_log
+from fupin.core.tabular import table_bytes
+from fupin.ledger import selectors as ledger
+from fupin.ledger import services
+from fupin.ledger.enums import Basis, Channel, EntryStatus, Kind, NotCounted, Scheme
+from fupin.ledger.rules import bases_of, quantity_text
+
+from ..shared import export_format, file_response, list_context, paginate
+from .common import choice_label, yuan
+from .forms import EntryFilter, ReversalForm
+
+# Filters the entry list understands beyond the form's own fields (set by drill-down links).
+EXTRA_FILTERS = ("buyers", "quarter", "product_category", "relation", "buyer_region")
+EXPORT_HEADER = ["id", "source", "external_id", "revision", "purchase_date", "buyer_id", "buyer_category", "seller_id",
+                 "county_code", "product_category", "quantity", "unit", "amount_fen", "amount_yuan", "kind", "channel",
+                 "status", "counted", "basis", "not_counted_reason", "rule_version_id", "designated_relation_id",
+                 "east_west_relation_id", "counterpart_relation_id", "reverses_id"]
+
+
+def entry_filters(request) -> tuple[EntryFilter, dict[str, Any]]:
+    form = EntryFilter(request.GET or None)
+    f = form.filters()
+    for key in EXTRA_FILTERS:
+        value = request.GET.get(key, "").strip()
+        if value:
+            f[key] = value[:200]
+    if "counted" in f:
+        f["counted"] = f["counted"] == "true"
+    return form, f
+
+
+def _row(e: Any) -> dict[str, Any]:
+    return {
+        "entry": e, "amount": yuan(e.amount_fen), "kind": choice_label(Kind, e.kind),
+        "channel": choice_label(Channel, e.channel), "quantity": quantity_text(e.quantity_milli),
+        "basis": choice_label(Basis, e.basis) if e.basis else "",
+        "not_counted": choice_label(NotCounted, e.not_counted_reason) if e.not_counted_reason else "",
+    }
+
+
+@login_required
+def entry_list(request):
+    form, f = entry_filters(request)
+    qs = ledger.entries_for(viewer=request.user, filters=f)
+    fmt = export_format(request)
+    if fmt is not None:
+        rows = ([e.pk, e.source, e.external_id, e.revision, e.purchase_date, e.buyer_id, e.buyer_category, e.seller_id,
+                 e.county_code, e.product_category, quantity_text(e.quantity_milli), e.unit, e.amount_fen,
+                 yuan(e.amount_fen).replace(",", ""), e.kind, e.channel, e.status, e.counted, e.basis,
+                 e.not_counted_reason, e.rule_version_id, e.rel_designated_id, e.rel_east_west_id, e.rel_counterpart_id,
+                 e.reverses_id] for e in qs.iterator(chunk_size=2000))
+        content = table_bytes(rows, header=EXPORT_HEADER, fmt=fmt, sheet_title="entries")
+        export_log(user=request.user, what="purchase entries", rows=qs.count(), path=request.path)
+        return file_response(content, filename=f"purchase-entries.{fmt}", fmt=fmt)
+    page = paginate(request, qs)
+    totals = ledger.entries_total(viewer=request.user, filters=f)
+    return render(request, "portal/ledger/entry_list.html", list_context(
+        request, page, form=form, rows=[_row(e) for e in page.object_list], export_kind="entries",
+        total=yuan(totals["amount_fen"]), total_entries=totals["entries"],
+        extra_filters={k: f[k] for k in EXTRA_FILTERS if k in f},
+    ))
+
+
+@login_required
+def entry_detail(request, pk: int):
+    viewer = request.user
+    entry = ledger.entry_get(viewer=viewer, pk=pk)
+    chain = ledger.entry_chain(viewer=viewer, entry=entry)
+    attribution = [
+        {"scheme": choice_label(Scheme, scheme), "relation": rel}
+        for scheme, rel in ((Scheme.DESIGNATED_ASSISTANCE, entry.rel_designated),
+                            (Scheme.EAST_WEST, entry.rel_east_west),
+                            (Scheme.COUNTERPART_SUPPORT, entry.rel_counterpart))
+    ]
+    return render(request, "portal/ledger/entry_detail.html", {
+        **_row(entry), "chain": [_row(e) for e in chain], "attribution": attribution,
+        "bases": [choice_label(Basis, b) for b in bases_of(entry.bases)],
+        "status": choice_label(EntryStatus, entry.status),
+        "can_reverse": viewer.has_role(*services.CORRECT_ROLES) and not entry.is_reversal
+        and not any(e.reverses_id == entry.pk for e in chain),
+        "form": ReversalForm(),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_reverse(request, pk: int):
+    """Reverse an entry (authorised users): a reversing entry with the reason; the original stays."""
+    viewer = request.user
+    require_role(viewer, *services.CORRECT_ROLES, path=request.path)
+    entry = ledger.entry_get(viewer=viewer, pk=pk)
+    form = ReversalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reversal = services.purchase_reverse(entry=entry, reason=form.cleaned_data["reason"], actor=viewer)
+        except (InvalidInput, Conflict, PeriodLocked) as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("The entry was reversed by entry #%(id)d.") % {"id": reversal.pk})
+            return redirect("portal:ledger_entry", pk=reversal.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "portal/ledger/entry_reverse.html", {**_row(entry), "form": form}, status=status)

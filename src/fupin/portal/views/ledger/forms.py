@@ -1,0 +1,132 @@
+"""Forms of the ledger pages: statistics filters, uploads, reversal, period locks, canteen declarations.
+Forms check shapes only; the rules live in `fupin.ledger` services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fupin.ledger.enums import Basis, Channel, Kind, Scheme
+from fupin.ledger.reserved_share_rules import ExemptReason, ShareStatus
+from fupin.registry.enums import OrganisationKind
+
+from ..shared import FilterForm
+
+ACCEPT = ".csv,.txt,.xlsx,.xlsm,.xls,.ods"
+_region = RegexValidator(r"^\d{2,12}$", _("Enter 2 to 12 digits of a region code."))
+
+
+def _any(choices) -> list[tuple[str, object]]:
+    return [("", _("any")), *choices]
+
+
+def year_choices() -> list[tuple[str, str]]:
+    this = timezone.localdate().year
+    return [("", _("any"))] + [(str(y), str(y)) for y in range(this, 2012, -1)]
+
+
+def buyer_category_choices() -> list[tuple[str, object]]:
+    return _any([*OrganisationKind.choices, ("public", _("Members of the public"))])
+
+
+def region_field(label) -> forms.CharField:
+    return forms.CharField(label=label, max_length=12, validators=[_region],
+                           widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 8}))
+
+
+# Groupings the dashboard offers (value → label); the selector decides what each means.
+GROUPINGS = [
+    ("year", _("Year")), ("quarter", _("Quarter")), ("month", _("Month")), ("province", _("Origin province")),
+    ("prefecture", _("Origin prefecture")), ("county", _("Origin county")), ("buyer_category", _("Buyer category")),
+    ("buyer", _("Buyer")), ("seller", _("Seller")), ("product_category", _("Product category")),
+    ("channel", _("Channel")), ("kind", _("Kind")), ("basis", _("Counting basis")), ("scheme", _("Scheme")),
+    ("relation", _("Assistance relation")),
+]
+
+
+class StatisticsFilter(FilterForm):
+    year = forms.TypedChoiceField(label=_("Year"), choices=year_choices, coerce=int)
+    province = forms.CharField(label=_("Origin province (code)"), max_length=6,
+                               validators=[RegexValidator(r"^\d{2}(0000)?$", _("Enter a province code, e.g. 52."))],
+                               widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 6}))
+    buyer_category = forms.ChoiceField(label=_("Buyer category"), choices=buyer_category_choices)
+    channel = forms.ChoiceField(label=_("Channel"), choices=_any(Channel.choices))
+    kind = forms.ChoiceField(label=_("Kind"), choices=_any(Kind.choices))
+    scheme = forms.ChoiceField(label=_("Scheme"), choices=_any(Scheme.choices))
+    group_by = forms.ChoiceField(label=_("Group by"), choices=GROUPINGS)
+    then_by = forms.ChoiceField(label=_("then by"), choices=[("", _("nothing")), *GROUPINGS])
+    include_uncounted = forms.BooleanField(label=_("Include entries that do not count"))
+
+
+class EntryFilter(FilterForm):
+    year = forms.TypedChoiceField(label=_("Year"), choices=year_choices, coerce=int)
+    month = forms.TypedChoiceField(label=_("Month"), choices=[("", _("any"))] + [(str(m), str(m)) for m in range(1, 13)],
+                                   coerce=int)
+    region = region_field(_("Origin region (code)"))
+    buyer = forms.IntegerField(label=_("Buyer (id)"), min_value=0)
+    seller = forms.IntegerField(label=_("Seller (id)"), min_value=1)
+    buyer_category = forms.ChoiceField(label=_("Buyer category"), choices=buyer_category_choices)
+    channel = forms.ChoiceField(label=_("Channel"), choices=_any(Channel.choices))
+    kind = forms.ChoiceField(label=_("Kind"), choices=_any(Kind.choices))
+    basis = forms.ChoiceField(label=_("Counting basis"), choices=_any(Basis.choices))
+    scheme = forms.ChoiceField(label=_("Scheme"), choices=_any(Scheme.choices))
+    counted = forms.ChoiceField(label=_("Counts"), choices=[("", _("any")), ("true", _("yes")), ("false", _("no"))])
+
+
+class YearForm(FilterForm):
+    year = forms.TypedChoiceField(label=_("Year"), choices=year_choices, coerce=int)
+
+
+class PurchaseUploadForm(forms.Form):
+    file = forms.FileField(label=_("File (.csv or .xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}))
+    source = forms.CharField(label=_("Source (when the file has no source column)"), max_length=60, required=False)
+    dry_run = forms.BooleanField(label=_("Dry run: check the file and show the report, write nothing"), required=False,
+                                 initial=True)
+
+
+class ReversalForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class LockForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2013, max_value=2100)
+    month = forms.IntegerField(label=_("Month"), min_value=1, max_value=12)
+    region_code = forms.CharField(label=_("Region code (empty: the whole nation)"), max_length=12, required=False,
+                                  validators=[RegexValidator(r"^(\d{6}|\d{9}|\d{12})$", _("Enter a full region code."))])
+    reason = forms.CharField(label=_("Reason"), max_length=1000, required=False)
+
+
+class UnlockForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# -- reserved share --------------------------------------------------------------------------------------------------
+class ReservedShareFilter(FilterForm):
+    year = forms.TypedChoiceField(label=_("Year"), choices=year_choices, coerce=int)
+    region = region_field(_("In region (code)"))
+    status = forms.ChoiceField(label=_("Status"), choices=_any(ShareStatus.choices))
+    q = forms.CharField(label=_("Unit name or credit code"), max_length=100)
+
+
+class DeclarationForm(forms.Form):
+    organisation = forms.TypedChoiceField(label=_("Unit"), coerce=int)
+    year = forms.IntegerField(label=_("Year"), min_value=2013, max_value=2100)
+    canteen_food_yuan = forms.DecimalField(label=_("Canteen food procurement (yuan)"), required=False, min_value=0,
+                                           max_digits=15, decimal_places=2)
+    farm_produce_yuan = forms.DecimalField(label=_("of which farm produce (yuan, optional)"), required=False,
+                                           min_value=0, max_digits=15, decimal_places=2)
+    exempt_reason = forms.ChoiceField(label=_("Exempt"), required=False,
+                                      choices=[("", _("not exempt")), *ExemptReason.choices])
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args, units=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [(u.pk, f"{u.name} ({u.credit_code or u.region.code})") for u in units]
+
+
+class DeclarationImportForm(forms.Form):
+    file = forms.FileField(label=_("File (.csv or .xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}))
+    dry_run = forms.BooleanField(label=_("Dry run: check the file and show the report, write nothing"), required=False,
+                                 initial=True)
