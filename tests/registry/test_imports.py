@@ -68,6 +68,9 @@ def test_good_rows_are_imported_and_rejected_rows_are_not_written_at_all(world, 
     created = Household.objects.get(id_hash=services.resident_id_hash(factories.resident_id(1)))
     assert created.village.code == rf.VILLAGE and created.status == "lifted_out" and created.lifted_year == 2019
     assert created.size == 3 and created.head_name == "户主1"
+    entry = AuditEntry.objects.get(action="household:create", object_id=str(created.pk))
+    assert entry.after["head_name"] == "户**" and entry.after["village_id"] == created.village_id
+    assert entry.before is None and entry.object_repr == created.registry_code and entry.actor_name == "test"
     # the identity number itself is nowhere in the database
     assert not Household.objects.filter(id_hash__contains=factories.resident_id(1)[:10]).exists()
     assert factories.resident_id(1) not in str(list(AuditEntry.objects.values_list("after", flat=True)))

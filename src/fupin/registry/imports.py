@@ -377,16 +377,23 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]], *, batch:
     qn = ops.quote_name
     sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
            f"VALUES ({', '.join(['%s'] * len(fields))})")
+    def prepared(chunk: list[dict[str, Any]]) -> Iterator[list[Any]]:
+        for row in chunk:
+            values = []
+            for name, default, adapter in plan:
+                value = row.get(name, default)
+                values.append(adapter(value) if adapter is not None and name in row else value)
+            yield values
+
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # COPY FROM STDIN: several times faster than executemany
+            columns = ", ".join(qn(f.column) for f in fields)
+            with cursor.cursor.copy(f"COPY {qn(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+                for values in prepared(rows):
+                    copy.write_row(values)
+            return
         for start in range(0, len(rows), batch):
-            params = []
-            for row in rows[start:start + batch]:
-                values = []
-                for name, default, adapter in plan:
-                    value = row.get(name, default)
-                    values.append(adapter(value) if adapter is not None and name in row else value)
-                params.append(values)
-            cursor.executemany(sql, params)
+            cursor.executemany(sql, list(prepared(rows[start:start + batch])))
 
 
 def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
