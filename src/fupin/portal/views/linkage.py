@@ -309,6 +309,7 @@ def contract_detail(request, pk: int):
     lines = expected.expected_vs_paid(viewer=request.user, start=dt.date(year, 1, 1), end=dt.date(year, 12, 31),
                                       on=timezone.localdate(), contract_id=contract.pk)
     payments = selectors.payment_list(viewer=request.user, contract_id=contract.pk)
+    parties = list(selectors.contract_parties(contract=contract))
     purchases = []
     if contract.mechanism == Mechanism.ORDER_PURCHASE:
         purchases = [{"ln": ln, "expected": yuan(ln.expected_fen), "account": yuan(ln.account_fen),
@@ -318,7 +319,7 @@ def contract_detail(request, pk: int):
         "purchases": purchases,
         "contract": contract, "mechanism": _label(Mechanism, contract.mechanism),
         "status": _label(ContractStatus, contract.status), "schedule": _label(Schedule, contract.schedule),
-        "terms": _terms_display(contract), "parties": selectors.contract_parties(contract=contract),
+        "terms": _terms_display(contract), "parties": parties,
         "documents": contract.documents.all(), "year": year,
         "lines": [{"ln": ln, "annual": yuan(ln.annual_fen), "due": yuan(ln.due_fen), "paid": yuan(ln.paid_fen),
                    "short": yuan(ln.shortfall_fen)} for ln in lines],
@@ -327,7 +328,9 @@ def contract_detail(request, pk: int):
         "transitions": selectors.transitions_for(contract=contract),
         "can_write": request.user.has_role(*services.WRITE_ROLES),
         "document_form": DocumentForm(), "payment_form": PaymentForm(initial={
-            "external_id": f"form-{uuid.uuid4()}", "contract": contract.code}),
+            "external_id": f"form-{uuid.uuid4()}", "contract": contract.code,
+            "household": parties[0].household.registry_code if len(parties) == 1 else "",
+            "collective": contract.collective.credit_code or "" if contract.collective_id else ""}),
     })
 
 
