@@ -74,6 +74,7 @@ def test_with_reference_regions_poverty_counties_come_from_several_western_provi
     for code, name in [("522627", "天柱县"), ("522628", "锦屏县"), ("530925", "双江县"), ("530926", "耿马县"),
                        ("621121", "通渭县"), ("621122", "陇西县"), ("130631", "望都县")]:
         factories.region(code, name, is_poverty_county=True, poverty_exit_year=2019)
+    factories.region("522627001", "凤城街道")  # an urban sub-district: villages go under towns instead
     factories.region("522627102", "坪地镇")
     factories.region("522627103", "蓝田镇")
     world = World(seed=3, scale="small")

@@ -249,7 +249,9 @@ def _counties(world: Any, rng: random.Random, actor: Any) -> list[Region]:
 
 def _villages(county: Region, rng: random.Random, actor: Any) -> tuple[list[Region], list[Region]]:
     """Two townships (real ones if loaded) and a few synthetic villages under them, some poor villages."""
-    towns = list(selectors.region_children(code=county.code, level=RegionLevel.TOWNSHIP))[:2]
+    loaded = list(selectors.region_children(code=county.code, level=RegionLevel.TOWNSHIP))
+    # towns and townships (statistics codes 1xx-3xx) before urban sub-districts (街道, 0xx)
+    towns = sorted(loaded, key=lambda t: (t.code[6] == "0", t.code))[:2]
     n = 1
     while len(towns) < 2:
         code = f"{county.code}{100 + n:03d}"
