@@ -104,6 +104,18 @@ def test_create_household_via_api_keeps_no_identity_number(api_as, world, county
     assert garbage.status_code in (400, 422)
 
 
+@pytest.mark.parametrize("path,body", [
+    ("/households/{h}", '{"head_name": null}'), ("/households/{h}", '{"size": "many"}'),
+    ("/households/{h}", '{"size": 0}'), ("/households/{h}", '{"village_code": "12"}'),
+    ("/entities/{e}", '{"name": null}'), ("/entities/{e}", '{"sectors": ["mining"]}'),
+    ("/entities/{e}", '{"credit_code": "91350100M000100Y44"}'),
+])
+def test_malformed_changes_give_422_not_500(api_as, world, county_clerk, path, body):
+    path = path.format(h=world["household"].pk, e=world["entity"].pk)
+    r = api_as(county_clerk).raw("patch", path, body)
+    assert r.status_code == 422 and r.json()["code"] == "invalid_input", r.content
+
+
 def test_status_change_and_patch(api_as, world, county_clerk):
     client = api_as(county_clerk)
     pk = world["household"].pk

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -24,8 +25,17 @@ from . import exports, imports, selectors, services
 router = Router(tags=["registry"])
 
 
+NULLABLE = {"credit_code", "parent_id", "lifted_year", "year_to"}
+
+
 def _patch(payload: Schema) -> dict[str, Any]:
-    return payload.model_dump(exclude_unset=True)
+    """The fields the client sent; an explicit null only where a value can be cleared (else refused)."""
+    changes = payload.model_dump(exclude_unset=True)
+    cleared = sorted(k for k, v in changes.items() if v is None and k not in NULLABLE)
+    if cleared:
+        raise InvalidInput(_("These fields cannot be empty: %(fields)s.") % {"fields": ", ".join(cleared)},
+                           details={"fields": cleared})
+    return changes
 
 
 def _attachment(content: bytes, *, file_name: str, content_type: str) -> HttpResponse:
