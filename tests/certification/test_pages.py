@@ -220,11 +220,14 @@ def test_pages_and_reasons_in_chinese(listed):
     trans_real._default = None
     trans_real._active = Local()
     c = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
-    html = c.get("/certification/catalogue/").content.decode()
-    assert "全国扶贫产品目录" in html and "茶叶" in html
-    html = c.post("/certification/verify/", {"code": "FPC1.abc.def"}).content.decode()
-    assert "签名不符" in html or "格式正确" in html
-    sup = cf.supplier(households=1)
-    with translation.override("zh-hans"), pytest.raises(services.InvalidInput) as err:
-        cf.submit(sup)
-    assert "要求至少 5 户" in str(err.value.message)
+    try:
+        html = c.get("/certification/catalogue/").content.decode()
+        assert "全国扶贫产品目录" in html and "茶叶" in html
+        html = c.post("/certification/verify/", {"code": "FPC1.abc.def"}).content.decode()
+        assert "签名不符" in html or "格式正确" in html
+        sup = cf.supplier(households=1)
+        with translation.override("zh-hans"), pytest.raises(services.InvalidInput) as err:
+            cf.submit(sup)
+        assert "要求至少 5 户" in str(err.value.message)
+    finally:
+        translation.deactivate()  # the locale middleware leaves the request's language active in this thread

@@ -31,8 +31,12 @@ Period = tuple[dt.date, dt.date | None]
 
 # -- certified periods (the ledger's question: was product P certified on day D?) ---------------------------------
 def certified_on(periods: Iterable[Period], day: dt.date) -> bool:
-    """Whether `day` falls inside one of the inclusive periods (an open end runs for ever)."""
-    return any(start <= day and (end is None or day <= end) for start, end in periods)
+    """Whether `day` falls inside one of the inclusive periods (an open end runs for ever). A plain loop: the ledger
+    calls this once per imported row."""
+    for start, end in periods:
+        if start <= day and (end is None or day <= end):
+            return True
+    return False
 
 
 def merge_target(periods: Sequence[tuple[int, dt.date, dt.date | None]], start: dt.date) -> int | None:
