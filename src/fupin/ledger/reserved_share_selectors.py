@@ -2,8 +2,9 @@
 statistics), and the verdict against the rule in force for its region and year.
 
 Scope: the viewer sees the units whose home region lies in its scope (`registry.organisation_list`). The
-platform amounts come from `selectors.account_totals` (counted entries, SQL aggregates on the rollups),
-filtered to the units and their member organisations (trade unions: staff purchases count toward the unit).
+platform amounts come from `selectors.account_totals` on the buyer side (counted entries of buyers registered in
+the viewer's region, SQL aggregates on the rollups), filtered to the units and their member organisations (trade
+unions: staff purchases count toward the unit).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from . import reserved_share_rules as rules
 from . import selectors as ledger
 from .models_reserved import CanteenDeclaration
 from .reserved_share_rules import ShareResult, ShareStatus
+
+MAX_IDS_IN_FILTER = 500  # beyond this, group the year's platform purchases by buyer and keep the units' rows
 
 STATUS_ORDER = {ShareStatus.SHORT: 0, ShareStatus.UNDECLARED: 1, ShareStatus.COMPLIANT: 2, ShareStatus.EXEMPT: 3,
                 ShareStatus.NOT_REQUIRED: 4}
@@ -97,8 +100,13 @@ def _platform_by_buyer(*, viewer: Any, year: int, buyer_ids: Iterable[int]) -> d
     ids = sorted(set(buyer_ids))
     if not ids:
         return {}
-    rows = ledger.account_totals(viewer=viewer, group_by=["buyer", "channel", "kind"],
-                                 filters={"year": year, "buyer_ids": ids}, counted_only=True)
+    filters: dict[str, Any] = {"year": year}
+    if len(ids) <= MAX_IDS_IN_FILTER:
+        filters["buyer_ids"] = ids
+    wanted = set(ids)
+    rows = ledger.account_totals(viewer=viewer, group_by=["buyer", "channel", "kind"], filters=filters,
+                                 counted_only=True, side="buyer")
+    rows = [r for r in rows if r["buyer"] is not None and int(r["buyer"]) in wanted]
     out: dict[tuple[int, str, str], int] = {}
     for row in rows:
         key = (int(row["buyer"]), str(row["channel"]), str(row["kind"]))

@@ -32,16 +32,15 @@ EXPORT_HEADER = ["id", "source", "external_id", "revision", "purchase_date", "bu
                  "east_west_relation_id", "counterpart_relation_id", "reverses_id"]
 
 
-def entry_filters(request) -> tuple[EntryFilter, dict[str, Any]]:
+def entry_filters(request) -> tuple[EntryFilter, dict[str, Any], str]:
+    """The form, the selector filters and the side: `side=buyer` lists the purchases of buyers in the viewer's
+    region (a buyer's account); the default is the money flowing into the viewer's region (origin)."""
     form = EntryFilter(request.GET or None)
     f = form.filters()
-    for key in EXTRA_FILTERS:
-        value = request.GET.get(key, "").strip()
-        if value:
-            f[key] = value[:200]
+    side = f.pop("side", "origin")
     if "counted" in f:
         f["counted"] = f["counted"] == "true"
-    return form, f
+    return form, f, side
 
 
 def _row(e: Any) -> dict[str, Any]:
@@ -55,8 +54,8 @@ def _row(e: Any) -> dict[str, Any]:
 
 @login_required
 def entry_list(request):
-    form, f = entry_filters(request)
-    qs = ledger.entries_for(viewer=request.user, filters=f)
+    form, f, side = entry_filters(request)
+    qs = ledger.entries_for(viewer=request.user, filters=f, side=side)
     fmt = export_format(request)
     if fmt is not None:
         rows = ([e.pk, e.source, e.external_id, e.revision, e.purchase_date, e.buyer_id, e.buyer_category, e.seller_id,
@@ -68,11 +67,11 @@ def entry_list(request):
         export_log(user=request.user, what="purchase entries", rows=qs.count(), path=request.path)
         return file_response(content, filename=f"purchase-entries.{fmt}", fmt=fmt)
     page = paginate(request, qs)
-    totals = ledger.entries_total(viewer=request.user, filters=f)
+    totals = ledger.entries_total(viewer=request.user, filters=f, side=side)
     return render(request, "portal/ledger/entry_list.html", list_context(
         request, page, form=form, rows=[_row(e) for e in page.object_list], export_kind="entries",
         total=yuan(totals["amount_fen"]), total_entries=totals["entries"],
-        extra_filters={k: f[k] for k in EXTRA_FILTERS if k in f},
+        extra_filters={k: f[k] for k in EXTRA_FILTERS if k in f}, side=side,
     ))
 
 

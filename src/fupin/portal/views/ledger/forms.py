@@ -40,7 +40,8 @@ def region_field(label) -> forms.CharField:
 GROUPINGS = [
     ("year", _("Year")), ("quarter", _("Quarter")), ("month", _("Month")), ("province", _("Origin province")),
     ("prefecture", _("Origin prefecture")), ("county", _("Origin county")), ("buyer_category", _("Buyer category")),
-    ("buyer", _("Buyer")), ("seller", _("Seller")), ("product_category", _("Product category")),
+    ("buyer", _("Buyer")), ("account", _("Buyer with its units (rolled up to each supervising unit)")),
+    ("seller", _("Seller")), ("product_category", _("Product category")),
     ("channel", _("Channel")), ("kind", _("Kind")), ("basis", _("Counting basis")), ("scheme", _("Scheme")),
     ("relation", _("Assistance relation")),
 ]
@@ -73,6 +74,15 @@ class EntryFilter(FilterForm):
     basis = forms.ChoiceField(label=_("Counting basis"), choices=_any(Basis.choices))
     scheme = forms.ChoiceField(label=_("Scheme"), choices=_any(Scheme.choices))
     counted = forms.ChoiceField(label=_("Counts"), choices=[("", _("any")), ("true", _("yes")), ("false", _("no"))])
+    # set by drill-down links and kept when the filters are changed
+    buyers = forms.CharField(widget=forms.HiddenInput, max_length=2000,
+                             validators=[RegexValidator(r"^\d+(,\d+)*$", _("A list of ids."))])
+    quarter = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=4)
+    product_category = forms.CharField(widget=forms.HiddenInput, max_length=30)
+    relation = forms.CharField(widget=forms.HiddenInput, max_length=20,
+                               validators=[RegexValidator(r"^(\d+|none)$", _("A list of ids."))])
+    buyer_region = forms.CharField(widget=forms.HiddenInput, max_length=12, validators=[_region])
+    side = forms.ChoiceField(widget=forms.HiddenInput, choices=[("origin", "origin"), ("buyer", "buyer")])
 
 
 class YearForm(FilterForm):

@@ -34,7 +34,7 @@ def _lookup(dim: str, values: list[Any], viewer: Any) -> dict[Any, str]:
         found = registry.region_list(viewer=viewer).filter(code__in=list(codes)).values_list("code", "name")
         return {codes[c]: n if dim == "province" else f"{n} {c}" for c, n in found}
     ids = [int(v) for v in values if str(v).isdigit()]
-    if dim == "buyer":
+    if dim in ("buyer", "account"):
         rows = registry.organisation_list(viewer=viewer).filter(pk__in=ids).values_list("pk", "name")
     elif dim == "seller":
         rows = registry.entity_list(viewer=viewer).filter(pk__in=ids).values_list("pk", "name")
@@ -49,6 +49,8 @@ def _lookup(dim: str, values: list[Any], viewer: Any) -> dict[Any, str]:
 def value_filter(dim: str, value: Any) -> dict[str, Any]:
     """The entry-list filter selecting the entries of one value of a grouping."""
     if value is None or value == "":
+        if dim in ("buyer", "account"):
+            return {"buyer": "public"}
         return {dim: "none"} if dim in ("basis", "scheme", "relation", "product_category") else {}
     text = str(value)
     if dim == "month":  # 'YYYY-MM'
@@ -59,6 +61,8 @@ def value_filter(dim: str, value: Any) -> dict[str, Any]:
         return {"year": int(y), "quarter": int(q)}
     if dim in ("province", "prefecture", "county"):
         return {"region": text}
+    if dim == "account":  # a buyer with the units below it: the buyer filter rolls up the same way
+        return {"buyer": text}
     return {dim: text}
 
 
@@ -70,15 +74,15 @@ def group_labels(dim: str, values: Iterable[Any], *, viewer: Any) -> dict[Any, s
         if dim == "buyer_category":
             out.update({v: _("Members of the public") for v in values if v == PUBLIC})
         return out
-    if dim in ("province", "prefecture", "county", "buyer", "seller", "relation"):
+    if dim in ("province", "prefecture", "county", "buyer", "account", "seller", "relation"):
         found = _lookup(dim, values, viewer)
-        return {v: found.get(v) or (f"#{v}" if dim in ("buyer", "seller", "relation") else str(v)) for v in values}
+        return {v: found.get(v) or (str(v) if dim in ("province", "prefecture", "county") else f"#{v}") for v in values}
     return {v: str(v) for v in values}
 
 
 def none_label(dim: str) -> str:
     return {
-        "buyer": _("Members of the public"), "basis": _("does not count"), "scheme": _("no scheme"),
+        "buyer": _("Members of the public"), "account": _("Members of the public"), "basis": _("does not count"), "scheme": _("no scheme"),
         "relation": _("no relation"), "product_category": _("no product"),
     }.get(dim, "—")
 

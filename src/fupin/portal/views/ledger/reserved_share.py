@@ -43,7 +43,7 @@ def platform_entries_url(row: selectors.ShareRow) -> str:
     return entries_url({
         "buyers": ",".join(str(i) for i in (row.organisation.pk, *row.member_ids)), "year": row.year,
         "channel": c.channels[0] if len(c.channels) == 1 else "", "kind": c.kinds[0] if len(c.kinds) == 1 else "",
-        "counted": "true",
+        "counted": "true", "side": "buyer",
     })
 
 

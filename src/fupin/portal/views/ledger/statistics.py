@@ -30,9 +30,10 @@ MAX_TABLE_ROWS = 500
 MAX_BARS = 20
 
 
-def _totals(viewer: Any, dims: Sequence[str], filters: Mapping[str, Any], *, counted_only: bool = True
-            ) -> list[dict[str, Any]]:
-    rows = ledger.account_totals(viewer=viewer, group_by=list(dims), filters=dict(filters), counted_only=counted_only)
+def _totals(viewer: Any, dims: Sequence[str], filters: Mapping[str, Any], *, counted_only: bool = True,
+            side: str = "origin") -> list[dict[str, Any]]:
+    rows = ledger.account_totals(viewer=viewer, group_by=list(dims), filters=dict(filters), counted_only=counted_only,
+                                 side=side)
     return [dict(r) for r in rows]
 
 
@@ -53,10 +54,10 @@ def _time_dim(filters: Mapping[str, Any]) -> str:
 
 
 def _time_series(viewer: Any, filters: Mapping[str, Any], base_filter: Mapping[str, Any], *, title: str,
-                 counted_only: bool = True) -> Any:
+                 counted_only: bool = True, side: str = "origin") -> Any:
     """Direct purchases and helped sales over time (months of the year, or years), as stacked columns."""
     dim = _time_dim(filters)
-    rows = _totals(viewer, [dim, "kind"], filters, counted_only=counted_only)
+    rows = _totals(viewer, [dim, "kind"], filters, counted_only=counted_only, side=side)
     periods = sorted({str(r[dim]) for r in rows})
     if not periods:
         return charts.stacked_bar_chart([], [], title=title)
@@ -94,9 +95,7 @@ def dashboard(request):
     dims = [group_by, then_by] if then_by else [group_by]
     counted_only = not f.get("include_uncounted")
     filters = _entry_filter(f)
-    drill = {**filters, **({} if counted_only else {"counted": ""})}
-    if counted_only:
-        drill["counted"] = "true"
+    drill = {**filters, "counted": "true"} if counted_only else dict(filters)
     rows = _table(label_rows(_totals(viewer, dims, filters, counted_only=counted_only), dims, viewer=viewer), drill)
     rows.sort(key=lambda r: -int(r["amount_fen"]))
     labels = dict(GROUPINGS)
@@ -155,15 +154,16 @@ def _year_filter(request) -> tuple[Any, int | None]:
     return form, f.get("year")
 
 
-def _grouped(viewer: Any, dim: str, filters: Mapping[str, Any], drill: Mapping[str, Any]) -> list[dict[str, Any]]:
-    rows = _table(label_rows(_totals(viewer, [dim], filters), [dim], viewer=viewer), drill)
+def _grouped(viewer: Any, dim: str, filters: Mapping[str, Any], drill: Mapping[str, Any], side: str
+             ) -> list[dict[str, Any]]:
+    rows = _table(label_rows(_totals(viewer, [dim], filters, side=side), [dim], viewer=viewer), drill)
     rows.sort(key=lambda r: -int(r["amount_fen"]))
     return rows
 
 
-def _years(viewer: Any, filters: Mapping[str, Any], drill: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _years(viewer: Any, filters: Mapping[str, Any], drill: Mapping[str, Any], side: str) -> list[dict[str, Any]]:
     """Yearly totals with direct and helped side by side."""
-    rows = _totals(viewer, ["year", "kind"], filters)
+    rows = _totals(viewer, ["year", "kind"], filters, side=side)
     years: dict[str, dict[str, Any]] = {}
     for r in rows:
         y = years.setdefault(str(r["year"]), {"year": str(r["year"]), "amount_fen": 0, "entries": 0,
@@ -181,22 +181,25 @@ def _years(viewer: Any, filters: Mapping[str, Any], drill: Mapping[str, Any]) ->
 
 
 def _account_page(request, *, template: str, subject: Any, base: dict[str, Any], sections: Sequence[tuple[str, Any]],
-                  extra: Mapping[str, Any] | None = None):
+                  extra: Mapping[str, Any] | None = None, side: str = "origin"):
+    """`side='buyer'`: a buyer's purchases wherever they went (the viewer sees the buyer, so its whole account);
+    otherwise the money flowing into the viewer's region."""
     viewer = request.user
     form, year = _year_filter(request)
     filters = {**base, **({"year": year} if year else {})}
-    drill = {**filters, "counted": "true"}
-    years = _years(viewer, base, {**base, "counted": "true"})
+    side_param = {"side": side} if side != "origin" else {}
+    drill = {**filters, "counted": "true", **side_param}
+    years = _years(viewer, base, {**base, "counted": "true", **side_param}, side)
     groups = []
     for dim, title in sections:
-        rows = _grouped(viewer, dim, filters, drill)
+        rows = _grouped(viewer, dim, filters, drill, side)
         groups.append({"dim": dim, "title": title, "rows": rows,
                        "chart": _bars(rows, title=str(title)) if rows else None})
     total_fen = sum(y["amount_fen"] for y in years if not year or y["year"] == str(year))
     return render(request, template, {
         "subject": subject, "form": form, "year": year, "years": years, "groups": groups,
-        "total": yuan(total_fen), "total_url": entries_url(drill), "all_url": entries_url(filters),
-        "trend": _time_series(viewer, filters, drill, title=_("Direct purchases and helped sales (yuan)")),
+        "total": yuan(total_fen), "total_url": entries_url(drill), "all_url": entries_url({**filters, **side_param}),
+        "trend": _time_series(viewer, filters, drill, title=_("Direct purchases and helped sales (yuan)"), side=side),
         **(extra or {}),
     })
 
@@ -209,7 +212,7 @@ def buyer(request, pk: int):
     return _account_page(request, template="portal/ledger/buyer.html", subject=org, base={"buyer": org.pk}, sections=[
         ("scheme", _("By scheme")), ("relation", _("By assistance relation")), ("province", _("By province of origin")),
         ("channel", _("By channel")),
-    ], extra={"chain": registry.organisation_ancestors(organisation=org)[1:]})
+    ], extra={"chain": registry.organisation_ancestors(organisation=org)[1:]}, side="buyer")
 
 
 @login_required
