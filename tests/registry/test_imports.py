@@ -56,6 +56,7 @@ def test_bad_input_through_the_service(world, tmp_path, case):
     if case.warning:
         assert any(case.warning in w for w in report.warnings), report.warnings
     assert report.accepted == case.accepted
+    assert report.accepted + report.unchanged + report.rejected == report.total
 
 
 def test_good_rows_are_imported_and_rejected_rows_are_not_written_at_all(world, tmp_path):
