@@ -5,6 +5,7 @@ Each domain app keeps its router in `<app>/api.py`; they are mounted here, in de
 from ninja import NinjaAPI
 
 from fupin.certification.api import router as certification_router
+from fupin.ledger.api import router as ledger_router
 from fupin.linkage.api import router as linkage_router
 from fupin.registry.api import router as registry_router
 
@@ -25,3 +26,4 @@ api.add_router("/", system_router)
 api.add_router("/", registry_router)
 api.add_router("/", linkage_router)
 api.add_router("/", certification_router)
+api.add_router("/", ledger_router)

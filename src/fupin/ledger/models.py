@@ -68,7 +68,11 @@ class PurchaseImport(TimestampedModel):
 
 
 class PurchaseEntry(AppendOnlyModel):
-    """One purchase (or the reversal of one). Money in fen; never updated, never deleted."""
+    """One purchase (or the reversal of one). Money in fen; never updated, never deleted.
+
+    References to other apps carry no database constraint (ADR 0011): the pipeline resolves every code to an
+    existing row before writing, the ORM still refuses to delete a referenced row (PROTECT), and
+    `fupin ledger_check` verifies every reference. Constraint triggers per row would halve bulk loads."""
 
     source = models.CharField(_("source"), max_length=60)
     external_id = models.CharField(_("external id"), max_length=100)
@@ -78,16 +82,16 @@ class PurchaseEntry(AppendOnlyModel):
     year = models.PositiveSmallIntegerField(_("year"))
     month = models.PositiveSmallIntegerField(_("month"))
     buyer = models.ForeignKey("registry.Organisation", null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+", db_index=False, verbose_name=_("buyer"))
+                              related_name="+", db_index=False, db_constraint=False, verbose_name=_("buyer"))
     buyer_category = models.CharField(_("buyer category"), max_length=30)
     buyer_region = models.CharField(_("buyer's home county"), max_length=6, blank=True)
     seller = models.ForeignKey("registry.MarketEntity", on_delete=models.PROTECT, related_name="+", db_index=False,
-                               verbose_name=_("seller"))
+                               db_constraint=False, verbose_name=_("seller"))
     product = models.ForeignKey("certification.Product", null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="+", db_index=False, verbose_name=_("product"))
+                                related_name="+", db_index=False, db_constraint=False, verbose_name=_("product"))
     product_category = models.CharField(_("product category"), max_length=30, blank=True)
     origin = models.ForeignKey("registry.Region", on_delete=models.PROTECT, related_name="+", db_index=False,
-                               verbose_name=_("origin"))
+                               db_constraint=False, verbose_name=_("origin"))
     county_code = models.CharField(_("origin county"), max_length=6)
     quantity_milli = models.BigIntegerField(_("quantity (thousandths)"), null=True, blank=True)
     unit = models.CharField(_("unit"), max_length=20, blank=True)
@@ -102,24 +106,26 @@ class PurchaseEntry(AppendOnlyModel):
     bases = models.PositiveSmallIntegerField(_("all bases that held (bit mask)"), default=0)
     not_counted_reason = models.CharField(_("why it does not count"), max_length=30, blank=True)
     rule_version = models.ForeignKey("core.PolicyParameter", null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+", db_index=False, verbose_name=_("counting rule version"))
+                                     related_name="+", db_index=False, db_constraint=False,
+                                     verbose_name=_("counting rule version"))
     rel_designated = models.ForeignKey("registry.AssistanceRelation", null=True, blank=True,
-                                       on_delete=models.PROTECT, related_name="+", db_index=False,
+                                       on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False,
                                        verbose_name=_("designated assistance relation"))
     rel_east_west = models.ForeignKey("registry.AssistanceRelation", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="+", db_index=False, verbose_name=_("east–west relation"))
+                                      related_name="+", db_index=False, db_constraint=False,
+                                      verbose_name=_("east–west relation"))
     rel_counterpart = models.ForeignKey("registry.AssistanceRelation", null=True, blank=True,
-                                        on_delete=models.PROTECT, related_name="+", db_index=False,
+                                        on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False,
                                         verbose_name=_("counterpart support relation"))
     reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="reversed_by", verbose_name=_("reverses"))
     amends = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                               db_index=False, verbose_name=_("amends"))
+                               db_index=False, db_constraint=False, verbose_name=_("amends"))
     reason = models.TextField(_("reason"), blank=True)
     import_job = models.ForeignKey(PurchaseImport, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", db_index=False, verbose_name=_("import"))
+                                   related_name="+", db_index=False, db_constraint=False, verbose_name=_("import"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", db_index=False, verbose_name=_("booked by"))
+                                   related_name="+", db_index=False, db_constraint=False, verbose_name=_("booked by"))
     created_at = models.DateTimeField(_("booked at"))
 
     class Meta:
@@ -127,15 +133,14 @@ class PurchaseEntry(AppendOnlyModel):
         verbose_name = _("purchase entry")
         verbose_name_plural = _("purchase entries")
         constraints = [
-            models.UniqueConstraint(fields=["source", "external_id", "revision"],
-                                    condition=models.Q(reverses__isnull=True), name="purchaseentry_unique_key"),
+            # (source, external_id) once per revision; its reversal is the same key with sign −1
+            models.UniqueConstraint(fields=["source", "external_id", "revision", "sign"], name="purchaseentry_key"),
             models.CheckConstraint(condition=~models.Q(amount_fen=0), name="purchaseentry_amount_nonzero"),
         ]
         indexes = [
-            models.Index(fields=["buyer", "purchase_date", "amount_fen"], name="purchaseentry_buyer_date"),
+            models.Index(fields=["buyer", "purchase_date"], name="purchaseentry_buyer_date"),
             models.Index(fields=["seller", "purchase_date"], name="purchaseentry_seller_date"),
             models.Index(fields=["county_code", "purchase_date"], name="purchaseentry_county_date"),
-            models.Index(fields=["buyer_region", "purchase_date"], name="purchaseentry_buyerreg_date"),
         ]
 
     def __str__(self) -> str:
@@ -182,40 +187,55 @@ class RollupBase(models.Model):
         return f"{type(self).__name__}#{self.pk}: {self.amount_fen} fen, {self.entries} entries"
 
 
-class RollupMonth(RollupBase):
-    """month × origin county × buyer category × buyer province × channel × kind × basis × product category."""
-
-    year = models.PositiveSmallIntegerField()
-    month = models.PositiveSmallIntegerField()
-    county_code = models.CharField(max_length=6)
-    buyer_category = models.CharField(max_length=30)
-    buyer_province = models.CharField(max_length=2)
-    channel = models.CharField(max_length=20)
-    kind = models.CharField(max_length=20)
-    basis = models.CharField(max_length=20)
-    product_category = models.CharField(max_length=30)
-    counted = models.BooleanField()
-
-    class Meta:
-        verbose_name = _("rollup: month × county")
-        constraints = [models.UniqueConstraint(
-            fields=["year", "month", "county_code", "buyer_category", "buyer_province", "channel", "kind", "basis",
-                    "product_category", "counted"], name="rollupmonth_key")]
-
-
 class RollupProvinceMonth(RollupBase):
-    """month × origin province × buyer category: the national dashboard."""
+    """month × origin province × buyer category × kind: the national dashboard."""
 
     year = models.PositiveSmallIntegerField()
     month = models.PositiveSmallIntegerField()
     province = models.CharField(max_length=2)
     buyer_category = models.CharField(max_length=30)
+    kind = models.CharField(max_length=20)
     counted = models.BooleanField()
 
     class Meta:
         verbose_name = _("rollup: month × province")
-        constraints = [models.UniqueConstraint(fields=["year", "counted", "month", "province", "buyer_category"],
-                                               name="rollupprovincemonth_key")]
+        constraints = [models.UniqueConstraint(
+            fields=["year", "counted", "month", "province", "buyer_category", "kind"], name="rollupprovmonth_key")]
+
+
+class RollupCountyMonth(RollupBase):
+    """month × origin county × channel × kind × basis: county pages and provincial dashboards."""
+
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    county_code = models.CharField(max_length=6)
+    channel = models.CharField(max_length=20)
+    kind = models.CharField(max_length=20)
+    basis = models.CharField(max_length=20)
+    counted = models.BooleanField()
+
+    class Meta:
+        verbose_name = _("rollup: month × county")
+        constraints = [models.UniqueConstraint(
+            fields=["county_code", "year", "month", "channel", "kind", "basis", "counted"], name="rollupcountymonth_key")]
+        indexes = [models.Index(fields=["year", "month"], name="rollupcountymonth_period")]
+
+
+class RollupCategoryMonth(RollupBase):
+    """month × origin province × product category × channel: what sells, and where."""
+
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    province = models.CharField(max_length=2)
+    product_category = models.CharField(max_length=30)
+    channel = models.CharField(max_length=20)
+    counted = models.BooleanField()
+
+    class Meta:
+        verbose_name = _("rollup: month × product category")
+        constraints = [models.UniqueConstraint(
+            fields=["year", "counted", "month", "province", "product_category", "channel"],
+            name="rollupcategorymonth_key")]
 
 
 class RollupSellerYear(RollupBase):
@@ -234,40 +254,40 @@ class RollupSellerYear(RollupBase):
 
 
 class RollupBuyerMonth(RollupBase):
-    """buyer × month × origin county × kind × channel (buyer 0 = members of the public)."""
+    """buyer × month × kind × origin province (buyer 0 = members of the public); the buyer's home county rides
+    along (it depends on the buyer) so that buyer-side scopes can read it."""
 
     buyer_id = models.BigIntegerField()
     year = models.PositiveSmallIntegerField()
     month = models.PositiveSmallIntegerField()
-    buyer_region = models.CharField(max_length=6)
-    county_code = models.CharField(max_length=6)
     kind = models.CharField(max_length=20)
-    channel = models.CharField(max_length=20)
+    province = models.CharField(max_length=2)
     counted = models.BooleanField()
+    buyer_region = models.CharField(max_length=6)
 
     class Meta:
         verbose_name = _("rollup: buyer × month")
         constraints = [models.UniqueConstraint(
-            fields=["buyer_id", "year", "month", "county_code", "kind", "channel", "counted", "buyer_region"],
+            fields=["buyer_id", "year", "month", "kind", "province", "counted", "buyer_region"],
             name="rollupbuyermonth_key")]
 
 
 class RollupScheme(RollupBase):
-    """scheme × relation × month × origin county: each counted entry at most once per scheme."""
+    """scheme × relation × month × origin county × kind: each counted entry at most once per scheme."""
 
     scheme = models.CharField(max_length=30)
     relation_id = models.BigIntegerField()
     year = models.PositiveSmallIntegerField()
     month = models.PositiveSmallIntegerField()
     county_code = models.CharField(max_length=6)
-    buyer_province = models.CharField(max_length=2)
     kind = models.CharField(max_length=20)
     counted = models.BooleanField()
 
     class Meta:
         verbose_name = _("rollup: scheme × relation")
         constraints = [models.UniqueConstraint(
-            fields=["year", "scheme", "relation_id", "month", "county_code", "buyer_province", "kind", "counted"],
-            name="rollupscheme_key")]
+            fields=["year", "scheme", "relation_id", "month", "county_code", "kind", "counted"],
+            name="rollupscheme_key2")]
+
 
 from .models_reserved import CanteenDeclaration  # noqa: E402,F401  (reserved share, registered in this app)

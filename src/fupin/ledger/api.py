@@ -1,0 +1,387 @@
+"""Ledger API: purchases (one, a batch, a file import as a background job), corrections, the account totals
+with CSV/.xlsx export, account summaries of a buyer, a seller and a region, and period locks. Thin: every route
+calls a service or a selector with the signed-in user."""
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from django.http import FileResponse, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Field, File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
+from ninja.pagination import paginate
+
+from fupin.core.errors import InvalidInput, NotFound
+from fupin.core.money import fen_to_yuan
+from fupin.core.pagination import Page
+from fupin.core.services import export_log
+from fupin.core.tabular import CONTENT_TYPES, table_bytes
+
+from . import jobs, rules, selectors, services
+from .enums import JobStatus
+from .models import PeriodLock, PurchaseEntry, PurchaseImport
+
+router = Router(tags=["ledger"])
+
+
+# -- schemas ---------------------------------------------------------------------------------------------------------
+class PurchaseIn(Schema):
+    """One purchase, with the columns of the import file (amount in yuan, at most two decimals)."""
+
+    source: str = ""
+    external_id: str
+    purchase_date: str
+    buyer_code: str = ""
+    seller_code: str
+    product_code: str = ""
+    origin_code: str = ""
+    quantity: str = ""
+    unit: str = ""
+    amount_yuan: str | float | int
+    kind: str
+    channel: str
+    status: str = ""
+    evaluated: bool | str = False
+
+
+class BatchIn(Schema):
+    rows: list[PurchaseIn] = Field(..., max_length=services.MAX_BATCH_ROWS)
+    source: str = ""
+    dry_run: bool = False
+
+
+class ReasonIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=2000)
+
+
+class AmendIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=2000)
+    changes: dict[str, str | float | int | bool]
+
+
+class EntryOut(Schema):
+    id: int
+    source: str
+    external_id: str
+    revision: int
+    purchase_date: dt.date
+    buyer_id: int | None
+    buyer_category: str
+    buyer_region: str
+    seller_id: int
+    product_id: int | None
+    product_category: str
+    origin_id: int
+    county_code: str
+    quantity: str
+    unit: str
+    amount_fen: int
+    amount_yuan: str
+    kind: str
+    channel: str
+    status: str
+    evaluated: bool
+    counted: bool
+    basis: str
+    bases: list[str]
+    not_counted_reason: str
+    rule_version_id: int | None
+    schemes: dict[str, int | None]
+    reverses_id: int | None
+    amends_id: int | None
+    reason: str
+    import_id: int | None
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_quantity(obj: PurchaseEntry) -> str:
+        return rules.quantity_text(obj.quantity_milli)
+
+    @staticmethod
+    def resolve_amount_yuan(obj: PurchaseEntry) -> str:
+        return fen_to_yuan(obj.amount_fen)
+
+    @staticmethod
+    def resolve_bases(obj: PurchaseEntry) -> list[str]:
+        return rules.bases_of(obj.bases)
+
+    @staticmethod
+    def resolve_schemes(obj: PurchaseEntry) -> dict[str, int | None]:
+        return {"designated_assistance": obj.rel_designated_id, "east_west": obj.rel_east_west_id,
+                "counterpart_support": obj.rel_counterpart_id}
+
+    @staticmethod
+    def resolve_import_id(obj: PurchaseEntry) -> int | None:
+        return obj.import_job_id
+
+
+class ErrorRow(Schema):
+    line: int
+    column: str
+    code: str
+    message: str
+
+
+class ReportOut(Schema):
+    total: int
+    accepted: int
+    duplicates: int
+    rejected: int
+    dry_run: bool
+    counted: int
+    errors: list[ErrorRow]
+    duplicate_lines: list[dict[str, Any]]
+    entry_ids: list[int]
+
+
+class ImportOut(Schema):
+    id: int
+    status: str
+    file_name: str
+    dry_run: bool
+    default_source: str
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    rows_processed: int
+    accepted: int
+    duplicates: int
+    rejected: int
+    progress: float | None
+    report: dict[str, Any]
+    error: str
+    rejected_url: str | None
+
+    @staticmethod
+    def resolve_rejected_url(obj: PurchaseImport) -> str | None:
+        return f"/api/v1/purchases/imports/{obj.pk}/rejected" if obj.rejected_path else None
+
+
+class LockIn(Schema):
+    year: int = Field(..., ge=2013, le=2100)
+    month: int = Field(..., ge=1, le=12)
+    region_code: str = ""
+    reason: str = ""
+
+
+class LockOut(Schema):
+    id: int
+    year: int
+    month: int
+    region_code: str
+    status: str
+    reason: str
+    updated_at: dt.datetime
+
+
+class TotalsQuery(Schema):
+    group_by: str = Field("", description="comma-separated groupings: " + ", ".join(selectors.GROUPINGS))
+    counted_only: bool = True
+    side: str = "origin"
+    order_by: str = ""
+    limit: int | None = Field(None, ge=1, le=100_000)
+    format: str = Field("json", pattern="^(json|csv|xlsx)$")
+    year: str | None = None
+    quarter: str | None = None
+    month: str | None = None
+    region: str | None = None
+    province: str | None = None
+    prefecture: str | None = None
+    county: str | None = None
+    buyer: str | None = None
+    buyers: str | None = None
+    buyer_only: str | None = None
+    seller: str | None = None
+    buyer_category: str | None = None
+    product_category: str | None = None
+    channel: str | None = None
+    kind: str | None = None
+    basis: str | None = None
+    scheme: str | None = None
+    relation: str | None = None
+    counted: str | None = None
+    buyer_region: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    status: str | None = None
+
+
+class EntryQuery(Schema):
+    side: str = "origin"
+    year: str | None = None
+    quarter: str | None = None
+    month: str | None = None
+    region: str | None = None
+    buyer: str | None = None
+    buyer_only: str | None = None
+    seller: str | None = None
+    buyer_category: str | None = None
+    product_category: str | None = None
+    channel: str | None = None
+    kind: str | None = None
+    basis: str | None = None
+    scheme: str | None = None
+    relation: str | None = None
+    counted: str | None = None
+    buyer_region: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    status: str | None = None
+
+
+def _filters(q: Schema) -> dict[str, Any]:
+    return {k: v for k, v in q.dict().items() if k in selectors.FILTERS and v not in (None, "")}
+
+
+def _report(report: Any) -> dict[str, Any]:
+    return {"total": report.total, "accepted": report.accepted, "duplicates": report.duplicates,
+            "rejected": report.rejected, "dry_run": report.dry_run, "counted": report.counted,
+            "errors": [e.as_dict() for e in report.errors], "duplicate_lines": report.duplicate_lines,
+            "entry_ids": report.entry_ids}
+
+
+def _row(p: PurchaseIn) -> dict[str, Any]:
+    return p.dict()
+
+
+# -- purchases -------------------------------------------------------------------------------------------------------
+@router.post("/purchases/imports", response={200: ImportOut, 202: ImportOut})
+def purchase_import(request, file: File[UploadedFile], source: Form[str] = "", dry_run: Form[bool] = False,
+                    background: Form[bool | None] = None):
+    """Upload a purchase file (.csv or .xlsx). Small files are imported in the request (200, with the report);
+    larger ones (or `background=true`) run as a job (202): poll `GET /purchases/imports/{id}`."""
+    job = services.purchase_import_create(upload=file, file_name=Path(file.name or "upload.csv").name, source=source,
+                                          dry_run=dry_run, actor=request.user, origin="api")
+    job = jobs.start(job, background=background)
+    if job.status == JobStatus.FAILED and job.report.get("error"):
+        err = job.report["error"]
+        raise InvalidInput(err.get("message"), code=err.get("code", "invalid_input"),
+                           details={"import_id": job.pk, **({"details": err["details"]} if err.get("details") else {})})
+    return (202 if job.status in (JobStatus.QUEUED, JobStatus.RUNNING) else 200), job
+
+
+@router.get("/purchases/imports", response=list[ImportOut])
+@paginate(Page)
+def purchase_import_list(request):
+    return selectors.purchase_imports(viewer=request.user)
+
+
+@router.get("/purchases/imports/{int:import_id}", response=ImportOut)
+def purchase_import_detail(request, import_id: int):
+    return selectors.purchase_import_get(viewer=request.user, pk=import_id)
+
+
+@router.get("/purchases/imports/{int:import_id}/rejected")
+def purchase_import_rejected(request, import_id: int):
+    """The rejected rows in the upload's format, with `line` and `reason` columns: fix them and import again."""
+    job = selectors.purchase_import_get(viewer=request.user, pk=import_id)
+    if not job.rejected_path or not Path(job.rejected_path).is_file():
+        raise NotFound(_("This import has no rejected rows."))
+    ext = Path(job.rejected_path).suffix.lstrip(".")
+    export_log(user=request.user, what=f"rejected rows of purchase import {job.pk}", rows=job.rejected,
+               path=request.path)
+    return FileResponse(open(job.rejected_path, "rb"), as_attachment=True,  # noqa: SIM115 - closed by Django
+                        filename=f"rejected-{job.pk}.{ext}", content_type=CONTENT_TYPES.get(ext, "text/csv"))
+
+
+@router.post("/purchases", response={201: EntryOut})
+def purchase_create(request, payload: PurchaseIn):
+    """Book one purchase (validated, counted and attributed like an imported row)."""
+    return 201, services.purchase_record(data=_row(payload), actor=request.user)
+
+
+@router.post("/purchases/batch", response=ReportOut)
+def purchase_batch(request, payload: BatchIn):
+    """Book up to 5,000 purchases; `line` in errors is the row's position (1-based)."""
+    report = services.purchase_record_batch(rows=[_row(r) for r in payload.rows], actor=request.user,
+                                            source=payload.source, dry_run=payload.dry_run)
+    return _report(report)
+
+
+@router.get("/purchases", response=list[EntryOut])
+@paginate(Page)
+def purchase_list(request, q: Query[EntryQuery]):
+    return selectors.entries_for(viewer=request.user, filters=_filters(q), side=q.side)
+
+
+@router.get("/purchases/{int:entry_id}", response=EntryOut)
+def purchase_detail(request, entry_id: int):
+    return selectors.entry_get(viewer=request.user, pk=entry_id)
+
+
+@router.get("/purchases/{int:entry_id}/history", response=list[EntryOut])
+def purchase_history(request, entry_id: int):
+    entry = selectors.entry_get(viewer=request.user, pk=entry_id)
+    return selectors.entry_chain(viewer=request.user, entry=entry)
+
+
+@router.post("/purchases/{int:entry_id}/reverse", response={201: EntryOut})
+def purchase_reverse(request, entry_id: int, payload: ReasonIn):
+    entry = selectors.entry_get(viewer=request.user, pk=entry_id)
+    return 201, services.purchase_reverse(entry=entry, reason=payload.reason, actor=request.user)
+
+
+@router.post("/purchases/{int:entry_id}/amend", response={201: EntryOut})
+def purchase_amend(request, entry_id: int, payload: AmendIn):
+    entry = selectors.entry_get(viewer=request.user, pk=entry_id)
+    return 201, services.purchase_amend(entry=entry, changes=payload.changes, reason=payload.reason,
+                                       actor=request.user)
+
+
+# -- statistics --------------------------------------------------------------------------------------------------------
+@router.get("/account/totals")
+def account_totals(request, q: Query[TotalsQuery]):
+    """Totals grouped by `group_by` (comma-separated) and filtered by any filter parameter; `format=csv|xlsx`
+    exports. Rows: the groupings, amount_fen, amount_yuan, quantity (decimal), entries (net)."""
+    group_by = [g.strip() for g in q.group_by.split(",") if g.strip()]
+    rows = selectors.account_totals(viewer=request.user, group_by=group_by, filters=_filters(q),
+                                    counted_only=q.counted_only, side=q.side, order_by=q.order_by, limit=q.limit)
+    out = [{**r, "amount_yuan": fen_to_yuan(r["amount_fen"]), "quantity": rules.quantity_text(r["quantity_milli"])}
+           for r in rows]
+    if q.format == "json":
+        return {"group_by": group_by, "source": rows.source, "count": len(out), "rows": out}
+    header = [*group_by, "amount_fen", "amount_yuan", "quantity", "entries"]
+    content = table_bytes(([r.get(h) for h in header] for r in out), header=header, fmt=q.format,
+                          sheet_title="account totals")
+    export_log(user=request.user, what=f"account totals by {'+'.join(group_by) or 'total'}", rows=len(out),
+               path=request.path)
+    response = HttpResponse(content, content_type=CONTENT_TYPES[q.format])
+    response["Content-Disposition"] = f'attachment; filename="account-totals.{q.format}"'
+    return response
+
+
+@router.get("/account/buyers/{int:buyer_id}")
+def account_buyer(request, buyer_id: int, year: int | None = None):
+    """A buyer's account (with the units it supervises): years by kind, by scheme, relation, province, channel."""
+    return selectors.buyer_summary(viewer=request.user, buyer_id=buyer_id, year=year)
+
+
+@router.get("/account/sellers/{int:seller_id}")
+def account_seller(request, seller_id: int, year: int | None = None):
+    return selectors.seller_summary(viewer=request.user, seller_id=seller_id, year=year)
+
+
+@router.get("/account/regions/{code}")
+def account_region(request, code: str, year: int | None = None):
+    """Money flowing into a region (county, prefecture or province code)."""
+    return selectors.county_summary(viewer=request.user, region_code=code, year=year)
+
+
+# -- period locks ------------------------------------------------------------------------------------------------------
+@router.get("/ledger/locks", response=list[LockOut])
+@paginate(Page)
+def lock_list(request, year: int | None = None):
+    return selectors.period_locks(viewer=request.user, year=year)
+
+
+@router.post("/ledger/locks", response={201: LockOut})
+def lock_create(request, payload: LockIn):
+    return 201, services.period_lock(year=payload.year, month=payload.month, region_code=payload.region_code,
+                                     reason=payload.reason, actor=request.user)
+
+
+@router.post("/ledger/locks/{int:lock_id}/unlock", response=LockOut)
+def lock_unlock(request, lock_id: int, payload: ReasonIn):
+    lock: PeriodLock = services.period_lock_get(pk=lock_id)
+    return services.period_unlock(lock=lock, reason=payload.reason, actor=request.user)

@@ -1,0 +1,501 @@
+"""The purchase pipeline: rows in (from a file, the API or a form), entries out.
+
+Rows are processed in batches: the codes of a batch are looked up together (`Lookups.prefetch`), each row is
+validated, counted and attributed by the pure rules, and the accepted rows of the batch are written with the
+rollups in one transaction (`writer`). Memory holds one batch and bounded caches, whatever the file size.
+
+Duplicates: `(source, external_id)` is unique. Inside a batch the first occurrence wins; across batches and
+imports the stored entries decide (checked under the writers' lock, so two imports at once cannot both store
+a row). A dry run checks the same (against a temporary table of the keys it has seen) and writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fupin.certification.rules import certified_on
+from fupin.core import audit
+from fupin.core.tabular import Column, ImportReport, Row, RowError
+from fupin.core.validators import uscc_error
+
+from . import rules, writer
+from .enums import PUBLIC, JobStatus
+from .lookups import Lookups
+from .models import PeriodLock, PurchaseImport
+
+log = logging.getLogger("fupin.ledger")
+
+COLUMNS = [
+    Column("source", "来源", required=False, help="the system the row comes from; default: the import's source"),
+    Column("external_id", "外部编号", help="the row's id in that system; (source, external_id) is unique"),
+    Column("purchase_date", "采购日期", help="YYYY-MM-DD, from 2013 to today"),
+    Column("buyer_code", "购买方代码", required=False,
+           help="the buying organisation's unified social credit code; empty for members of the public"),
+    Column("seller_code", "销售方代码", help="a market entity's credit code or a household's registry code"),
+    Column("product_code", "产品代码", required=False, help="optional certified product code"),
+    Column("origin_code", "产地代码", required=False,
+           help="region code of the origin (county, township or village); default: the product's or seller's"),
+    Column("quantity", "数量", required=False),
+    Column("unit", "单位", required=False),
+    Column("amount_yuan", "金额(元)", aliases=("金额", "amount"), help="> 0, at most 2 decimals"),
+    Column("kind", "类型", help="direct_purchase 直接采购 | helped_sale 帮助销售"),
+    Column("channel", "渠道", help="platform_832 | special_counter | special_shop | special_zone | ecommerce | "
+                                   "canteen_direct | union_purchase | trade_fair | tourism | other"),
+    Column("status", "状态", required=False, help="completed | pending | cancelled; default completed"),
+    Column("evaluated", "已评价", required=False, help="the buyer evaluated the order (where a province requires it)"),
+]
+NAMES = [c.name for c in COLUMNS]
+(I_SOURCE, I_EXT, I_DATE, I_BUYER, I_SELLER, I_PRODUCT, I_ORIGIN, I_QTY, I_UNIT, I_AMOUNT, I_KIND, I_CHANNEL,
+ I_STATUS, I_EVAL) = range(len(COLUMNS))
+COLUMN_OF = {c.name: c for c in COLUMNS}
+
+MAX_REPORTED_ERRORS = 1000
+MAX_REPORTED_DUPLICATES = 1000
+DEFAULT_BATCH = 10_000
+
+
+class PurchaseReport(ImportReport):
+    """An ImportReport whose rejected rows go to a sink (a file) instead of memory, with bounded error lists."""
+
+    def __init__(self, *args: Any, sink: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sink = sink
+        self.rejected_count = 0
+        self.duplicate_lines: list[dict[str, Any]] = []
+        self.counted = 0
+        self.counted_amount_fen = 0
+        self.accepted_amount_fen = 0
+        self.not_counted: Counter[str] = Counter()
+        self.entry_ids: list[int] = []
+
+    @property
+    def rejected(self) -> int:  # type: ignore[override]
+        return self.rejected_count
+
+    def reject(self, row: Row, errors: Sequence[RowError]) -> None:
+        self.rejected_count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.extend(errors)
+        reason = "; ".join(f"{e.column}: {e.message}" if e.column else e.message for e in errors)
+        if self.sink is not None:
+            self.sink(row.line, row.values, reason)
+        else:
+            self.rejected_rows.append((row.line, dict(row.values), reason))
+
+    def duplicate(self, line: int, source: str, external_id: str, code: str) -> None:
+        self.duplicates += 1
+        if len(self.duplicate_lines) < MAX_REPORTED_DUPLICATES:
+            self.duplicate_lines.append({"line": line, "source": source, "external_id": external_id, "code": code})
+
+    def as_dict(self, *, max_errors: int = MAX_REPORTED_ERRORS) -> dict[str, Any]:
+        self.extra.update({
+            "duplicate_lines": self.duplicate_lines,
+            "counted": self.counted,
+            "not_counted": self.accepted - self.counted,
+            "not_counted_reasons": dict(self.not_counted),
+            "accepted_amount_fen": self.accepted_amount_fen,
+            "counted_amount_fen": self.counted_amount_fen,
+        })
+        return super().as_dict(max_errors=max_errors)
+
+
+@dataclass
+class Accepted:
+    line: int
+    key: tuple[str, str]
+    row: tuple[Any, ...]
+
+
+@dataclass
+class Pipeline:
+    """Validate, count, attribute and write purchase rows. Use `feed()` with (line, cells) records whose cells
+    follow `COLUMNS`, then read `report`."""
+
+    report: PurchaseReport
+    actor: Any = None
+    job: PurchaseImport | None = None
+    default_source: str = ""
+    dry_run: bool = False
+    scope_prefix: str = ""
+    batch_size: int = DEFAULT_BATCH
+    today: dt.date | None = None
+    on_batch: Callable[[Pipeline], None] | None = None
+    revision: int = 0
+    amends_id: int | None = None
+    reason: str = ""
+    lookups: Lookups = field(init=False)
+    rows_seen: int = 0
+    _locks: dict[tuple[int, int], list[str]] = field(default_factory=dict)
+    _dates: dict[str, Any] = field(default_factory=dict)
+    _buyer_ok: dict[str, str | None] = field(default_factory=dict)
+    _attr: dict[tuple[int, str, int], tuple[int | None, int | None, int | None]] = field(default_factory=dict)
+    _dry_table: bool = False
+    timings: Counter[str] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        self.today = self.today or timezone.localdate()
+        self.lookups = Lookups.load()
+
+    # -- driving ------------------------------------------------------------------------------------------------
+    def feed(self, records: Iterable[tuple[int, Sequence[str]]]) -> PurchaseReport:
+        batch: list[tuple[int, Sequence[str]]] = []
+        try:
+            for record in records:
+                batch.append(record)
+                if len(batch) >= self.batch_size:
+                    self._process(batch)
+                    batch = []
+            if batch:
+                self._process(batch)
+        finally:
+            if self._dry_table:
+                with connection.cursor() as cur:
+                    cur.execute("DROP TABLE IF EXISTS ledger_dry_seen")
+        return self.report
+
+    def _process(self, batch: list[tuple[int, Sequence[str]]]) -> None:
+        self.rows_seen += len(batch)
+        self.report.total += len(batch)
+        t0 = time.perf_counter()
+        self._load_locks()
+        lk = self.lookups
+        lk.prefetch(
+            buyer_codes={c[I_BUYER].strip().upper() for _l, c in batch if c[I_BUYER]} - {""},
+            seller_codes={c[I_SELLER].strip().upper() for _l, c in batch if c[I_SELLER]} - {""},
+            product_codes={c[I_PRODUCT].strip() for _l, c in batch if c[I_PRODUCT]} - {""},
+            region_codes={c[I_ORIGIN].strip() for _l, c in batch if c[I_ORIGIN]} - {""},
+        )
+        t1 = time.perf_counter()
+        self.timings["lookups"] += t1 - t0
+        accepted: list[Accepted] = []
+        first_line: dict[tuple[str, str], int] = {}
+        created_at = writer.now_value()
+        job_id = self.job.pk if self.job is not None else None
+        actor_id = self.actor.pk if getattr(self.actor, "pk", None) else None
+        for line, cells in batch:
+            result = self._check(line, cells, created_at, job_id, actor_id)
+            if not isinstance(result, tuple):
+                self.report.reject(Row(line, dict(zip(NAMES, cells, strict=False))), result)
+                continue
+            key = (result[0], result[1])
+            if key in first_line:
+                self.report.duplicate(line, key[0], key[1], "duplicate_in_file")
+                continue
+            first_line[key] = line
+            accepted.append(Accepted(line, key, result))
+        t2 = time.perf_counter()
+        self.timings["rows"] += t2 - t1
+        if self.dry_run:
+            self._dry_write(accepted)
+        else:
+            self._write(accepted)
+        self.timings["write"] += time.perf_counter() - t2
+        if self.on_batch is not None:
+            self.on_batch(self)
+
+    # -- one row ----------------------------------------------------------------------------------------------------
+    def _check(self, line: int, c: Sequence[str], created_at: Any, job_id: int | None,
+               actor_id: int | None) -> tuple[Any, ...] | list[RowError]:
+        errors: list[RowError] = []
+        lk = self.lookups
+        if "\ufffd" in "".join(c):
+            return [RowError(line, NAMES[i], "bad_encoding",
+                             _("contains characters that are not valid text in the file's encoding"))
+                    for i, v in enumerate(c) if "\ufffd" in v]
+
+        source = c[I_SOURCE].strip() or self.default_source
+        if not source:
+            errors.append(RowError(line, "source", "required", _("the source is empty and the import names none")))
+        elif len(source) > 60:
+            errors.append(RowError(line, "source", "too_long", _("at most 60 characters")))
+        ext = c[I_EXT].strip()
+        if not ext:
+            errors.append(RowError(line, "external_id", "required", _("the external id is empty")))
+        elif len(ext) > 100:
+            errors.append(RowError(line, "external_id", "too_long", _("at most 100 characters")))
+
+        raw_date = c[I_DATE]
+        day = self._dates.get(raw_date)
+        if day is None:
+            try:
+                day = rules.parse_date(raw_date, today=self.today)  # type: ignore[arg-type]
+            except rules.CellError as e:
+                day = e
+            if len(self._dates) > 100_000:
+                self._dates.clear()
+            self._dates[raw_date] = day
+        if isinstance(day, rules.CellError):
+            errors.append(RowError(line, "purchase_date", day.code, day.message))
+            day = None
+
+        try:
+            amount = rules.parse_amount_fen(c[I_AMOUNT])
+        except rules.CellError as e:
+            errors.append(RowError(line, "amount_yuan", e.code, e.message))
+            amount = 0
+        quantity = None
+        if c[I_QTY]:
+            try:
+                quantity = rules.parse_quantity_milli(c[I_QTY])
+            except rules.CellError as e:
+                errors.append(RowError(line, "quantity", e.code, e.message))
+        unit = c[I_UNIT].strip()
+        if len(unit) > 20:
+            errors.append(RowError(line, "unit", "too_long", _("at most 20 characters")))
+
+        kind = rules.KIND_ALIASES.get(c[I_KIND]) or self._choice(c[I_KIND], rules.KIND_ALIASES, "kind",
+                                                                 "unknown_kind", _("kind"), line, errors)
+        channel = rules.CHANNEL_ALIASES.get(c[I_CHANNEL]) or self._choice(
+            c[I_CHANNEL], rules.CHANNEL_ALIASES, "channel", "unknown_channel", _("channel"), line, errors)
+        status = "completed" if not c[I_STATUS] else (rules.STATUS_ALIASES.get(c[I_STATUS]) or self._choice(
+            c[I_STATUS], rules.STATUS_ALIASES, "status", "unknown_status", _("status"), line, errors))
+        evaluated = False
+        if c[I_EVAL]:
+            try:
+                evaluated = rules.parse_bool(c[I_EVAL])
+            except rules.CellError as e:
+                errors.append(RowError(line, "evaluated", e.code, e.message))
+
+        # buyer: empty = members of the public
+        buyer_code = c[I_BUYER].strip().upper()
+        buyer = None
+        if buyer_code:
+            problem = self._buyer_ok.get(buyer_code, "?")
+            if problem == "?":
+                problem = uscc_error(buyer_code)
+                if len(self._buyer_ok) > 200_000:
+                    self._buyer_ok.clear()
+                self._buyer_ok[buyer_code] = problem
+            if problem:
+                errors.append(RowError(line, "buyer_code", "invalid_credit_code",
+                                       _("“%(code)s” is not a valid unified social credit code: %(why)s")
+                                       % {"code": buyer_code[:30], "why": problem}))
+            else:
+                buyer = lk.buyers.get(buyer_code)
+                if buyer is None:
+                    errors.append(RowError(line, "buyer_code", "unknown_buyer",
+                                           _("no registered organisation has the credit code “%(code)s”")
+                                           % {"code": buyer_code}))
+
+        seller_code = c[I_SELLER].strip().upper()
+        seller = None
+        if not seller_code:
+            errors.append(RowError(line, "seller_code", "required", _("the seller code is empty")))
+        else:
+            seller = lk.sellers.get(seller_code)
+            if seller is None:
+                if len(seller_code) == 18 and seller_code[0] != "H" and uscc_error(seller_code):
+                    errors.append(RowError(line, "seller_code", "invalid_credit_code",
+                                           _("“%(code)s” is neither a valid credit code nor a household registry code")
+                                           % {"code": seller_code[:30]}))
+                else:
+                    errors.append(RowError(line, "seller_code", "unknown_seller",
+                                           _("no registered seller (market entity or household) has the code “%(code)s”")
+                                           % {"code": seller_code[:30]}))
+
+        product_code = c[I_PRODUCT].strip()
+        product = None
+        if product_code:
+            product = lk.products.get(product_code)
+            if product is None:
+                errors.append(RowError(line, "product_code", "unknown_product",
+                                       _("no product has the code “%(code)s”") % {"code": product_code[:30]}))
+
+        origin_code = c[I_ORIGIN].strip()
+        origin = None
+        if origin_code:
+            origin = lk.regions.get(origin_code)
+            if origin is None:
+                code = "unknown_region" if origin_code.isdigit() and len(origin_code) in (6, 9, 12) else "invalid_region_code"
+                errors.append(RowError(line, "origin_code", code,
+                                       _("“%(code)s” is not a known region code") % {"code": origin_code[:30]}))
+        elif product is not None and product.origin_code:
+            origin = lk.regions.get(product.origin_code)
+        elif seller is not None:
+            origin = lk.regions.get(seller.region_code)
+        if origin is not None and not origin.county:
+            errors.append(RowError(line, "origin_code", "origin_not_county",
+                                   _("the origin must be a county, township or village, not “%(code)s”")
+                                   % {"code": origin.code}))
+        elif origin is None and not origin_code and seller is not None:
+            errors.append(RowError(line, "origin_code", "required", _("no origin given and none known for the seller")))
+
+        if errors:
+            return errors
+        assert day is not None and seller is not None and origin is not None  # noqa: S101 - narrowed above
+        county = origin.county
+        year, month = day.year, day.month
+        if self.scope_prefix and not (county.startswith(self.scope_prefix)
+                                      or (buyer is not None and buyer.region.startswith(self.scope_prefix))):
+            return [RowError(line, "origin_code", "out_of_scope",
+                             _("neither the origin nor the buyer lies in your region scope"))]
+        if self._locks and rules.locked_prefix(self._locks, year=year, month=month, county_code=county) is not None:
+            return [RowError(line, "purchase_date", "period_locked",
+                             _("%(month)s is locked for this region") % {"month": rules.month_key(year, month)})]
+
+        # counting
+        crules = lk.rules_for(county, day)
+        verdict = rules.count_entry(crules, status=status, evaluated=evaluated, facts=rules.BasisFacts(
+            certified_product=product is not None and certified_on(product.periods, day),
+            household_status=seller.household_status,
+            poor_village=origin.poor_village,
+            seller_county=seller.county,
+            seller_county_is_poverty_county=seller.county in lk.poverty_counties,
+        ))
+        rel_d = rel_e = rel_c = None
+        if verdict.counted and buyer is not None:
+            akey = (buyer.id, origin.code, year)
+            found = self._attr.get(akey)
+            if found is None:
+                chosen = rules.attribute(lk.relations, buyer_chain=buyer.chain, buyer_region_chain=buyer.region_chain,
+                                         origin_chain=origin.chain, year=year)
+                found = (chosen.get("designated_assistance"), chosen.get("east_west"), chosen.get("counterpart_support"))
+                if len(self._attr) > 200_000:
+                    self._attr.clear()
+                self._attr[akey] = found
+            rel_d, rel_e, rel_c = found
+        return (
+            source, ext, self.revision, writer.date_value(day), year, month,
+            buyer.id if buyer else None, buyer.category if buyer else PUBLIC, buyer.region if buyer else "",
+            seller.id, product.id if product else None, product.category if product else "", origin.id, county,
+            quantity, unit, amount, 1, kind, channel, status, evaluated, verdict.counted, verdict.basis,
+            verdict.bases, verdict.reason, verdict.version_id, rel_d, rel_e, rel_c, None, self.amends_id,
+            self.reason, job_id, actor_id, created_at,
+        )
+
+    @staticmethod
+    def _choice(text: str, aliases: dict[str, str], column: str, code: str, what: str, line: int,
+                errors: list[RowError]) -> str:
+        if not text.strip():
+            errors.append(RowError(line, column, "required", _("the %(what)s is empty") % {"what": what}))
+            return ""
+        try:
+            return rules.parse_choice(text, aliases, code=code, what=what)
+        except rules.CellError as e:
+            errors.append(RowError(line, column, e.code, e.message))
+            return ""
+
+    # -- locks ------------------------------------------------------------------------------------------------------
+    def _load_locks(self) -> None:
+        locks: dict[tuple[int, int], list[str]] = {}
+        for year, month, prefix in PeriodLock.objects.filter(status="locked").values_list("year", "month",
+                                                                                          "region_prefix"):
+            locks.setdefault((year, month), []).append(prefix)
+        self._locks = locks
+
+    # -- writing ----------------------------------------------------------------------------------------------------
+    def _count(self, items: list[Accepted]) -> None:
+        rep = self.report
+        C = writer.COL
+        for a in items:
+            rep.accepted += 1
+            rep.accepted_amount_fen += a.row[C["amount_fen"]]
+            if a.row[C["counted"]]:
+                rep.counted += 1
+                rep.counted_amount_fen += a.row[C["amount_fen"]]
+            else:
+                rep.not_counted[a.row[C["not_counted_reason"]]] += 1
+
+    def _split_duplicates(self, items: list[Accepted], stored: dict[tuple[str, str], int | None]
+                          ) -> tuple[list[Accepted], list[tuple[Accepted, str]]]:
+        fresh: list[Accepted] = []
+        dups: list[tuple[Accepted, str]] = []
+        job_id = self.job.pk if self.job is not None else None
+        for a in items:
+            if a.key in stored:
+                in_file = job_id is not None and stored[a.key] == job_id
+                dups.append((a, "duplicate_in_file" if in_file else "duplicate"))
+            else:
+                fresh.append(a)
+        return fresh, dups
+
+    def _write(self, items: list[Accepted]) -> None:
+        for attempt in range(3):
+            try:
+                with transaction.atomic(), connection.cursor() as cur:
+                    writer.lock_writers(cur)
+                    fresh, dups = self._split_duplicates(items, writer.existing_keys(cur, [a.key for a in items]))
+                    ids = writer.insert(cur, [a.row for a in fresh])
+                    if fresh:
+                        self._audit(fresh, ids)
+                    for a, code in dups:
+                        self.report.duplicate(a.line, a.key[0], a.key[1], code)
+                    self._count(fresh)
+                    if len(self.report.entry_ids) < 10:
+                        self.report.entry_ids.extend(ids[: 10 - len(self.report.entry_ids)])
+                    self._progress()
+                return
+            except IntegrityError:  # pragma: no cover - only a writer that bypassed the lock can cause it
+                log.warning("ledger batch conflicted with another writer; re-checking (attempt %d)", attempt + 1)
+        raise IntegrityError("the ledger batch kept conflicting with another writer")
+
+    def _dry_write(self, items: list[Accepted]) -> None:
+        with connection.cursor() as cur:
+            fresh, dups = self._split_duplicates(items, writer.existing_keys(cur, [a.key for a in items]))
+            for a, code in dups:
+                self.report.duplicate(a.line, a.key[0], a.key[1], code)
+            seen = self._dry_seen(cur, [a.key for a in fresh])
+            really: list[Accepted] = []
+            for a in fresh:
+                if a.key in seen:
+                    self.report.duplicate(a.line, a.key[0], a.key[1], "duplicate_in_file")
+                else:
+                    really.append(a)
+            self._count(really)
+        self._progress()
+
+    def _dry_seen(self, cur: Any, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Keys this dry run has already seen in earlier batches (a temporary table: nothing is written)."""
+        if not self._dry_table:
+            cur.execute("CREATE TEMP TABLE IF NOT EXISTS ledger_dry_seen "
+                        "(source VARCHAR(60) NOT NULL, external_id VARCHAR(100) NOT NULL, PRIMARY KEY (source, external_id))")
+            self._dry_table = True
+        seen: set[tuple[str, str]] = set()
+        limit = max(100, ((connection.features.max_query_params or 30000) - 10) // 2)
+        for i in range(0, len(keys), limit):
+            chunk = keys[i : i + limit]
+            cond = " OR ".join(["(source = %s AND external_id = %s)"] * len(chunk))
+            cur.execute(f"SELECT source, external_id FROM ledger_dry_seen WHERE {cond}", [v for k in chunk for v in k])
+            seen.update((s, e) for s, e in cur.fetchall())
+            marks = ", ".join(["(%s, %s)"] * len(chunk))
+            new = [k for k in chunk if k not in seen]
+            if new:
+                marks = ", ".join(["(%s, %s)"] * len(new))
+                cur.execute(f"INSERT INTO ledger_dry_seen (source, external_id) VALUES {marks}", [v for k in new for v in k])
+        return seen
+
+    def _audit(self, fresh: list[Accepted], ids: list[int]) -> None:
+        C = writer.COL
+        after = {"entries": len(fresh), "first_id": ids[0] if ids else None, "last_id": ids[-1] if ids else None,
+                 "lines": [fresh[0].line, fresh[-1].line],
+                 "amount_fen": sum(a.row[C["amount_fen"]] for a in fresh)}
+        if self.job is not None:
+            audit.record(actor=self.actor, action="purchase:import_batch", obj=self.job, after=after)
+        else:
+            audit.record(actor=self.actor, action="purchase:record", object_type="ledger.purchaseentry",
+                         object_id=ids[0] if ids else "", object_repr=f"{fresh[0].key[0]}/{fresh[0].key[1]}",
+                         after=after, reason=self.reason)
+
+    def _progress(self) -> None:
+        if self.job is None or self.job.pk is None:
+            return
+        rep = self.report
+        PurchaseImport.objects.filter(pk=self.job.pk).update(
+            rows_processed=self.rows_seen, accepted=rep.accepted, duplicates=rep.duplicates, rejected=rep.rejected,
+            bytes_processed=getattr(self, "bytes_hint", 0), updated_at=timezone.now(),
+        )
+        self.job.rows_processed = self.rows_seen
+
+
+def job_is_active(job: PurchaseImport) -> bool:
+    return job.status in (JobStatus.QUEUED, JobStatus.RUNNING)

@@ -1,0 +1,359 @@
+"""Pure rules of the ledger (no ORM, no I/O): parsing and validating purchase cells, counting an entry toward
+the account, attributing it to assessment schemes, period locks and code-prefix ranges.
+
+Everything here takes plain values and returns plain values, so the import pipeline can call it per row at
+full speed and the tests can call it directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from .enums import Basis, Channel, EntryStatus, Kind, NotCounted, Scheme
+
+# The account starts with targeted poverty alleviation (2013); earlier dates are typing errors, not history.
+EARLIEST_DATE = dt.date(2013, 1, 1)
+# A single purchase above 100 million yuan is a unit error (fen typed as yuan, or a duplicated digit).
+MAX_AMOUNT_FEN = 10_000_000_000
+MAX_QUANTITY_MILLI = 10**15
+
+
+class CellError(ValueError):
+    """A cell that cannot be accepted: a stable code and a human message."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+# -- choices: the value, its English label, or its Chinese names -------------------------------------------------
+def _aliases(choices: Any, extra: Mapping[str, str]) -> dict[str, str]:
+    out = {c.value: c.value for c in choices}
+    out.update({str(c.label).lower(): c.value for c in choices})
+    out.update({k.lower(): v for k, v in extra.items()})
+    return out
+
+
+KIND_ALIASES = _aliases(Kind, {"直接采购": "direct_purchase", "直接购买": "direct_purchase", "采购": "direct_purchase",
+                               "帮助销售": "helped_sale", "帮销": "helped_sale", "帮助销售额": "helped_sale"})
+CHANNEL_ALIASES = _aliases(Channel, {
+    "832": "platform_832", "832平台": "platform_832", "贫困地区农副产品网络销售平台": "platform_832",
+    "专柜": "special_counter", "消费扶贫专柜": "special_counter", "消费帮扶专柜": "special_counter",
+    "专馆": "special_shop", "消费扶贫专馆": "special_shop", "专区": "special_zone", "消费扶贫专区": "special_zone",
+    "电商": "ecommerce", "电子商务": "ecommerce", "食堂直供": "canteen_direct", "食堂": "canteen_direct",
+    "工会采购": "union_purchase", "工会": "union_purchase", "展销会": "trade_fair", "展会": "trade_fair",
+    "乡村旅游": "tourism", "旅游": "tourism", "乡村旅游消费": "tourism", "其他": "other",
+})
+STATUS_ALIASES = _aliases(EntryStatus, {"已完成": "completed", "完成": "completed", "待处理": "pending",
+                                        "待完成": "pending", "处理中": "pending", "已取消": "cancelled",
+                                        "取消": "cancelled", "canceled": "cancelled"})
+_TRUE = {"1", "true", "yes", "y", "t", "是", "已评价", "x", "✓"}
+_FALSE = {"", "0", "false", "no", "n", "f", "否", "未评价"}
+
+
+def parse_choice(text: str, aliases: Mapping[str, str], *, code: str, what: str) -> str:
+    value = aliases.get(text.strip().lower())
+    if value is None:
+        allowed = ", ".join(sorted({v for v in aliases.values()}))
+        raise CellError(code, _("unknown %(what)s “%(value)s” (use one of: %(allowed)s)")
+                        % {"what": what, "value": text[:40], "allowed": allowed})
+    return value
+
+
+def parse_bool(text: str) -> bool:
+    t = text.strip().lower()
+    if t in _TRUE:
+        return True
+    if t in _FALSE:
+        return False
+    raise CellError("invalid_boolean", _("“%(value)s” is not yes/no") % {"value": text[:40]})
+
+
+# -- amounts, quantities, dates -----------------------------------------------------------------------------------
+_AMOUNT_RE = re.compile(r"(\d{1,13})(?:\.(\d{1,2}))?")
+
+
+def parse_amount_fen(text: str) -> int:
+    """Yuan with at most two decimals, > 0, into integer fen. Fast path for plain numbers; the slow path
+    explains what is wrong (not a number, three decimals, zero or negative, too large)."""
+    m = _AMOUNT_RE.fullmatch(text)
+    if m is not None:
+        whole, dec = m.groups()
+        fen = int(whole) * 100 + (int(dec) * (10 if len(dec) == 1 else 1) if dec else 0)
+    else:
+        clean = text.strip().replace(",", "").replace("，", "").replace("¥", "").replace("￥", "")
+        if not clean:
+            raise CellError("required", _("the amount is empty"))
+        try:
+            amount = Decimal(clean)
+        except InvalidOperation:
+            raise CellError("invalid_amount", _("“%(value)s” is not a number") % {"value": text[:40]}) from None
+        if not amount.is_finite():
+            raise CellError("invalid_amount", _("“%(value)s” is not a number") % {"value": text[:40]})
+        if amount != amount.quantize(Decimal("0.01"), rounding="ROUND_DOWN"):
+            raise CellError("too_many_decimals", _("the amount has more than two decimals (fen)"))
+        fen = int(amount * 100)
+    if fen <= 0:
+        raise CellError("amount_not_positive", _("the amount must be greater than zero"))
+    if fen > MAX_AMOUNT_FEN:
+        raise CellError("amount_too_large", _("the amount is larger than 100,000,000 yuan: check the unit"))
+    return fen
+
+
+def parse_quantity_milli(text: str) -> int | None:
+    """An optional quantity ≥ 0 with at most three decimals, into thousandths."""
+    clean = text.strip().replace(",", "")
+    if not clean:
+        return None
+    try:
+        q = Decimal(clean)
+    except InvalidOperation:
+        raise CellError("invalid_quantity", _("“%(value)s” is not a number") % {"value": text[:40]}) from None
+    if not q.is_finite() or q < 0:
+        raise CellError("invalid_quantity", _("the quantity must be a number not below zero"))
+    milli = q * 1000
+    if milli != milli.to_integral_value():
+        raise CellError("invalid_quantity", _("the quantity has more than three decimals"))
+    if milli > MAX_QUANTITY_MILLI:
+        raise CellError("invalid_quantity", _("the quantity is too large"))
+    return int(milli)
+
+
+def quantity_text(milli: int | None) -> str:
+    """12500 -> '12.5'; None -> ''."""
+    if milli is None:
+        return ""
+    return format((Decimal(milli) / 1000).normalize(), "f")
+
+
+_DATE_SEP_RE = re.compile(r"[/.年月]")
+
+
+def parse_date(text: str, *, today: dt.date) -> dt.date:
+    """ISO dates (2024-03-05, 20240305), 2024/3/5, 2024年3月5日, or a spreadsheet date-time (the date part)."""
+    t = text.strip()
+    if not t:
+        raise CellError("required", _("the purchase date is empty"))
+    try:
+        day = dt.date.fromisoformat(t[:10] if len(t) > 10 and t[10] in " T" else t)
+    except ValueError:
+        parts = _DATE_SEP_RE.sub("-", t.rstrip("日")).split("-")
+        try:
+            day = dt.date(int(parts[0]), int(parts[1]), int(parts[2])) if len(parts) == 3 else None  # type: ignore[assignment]
+        except ValueError:
+            day = None  # type: ignore[assignment]
+        if day is None:
+            raise CellError("invalid_date", _("“%(value)s” is not a date (use YYYY-MM-DD)") % {"value": t[:40]}) from None
+    if day < EARLIEST_DATE:
+        raise CellError("date_too_early", _("the date is before 2013, when the account starts"))
+    if day > today:
+        raise CellError("future_date", _("the date is in the future"))
+    return day
+
+
+# -- counting -------------------------------------------------------------------------------------------------------
+BASIS_ORDER = [Basis.CERTIFIED_PRODUCT, Basis.POOR_HOUSEHOLD, Basis.POOR_VILLAGE, Basis.POVERTY_COUNTY]
+BASIS_BIT = {b.value: 1 << i for i, b in enumerate(BASIS_ORDER)}
+
+
+@dataclass(frozen=True)
+class CountingRules:
+    """The rule set in force (one `ledger.counting_rules` parameter version)."""
+
+    version_id: int | None
+    counted_statuses: frozenset[str]
+    require_evaluation: bool
+    bases: tuple[str, ...]
+    household_statuses: frozenset[str]
+    poverty_counties: bool
+    include_prefixes: tuple[str, ...] = ()
+    exclude_prefixes: tuple[str, ...] = ()
+
+    @classmethod
+    def from_value(cls, value: Mapping[str, Any], version_id: int | None) -> CountingRules:
+        region_set = value.get("region_set") or {}
+        bases = [b for b in value.get("bases", []) if b in BASIS_BIT]
+        return cls(
+            version_id=version_id,
+            counted_statuses=frozenset(value.get("counted_statuses", ["completed"])),
+            require_evaluation=bool(value.get("require_evaluation", False)),
+            bases=tuple(sorted(bases, key=lambda b: BASIS_BIT[b])),
+            household_statuses=frozenset(value.get("household_statuses", [])),
+            poverty_counties=bool(region_set.get("poverty_counties", True)),
+            include_prefixes=tuple(region_set.get("include_prefixes", [])),
+            exclude_prefixes=tuple(region_set.get("exclude_prefixes", [])),
+        )
+
+    def county_in_set(self, county_code: str, is_poverty_county: bool) -> bool:
+        """Whether a county belongs to the region set in force (the national list, plus or minus prefixes)."""
+        if self.exclude_prefixes and county_code.startswith(self.exclude_prefixes):
+            return False
+        return (self.poverty_counties and is_poverty_county) or (
+            bool(self.include_prefixes) and county_code.startswith(self.include_prefixes))
+
+
+@dataclass(frozen=True)
+class BasisFacts:
+    """What was true on the purchase date."""
+
+    certified_product: bool = False
+    household_status: str = ""       # the seller household's status ("" when the seller is not a household)
+    poor_village: bool = False
+    seller_county: str = ""
+    seller_county_is_poverty_county: bool = False
+
+
+@dataclass(frozen=True)
+class Verdict:
+    counted: bool
+    basis: str          # the first basis that holds, in BASIS_ORDER ("" if none)
+    bases: int          # bit mask of every basis that holds (BASIS_BIT)
+    reason: str         # NotCounted value when it does not count, else ""
+    version_id: int | None
+
+
+def holding_bases(rules: CountingRules, facts: BasisFacts) -> int:
+    mask = 0
+    if facts.certified_product:
+        mask |= 1
+    if facts.household_status and facts.household_status in rules.household_statuses:
+        mask |= 2
+    if facts.poor_village:
+        mask |= 4
+    if facts.seller_county and rules.county_in_set(facts.seller_county, facts.seller_county_is_poverty_county):
+        mask |= 8
+    allowed = 0
+    for b in rules.bases:
+        allowed |= BASIS_BIT[b]
+    return mask & allowed
+
+
+def count_entry(rules: CountingRules | None, *, status: str, evaluated: bool, facts: BasisFacts) -> Verdict:
+    """An entry counts if its status counts (and, where required, the buyer evaluated it) and at least one basis
+    held on its purchase date. The verdict names the first basis (priority order) and all that held."""
+    if rules is None:
+        return Verdict(False, "", 0, NotCounted.NO_RULES, None)
+    mask = holding_bases(rules, facts)
+    basis = next((b.value for b in BASIS_ORDER if mask & BASIS_BIT[b]), "")
+    if status not in rules.counted_statuses:
+        return Verdict(False, basis, mask, NotCounted.STATUS, rules.version_id)
+    if rules.require_evaluation and not evaluated:
+        return Verdict(False, basis, mask, NotCounted.NOT_EVALUATED, rules.version_id)
+    if not mask:
+        return Verdict(False, "", 0, NotCounted.NO_BASIS, rules.version_id)
+    return Verdict(True, basis, mask, "", rules.version_id)
+
+
+def bases_of(mask: int) -> list[str]:
+    return [b.value for b in BASIS_ORDER if mask & BASIS_BIT[b]]
+
+
+# -- attribution to assessment schemes -------------------------------------------------------------------------------
+RELATION_SCHEME = {
+    "designated_assistance": Scheme.DESIGNATED_ASSISTANCE.value,
+    "east_west": Scheme.EAST_WEST.value,
+    "counterpart_support": Scheme.COUNTERPART_SUPPORT.value,
+}
+SCHEME_COLUMN = {
+    Scheme.DESIGNATED_ASSISTANCE.value: "rel_designated_id",
+    Scheme.EAST_WEST.value: "rel_east_west_id",
+    Scheme.COUNTERPART_SUPPORT.value: "rel_counterpart_id",
+}
+
+
+@dataclass(frozen=True)
+class RelationFacts:
+    id: int
+    kind: str
+    helper_org_id: int | None
+    helper_region_code: str | None
+    helped_code: str
+    year_from: int
+    year_to: int | None
+
+    def in_force(self, year: int) -> bool:
+        return self.year_from <= year and (self.year_to is None or year <= self.year_to)
+
+
+@dataclass
+class RelationIndex:
+    """Relations of the three schemes, indexed by helped region code (built once per import)."""
+
+    by_helped: dict[str, list[RelationFacts]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, relations: Iterable[RelationFacts]) -> RelationIndex:
+        idx = cls()
+        for r in relations:
+            if r.kind in RELATION_SCHEME:
+                idx.by_helped.setdefault(r.helped_code, []).append(r)
+        return idx
+
+
+def attribute(index: RelationIndex, *, buyer_chain: Sequence[int], buyer_region_chain: Sequence[str],
+              origin_chain: Sequence[str], year: int) -> dict[str, int]:
+    """Scheme → the one relation an entry is attributed to.
+
+    A relation matches when it is in force in the year, its helped region is the origin or a region above it,
+    and its helper is the buyer, one of its supervising units, or a region the buyer is registered in (the home
+    province or city: east–west cooperation and counterpart support are agreed between regions).
+    When several match within a scheme, the priority is:
+      1. the nearest helper: the buyer itself, then its parent, grandparent…; organisations before regions,
+         and among regions the nearest (county, then city, then province);
+      2. the most specific helped region: village, township, county, prefecture, then province;
+      3. the oldest relation (lowest id), so a later duplicate never steals an entry.
+    `buyer_chain` is the buyer's organisation ids nearest first; `buyer_region_chain` the buyer's home region
+    codes nearest first; `origin_chain` the origin region codes nearest first.
+    """
+    org_rank = {org_id: i for i, org_id in enumerate(buyer_chain)}
+    n_orgs = len(buyer_chain)
+    region_rank = {code: n_orgs + i for i, code in enumerate(buyer_region_chain)}
+    best: dict[str, tuple[tuple[int, int, int], int]] = {}
+    for helped_rank, code in enumerate(origin_chain):
+        for rel in index.by_helped.get(code, ()):
+            if not rel.in_force(year):
+                continue
+            if rel.helper_org_id is not None and rel.helper_org_id in org_rank:
+                helper_rank = org_rank[rel.helper_org_id]
+            elif rel.helper_region_code is not None and rel.helper_region_code in region_rank:
+                helper_rank = region_rank[rel.helper_region_code]
+            else:
+                continue
+            scheme = RELATION_SCHEME[rel.kind]
+            key = (helper_rank, helped_rank, rel.id)
+            if scheme not in best or key < best[scheme][0]:
+                best[scheme] = (key, rel.id)
+    return {scheme: rel_id for scheme, (_key, rel_id) in best.items()}
+
+
+# -- period locks ---------------------------------------------------------------------------------------------------
+def locked_prefix(locks: Mapping[tuple[int, int], Sequence[str]], *, year: int, month: int,
+                  county_code: str) -> str | None:
+    """The region prefix of a lock covering (year, month) and the county, or None. `locks` maps (year, month) to
+    the region prefixes locked ('' for the nation)."""
+    for prefix in locks.get((year, month), ()):
+        if county_code.startswith(prefix):
+            return prefix
+    return None
+
+
+# -- region code prefixes as index-friendly ranges -------------------------------------------------------------------
+def prefix_range(prefix: str) -> tuple[str, str]:
+    """[low, high) of the codes starting with `prefix` (digits: '52' -> ('52', '53'), '59' -> ('59', '5:'))."""
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def month_key(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+def quarter_key(year: int, month: int) -> str:
+    return f"{year:04d}-Q{(month - 1) // 3 + 1}"

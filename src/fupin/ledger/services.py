@@ -1,0 +1,365 @@
+"""Ledger writes. Keyword-only, typed, audited; every entry goes through the one pipeline (validation, counting,
+attribution) and the one writer (entries and rollups in one transaction).
+
+Public functions (used by the API, the portal, the CLI and the demo):
+- `purchase_record(*, data, actor, source)`: one purchase (a dict of the import columns) → PurchaseEntry
+- `purchase_record_batch(*, rows, actor, source)`: many purchases → PurchaseReport (accepted, duplicates, errors)
+- `purchase_import_create(*, upload | path, file_name, source, dry_run, actor, origin)` → PurchaseImport (queued)
+- `purchase_import_run(*, job)`: run a queued import now (the job worker and the CLI call it)
+- `purchase_import_file(*, path, source, dry_run, actor)`: create and run (the CLI)
+- `purchase_reverse(*, entry, reason, actor)`: a reversing entry → PurchaseEntry
+- `purchase_amend(*, entry, changes, reason, actor)`: reversal + corrected entry → PurchaseEntry (the new one)
+- `period_lock(*, year, month, region_code, reason, actor)` / `period_unlock(*, lock, reason, actor)`
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import uuid
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fupin.core import audit
+from fupin.core.access import require_code_in_scope, require_role
+from fupin.core.enums import Role
+from fupin.core.errors import Conflict, FupinError, InvalidInput, NotFound, PeriodLocked
+from fupin.core.services import file_sha256, import_run_record
+from fupin.core.tabular import CSV_EXTS, SPREADSHEET_EXTS, TableError, save_upload
+from fupin.registry import rules as registry_rules
+
+from . import rules, writer
+from .enums import JobStatus, LockStatus
+from .imports import PurchaseTable, RejectedRows, storage_dir
+from .models import PeriodLock, PurchaseEntry, PurchaseImport
+from .pipeline import NAMES, Pipeline, PurchaseReport
+
+IMPORT_KIND = "purchases"
+WRITE_ROLES = (Role.CLERK, Role.ADMINISTRATOR)
+CORRECT_ROLES = (Role.CLERK, Role.REVIEWER, Role.APPROVER, Role.ADMINISTRATOR)
+LOCK_ROLES = (Role.APPROVER, Role.ADMINISTRATOR)
+MAX_BATCH_ROWS = 5000
+
+
+def _scope(actor: Any) -> str:
+    return getattr(actor, "scope_prefix", "") or ""
+
+
+def _require(actor: Any, roles: tuple[str, ...]) -> None:
+    """Users need a role; the system (a string actor: CLI, demo, job worker acting for a user) does not."""
+    if actor is None or isinstance(actor, str):
+        return
+    require_role(actor, *roles)
+
+
+def _cells(data: Mapping[str, Any]) -> list[str]:
+    unknown = set(data) - set(NAMES)
+    if unknown:
+        raise InvalidInput(_("Unknown field(s): %(f)s.") % {"f": ", ".join(sorted(unknown))},
+                           details={"unknown": sorted(unknown)})
+    out = []
+    for name in NAMES:
+        value = data.get(name)
+        if value is None:
+            out.append("")
+        elif isinstance(value, bool):
+            out.append("true" if value else "false")
+        elif isinstance(value, dt.date):
+            out.append(value.isoformat())
+        else:
+            out.append(str(value))
+    return out
+
+
+# -- single entries and API batches --------------------------------------------------------------------------------
+def purchase_record_batch(*, rows: Iterable[Mapping[str, Any]], actor: Any, source: str = "",
+                          dry_run: bool = False) -> PurchaseReport:
+    """Book purchases given as dicts of the import columns. Every row is validated; good rows are booked (one
+    transaction with the rollups), rejected rows are reported with their position (line = 1-based index)."""
+    _require(actor, WRITE_ROLES)
+    rows = list(rows)
+    if len(rows) > MAX_BATCH_ROWS:
+        raise InvalidInput(_("At most %(n)d rows per request; import a file for more.") % {"n": MAX_BATCH_ROWS},
+                           code="too_many_rows")
+    report = PurchaseReport(kind=IMPORT_KIND, file_name="api", dry_run=dry_run)
+    records = [(i, _cells(r)) for i, r in enumerate(rows, start=1)]
+    Pipeline(report=report, actor=actor, default_source=source, dry_run=dry_run, scope_prefix=_scope(actor)).feed(records)
+    return report
+
+
+def purchase_record(*, data: Mapping[str, Any], actor: Any, source: str = "") -> PurchaseEntry:
+    """Book one purchase. Raises InvalidInput (with the row's errors) or Conflict (already booked)."""
+    report = purchase_record_batch(rows=[data], actor=actor, source=source)
+    if report.errors:
+        raise InvalidInput(_("The purchase is not valid."), details={"errors": [e.as_dict() for e in report.errors]})
+    if report.duplicates:
+        raise Conflict(_("This purchase (source and external id) is already in the ledger."), code="duplicate",
+                       details={"duplicates": report.duplicate_lines})
+    return PurchaseEntry.objects.get(pk=report.entry_ids[0])
+
+
+# -- file imports ----------------------------------------------------------------------------------------------------
+def _check_ext(file_name: str) -> str:
+    ext = Path(file_name).suffix.lower()
+    if ext not in SPREADSHEET_EXTS | CSV_EXTS:
+        raise InvalidInput(_("Unsupported file type “%(ext)s”: use .csv or .xlsx.") % {"ext": ext or "?"},
+                           code="unsupported_file_type")
+    return ext
+
+
+@transaction.atomic
+def purchase_import_create(*, file_name: str, actor: Any, upload: Any = None, path: str | Path | None = None,
+                           source: str = "", dry_run: bool = False, origin: str = "file",
+                           keep_in_place: bool = False) -> PurchaseImport:
+    """Register an import (queued). An upload (or, unless `keep_in_place`, a path) is copied to the data folder."""
+    _require(actor, WRITE_ROLES)
+    ext = _check_ext(file_name)
+    if len(source) > 60:
+        raise InvalidInput(_("The source name is at most 60 characters."), code="too_long")
+    if upload is not None:
+        stored = save_upload(upload, suffix=ext)
+        target = storage_dir("uploads") / f"{uuid.uuid4().hex}{ext}"
+        shutil.move(str(stored), target)
+    elif path is not None:
+        if not Path(path).is_file():
+            raise InvalidInput(_("No such file: %(path)s") % {"path": path}, code="file_not_found")
+        if keep_in_place:
+            target = Path(path)
+        else:
+            target = storage_dir("uploads") / f"{uuid.uuid4().hex}{ext}"
+            shutil.copyfile(path, target)
+    else:
+        raise InvalidInput(_("No file was given."), code="required")
+    user = actor if getattr(actor, "pk", None) else None
+    job = PurchaseImport.objects.create(
+        status=JobStatus.QUEUED, origin=origin, file_name=file_name[:255], file_path=str(target),
+        file_size=os.path.getsize(target), default_source=source, dry_run=dry_run, actor=user,
+        actor_name=audit.actor_of(actor)[1],
+    )
+    audit.record(actor=actor, action="purchase_import:create", obj=job,
+                 after={"file_name": job.file_name, "dry_run": dry_run, "source": source, "size": job.file_size})
+    return job
+
+
+def _job_actor(job: PurchaseImport) -> Any:
+    return job.actor if job.actor_id else (job.actor_name or "system")
+
+
+def purchase_import_run(*, job: PurchaseImport, batch_size: int | None = None) -> PurchaseImport:
+    """Run a queued import to the end (in this thread). File-level problems fail the job with the reason."""
+    actor = _job_actor(job)
+    audit.transition(job, to=JobStatus.RUNNING, allowed_from=[JobStatus.QUEUED], actor=actor,
+                     changes={"started_at": timezone.now()})
+    rejects = RejectedRows(job_id=job.pk, fmt=Path(job.file_name).suffix.lower().lstrip("."))
+    report = PurchaseReport(kind=IMPORT_KIND, file_name=job.file_name, dry_run=job.dry_run, sink=rejects)
+    try:
+        table = PurchaseTable(job.file_path, file_name=job.file_name)
+        report.warnings.extend(table.warnings)
+        pipeline = Pipeline(report=report, actor=actor, job=job, default_source=job.default_source,
+                            dry_run=job.dry_run, scope_prefix=_scope(job.actor) if job.actor_id else "",
+                            batch_size=batch_size or 10_000)
+
+        def progress(p: Pipeline) -> None:
+            p.bytes_hint = int(table.avg_row_bytes * p.rows_seen)  # type: ignore[attr-defined]
+
+        pipeline.on_batch = progress
+        pipeline.feed(table.records())
+        report.extra["seconds"] = {k: round(v, 3) for k, v in pipeline.timings.items()}
+        report.warnings.extend(w for w in table.warnings if w not in report.warnings)
+    except FupinError as exc:
+        rejects.finish()
+        return _job_fail(job, actor, exc.as_dict())
+    except Exception as exc:  # noqa: BLE001 - a job must end in a state, whatever happened
+        rejects.finish()
+        return _job_fail(job, actor, {"code": "server_error", "message": str(exc)[:500]})
+    rejected_path = rejects.finish()
+    with transaction.atomic():
+        run = import_run_record(report=report, file_sha256=file_sha256(job.file_path), actor=job.actor,
+                                rejected_file=rejected_path)
+        PurchaseImport.objects.filter(pk=job.pk).update(report=report.as_dict(), rejected_path=rejected_path, run=run,
+                                                        bytes_processed=job.file_size)
+        audit.transition(job, to=JobStatus.DONE, allowed_from=[JobStatus.RUNNING], actor=actor, changes={
+            "finished_at": timezone.now(), "rows_processed": report.total, "accepted": report.accepted,
+            "duplicates": report.duplicates, "rejected": report.rejected,
+        })
+    job.refresh_from_db()
+    return job
+
+
+def _job_fail(job: PurchaseImport, actor: Any, error: dict[str, Any]) -> PurchaseImport:
+    job.refresh_from_db()
+    with transaction.atomic():
+        PurchaseImport.objects.filter(pk=job.pk).update(report={"error": error})
+        audit.transition(job, to=JobStatus.FAILED, allowed_from=[JobStatus.QUEUED, JobStatus.RUNNING], actor=actor,
+                         reason=str(error.get("message", ""))[:1000],
+                         changes={"finished_at": timezone.now(), "error": str(error.get("message", ""))})
+    job.refresh_from_db()
+    return job
+
+
+def purchase_import_file(*, path: str | Path, actor: Any, source: str = "", dry_run: bool = False,
+                         file_name: str | None = None, batch_size: int | None = None) -> PurchaseImport:
+    """Import a file from disk now (the CLI): the file is read where it is."""
+    job = purchase_import_create(file_name=file_name or Path(path).name, path=path, actor=actor, source=source,
+                                 dry_run=dry_run, origin="cli", keep_in_place=True)
+    return purchase_import_run(job=job, batch_size=batch_size)
+
+
+def import_job_fail_stale(*, older_than: dt.timedelta = dt.timedelta(minutes=15)) -> int:
+    """Jobs still 'running' without progress for a while were interrupted (server restart): mark them failed.
+    Re-importing the same file is safe (idempotent)."""
+    cutoff = timezone.now() - older_than
+    n = 0
+    for job in PurchaseImport.objects.filter(status=JobStatus.RUNNING, updated_at__lt=cutoff):
+        _job_fail(job, "system", {"code": "interrupted",
+                                  "message": _("The import was interrupted; import the same file again.")})
+        n += 1
+    return n
+
+
+# -- corrections -------------------------------------------------------------------------------------------------
+def _check_lock(entry: PurchaseEntry) -> None:
+    for prefix in PeriodLock.objects.filter(year=entry.year, month=entry.month, status=LockStatus.LOCKED
+                                            ).values_list("region_prefix", flat=True):
+        if entry.county_code.startswith(prefix):
+            raise PeriodLocked(_("%(month)s is locked for this region; ask for an unlock first.")
+                               % {"month": rules.month_key(entry.year, entry.month)},
+                               details={"year": entry.year, "month": entry.month, "region_prefix": prefix})
+
+
+def _check_correctable(entry: PurchaseEntry, actor: Any) -> None:
+    _require(actor, CORRECT_ROLES)
+    if getattr(actor, "pk", None):
+        prefix = _scope(actor)
+        if prefix and not (entry.county_code.startswith(prefix) or entry.buyer_region.startswith(prefix)):
+            require_code_in_scope(actor, entry.county_code)
+    if entry.reverses_id is not None:
+        raise InvalidInput(_("A reversal cannot be reversed; book the purchase again instead."), code="is_reversal")
+    if PurchaseEntry.objects.filter(reverses=entry).exists():
+        raise Conflict(_("This entry has already been reversed."), code="already_reversed")
+    _check_lock(entry)
+
+
+def _reversal_row(entry: PurchaseEntry, *, reason: str, actor: Any, created_at: Any) -> tuple[Any, ...]:
+    values = {f.attname: getattr(entry, f.attname) for f in PurchaseEntry._meta.concrete_fields}
+    values.update({
+        "amount_fen": -entry.amount_fen, "quantity_milli": -entry.quantity_milli if entry.quantity_milli else
+        entry.quantity_milli, "sign": -1, "reverses_id": entry.pk, "amends_id": None, "reason": reason,
+        "import_job_id": None, "created_by_id": actor.pk if getattr(actor, "pk", None) else None,
+        "created_at": created_at, "purchase_date": writer.date_value(entry.purchase_date),
+    })
+    return tuple(values[c] for c in writer.ENTRY_COLUMNS)
+
+
+def purchase_reverse(*, entry: PurchaseEntry, reason: str, actor: Any) -> PurchaseEntry:
+    """Cancel an entry with a reversing entry (negative amount, same date and attribution), audited."""
+    if not reason.strip():
+        raise InvalidInput(_("A reversal needs a reason."), code="reason_required")
+    with transaction.atomic(), connection.cursor() as cur:
+        writer.lock_writers(cur)
+        entry = PurchaseEntry.objects.get(pk=entry.pk)
+        _check_correctable(entry, actor)
+        ids = writer.insert(cur, [_reversal_row(entry, reason=reason, actor=actor, created_at=writer.now_value())])
+        reversal = PurchaseEntry.objects.get(pk=ids[0])
+        audit.record(actor=actor, action="purchase:reverse", obj=reversal, reason=reason,
+                     before={"entry": entry.pk, "amount_fen": entry.amount_fen},
+                     after={"reversal": reversal.pk, "amount_fen": reversal.amount_fen})
+    return reversal
+
+
+def purchase_amend(*, entry: PurchaseEntry, changes: Mapping[str, Any], reason: str, actor: Any) -> PurchaseEntry:
+    """Correct an entry: reverse it and book the corrected purchase (revision + 1), in one transaction. The
+    corrected row is validated, counted and attributed like any new row."""
+    if not reason.strip():
+        raise InvalidInput(_("An amendment needs a reason."), code="reason_required")
+    for key in ("source", "external_id"):
+        if key in changes and str(changes[key]) != getattr(entry, key):
+            raise InvalidInput(_("The source and external id of an entry cannot change."), code="key_immutable")
+    with transaction.atomic():
+        original = PurchaseEntry.objects.select_related("buyer", "seller__household", "product", "origin").get(pk=entry.pk)
+        data = _entry_as_row(original)
+        data.update({k: v for k, v in changes.items()})
+        purchase_reverse(entry=original, reason=reason, actor=actor)
+        report = PurchaseReport(kind=IMPORT_KIND, file_name="amendment")
+        revision = (PurchaseEntry.objects.filter(source=original.source, external_id=original.external_id,
+                                                 reverses__isnull=True).order_by("-revision")
+                    .values_list("revision", flat=True).first() or 0) + 1
+        Pipeline(report=report, actor=actor, scope_prefix=_scope(actor), revision=revision, amends_id=original.pk,
+                 reason=reason).feed([(1, _cells(data))])
+        if report.errors or not report.entry_ids:
+            raise InvalidInput(_("The corrected purchase is not valid."),
+                               details={"errors": [e.as_dict() for e in report.errors]})
+        amended = PurchaseEntry.objects.get(pk=report.entry_ids[0])
+        audit.record(actor=actor, action="purchase:amend", obj=amended, reason=reason,
+                     before={"entry": original.pk}, after={"entry": amended.pk, "changes": dict(changes)})
+    return amended
+
+
+def _entry_as_row(e: PurchaseEntry) -> dict[str, Any]:
+    from .rules import quantity_text
+
+    seller_code = e.seller.credit_code or (e.seller.household.registry_code if e.seller.household_id else "")
+    return {
+        "source": e.source, "external_id": e.external_id, "purchase_date": e.purchase_date.isoformat(),
+        "buyer_code": e.buyer.credit_code if e.buyer_id else "", "seller_code": seller_code,
+        "product_code": e.product.code if e.product_id else "", "origin_code": e.origin.code,
+        "quantity": quantity_text(e.quantity_milli), "unit": e.unit,
+        "amount_yuan": f"{e.amount_fen // 100}.{e.amount_fen % 100:02d}", "kind": e.kind, "channel": e.channel,
+        "status": e.status, "evaluated": "true" if e.evaluated else "false",
+    }
+
+
+# -- period locks ----------------------------------------------------------------------------------------------------
+def period_lock(*, year: int, month: int, region_code: str, reason: str, actor: Any) -> PeriodLock:
+    """Close a month for a region (and everything below it); re-locking an unlocked month is a transition."""
+    _require(actor, LOCK_ROLES)
+    if not (1 <= month <= 12) or year < rules.EARLIEST_DATE.year or year > 2100:
+        raise InvalidInput(_("No such month."), code="invalid_period")
+    if region_code and registry_rules.level_of(region_code) is None:
+        raise InvalidInput(_("“%(code)s” is not a region code.") % {"code": region_code}, code="invalid_region_code")
+    if getattr(actor, "pk", None) and _scope(actor):
+        require_code_in_scope(actor, region_code or None)
+    prefix = registry_rules.subtree_prefix(region_code) if region_code else ""
+    with transaction.atomic():
+        lock, created = PeriodLock.objects.get_or_create(
+            year=year, month=month, region_code=region_code,
+            defaults={"region_prefix": prefix, "status": LockStatus.LOCKED, "reason": reason},
+        )
+        if created:
+            audit.record(actor=actor, action="period:lock", obj=lock, after=audit.snapshot(lock), reason=reason)
+            return lock
+        if lock.status == LockStatus.LOCKED:
+            raise Conflict(_("This period is already locked."), code="already_locked")
+        audit.transition(lock, to=LockStatus.LOCKED, allowed_from=[LockStatus.UNLOCKED], actor=actor, reason=reason,
+                         action="period:lock", changes={"reason": reason})
+        return lock
+
+
+def period_unlock(*, lock: PeriodLock, reason: str, actor: Any) -> PeriodLock:
+    """Reopen a locked month (administrators; the reason is audited)."""
+    _require(actor, (Role.ADMINISTRATOR,))
+    if not reason.strip():
+        raise InvalidInput(_("Unlocking needs a reason."), code="reason_required")
+    audit.transition(lock, to=LockStatus.UNLOCKED, allowed_from=[LockStatus.LOCKED], actor=actor, reason=reason,
+                     action="period:unlock", changes={"reason": reason})
+    return lock
+
+
+def period_lock_get(*, pk: int) -> PeriodLock:
+    lock = PeriodLock.objects.filter(pk=pk).first()
+    if lock is None:
+        raise NotFound(details={"lock": pk})
+    return lock
+
+
+__all__ = [
+    "purchase_record", "purchase_record_batch", "purchase_import_create", "purchase_import_run",
+    "purchase_import_file", "import_job_fail_stale", "purchase_reverse", "purchase_amend", "period_lock",
+    "period_unlock", "TableError",
+]
