@@ -266,3 +266,20 @@ def test_unknown_kind_and_unsupported_files_are_refused(world, tmp_path):
     bad.write_bytes(b"%PDF-1.4")
     with pytest.raises(TableError):
         imports.registry_import(kind="households", path=bad, actor="test")
+
+
+def test_empty_cells_keep_what_is_stored(world, tmp_path):
+    org = factories.organisation("中央单位", kind="central_unit", credit_code=factories.uscc(81))
+    services.relation_create(kind="designated_assistance", helper_org=org, helped_region_code=rf.COUNTY,
+                             year_from=2015, year_to=2020, note="责任书", actor="test")
+    services.entity_create(name="合作社", kind="cooperative", region_code=rf.COUNTY, credit_code=factories.uscc(82),
+                           sectors=["processing"], actor="test")
+    relations = rf.csv_file(tmp_path, "r.csv", ["kind", "helper_credit_code", "helped_region_code", "year_from",
+                                                "year_to", "note"],
+                            [["designated_assistance", org.credit_code, rf.COUNTY, 2015, "", ""]])
+    entities = rf.csv_file(tmp_path, "e.csv", rf.ENTITY_HEADER,
+                           [[factories.uscc(82), "合作社", "cooperative", rf.COUNTY, "", ""]])
+    assert imports.registry_import(kind="relations", path=relations, actor="test").unchanged == 1
+    assert imports.registry_import(kind="entities", path=entities, actor="test").unchanged == 1
+    assert AssistanceRelation.objects.get().year_to == 2020
+    assert MarketEntity.objects.get().sectors == ",processing,"

@@ -656,8 +656,10 @@ class EntityImport(BaseImport):
             else:
                 sectors.append(sector)
         values: dict[str, Any] = {"name": name[:200], "kind": kind, "credit_code": code,
-                                  "region_id": region.pk if region else None, "sectors": rules.sectors_field(sectors),
+                                  "region_id": region.pk if region else None,
                                   "household_id": household.pk if household else None}
+        if row.get("sectors").strip():  # an empty cell keeps the stored sectors
+            values["sectors"] = rules.sectors_field(sectors)
         active = self.bool_of(errors, row, "active")
         if active is not None:
             values["active"] = active
@@ -888,6 +890,10 @@ class RelationImport(BaseImport):
 
     def existing(self, key: Any) -> AssistanceRelation | None:
         return self.stored.get(key)
+
+    def diff(self, obj: Any, values: dict[str, Any], errors: list[RowError], line: int) -> dict[str, Any]:
+        """Empty cells keep what is stored (an end year or a note is not cleared by an older file)."""
+        return {k: v for k, v in values.items() if getattr(obj, k) != v and v not in (None, "")}
 
 
 IMPORTERS: dict[str, type[BaseImport]] = {
