@@ -145,3 +145,37 @@ def test_concurrent_decisions_one_wins_the_other_gets_409(api_as, monkeypatch):
     app.refresh_from_db()
     assert app.status == S.COUNTY_NOTICE
     assert list(app.decisions.values_list("action", flat=True)) == ["submit", "approve"]
+
+
+def test_huge_numbers_and_bad_evidence_are_clear_errors(api_as):
+    sup = cf.supplier()
+    api = api_as(sup.user)
+    base = {"supplier_id": sup.entity.pk, "name": "X", "category": "tea", "unit": "kg", "origin_region_code": cf.VILLAGE,
+            "annual_capacity": 10**30, "reference_price": "1", "price": "1"}
+    r = api.post("/certification/products", base)
+    assert r.status_code == 422 and r.json()["code"] in ("bad_number", "invalid_input")
+    r = api.post("/certification/products", {**base, "annual_capacity": 1, "price": "1" + "0" * 25})
+    assert r.status_code == 422
+    product = cf.product(sup)
+    r = api.post("/certification/applications", {"supplier_id": sup.entity.pk, "household_refs": sup.refs,
+                                                  "items": [{"product_code": product.code, "supply_volume": 10**25}]})
+    assert r.status_code == 422
+    r = api.post("/certification/applications", {"supplier_id": sup.entity.pk, "household_refs": sup.refs,
+                                                  "items": [{"product_code": "P999999", "supply_volume": 1}]})
+    assert r.status_code == 422 and r.json()["code"] == "unknown_product"
+
+
+def test_expired_licence_and_origin_outside_eligible_areas_are_listed(api_as):
+    import datetime as dt
+
+    sup = cf.supplier(licence_until=dt.date(2019, 12, 31))
+    cf.factories.region(cf.EAST_COUNTY)
+    product = cf.product(sup, origin=cf.EAST_COUNTY, category="tea", food_licence=False)
+    r = api_as(sup.user).post("/certification/applications/precheck", {
+        "supplier_id": sup.entity.pk, "household_refs": sup.refs,
+        "items": [{"product_code": product.code, "supply_volume": 2000}]})
+    assert r.status_code == 200 and r.json()["ok"] is False
+    failed = {v["rule"]: v["reason"] for v in r.json()["verdicts"] if not v["ok"]}
+    assert set(failed) == {"origin_area", "licences"}
+    assert cf.EAST_COUNTY not in failed["origin_area"] and product.code in failed["origin_area"]
+    assert "business licence is not valid" in failed["licences"] and "no food production licence" in failed["licences"]

@@ -83,15 +83,21 @@ def clean_text(value: Any, *, field: str, required: bool = True, max_len: int = 
     return text
 
 
-def _int(value: Any, *, field: str, minimum: int = 0) -> int:
+MAX_NUMBER = 10**15  # volumes, capacities and prices in fen stay far inside a 64-bit column
+
+
+def _int(value: Any, *, field: str, minimum: int = 0, maximum: int = MAX_NUMBER) -> int:
     try:
         n = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise InvalidInput(_("“%(field)s” must be a whole number.") % {"field": field}, code="bad_number",
                            details={"field": field}) from None
     if n < minimum:
         raise InvalidInput(_("“%(field)s” must be at least %(min)d.") % {"field": field, "min": minimum},
                            code="bad_number", details={"field": field})
+    if n > maximum:
+        raise InvalidInput(_("“%(field)s” is too large.") % {"field": field}, code="bad_number",
+                           details={"field": field})
     return n
 
 
