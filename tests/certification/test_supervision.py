@@ -106,3 +106,15 @@ def test_expire_and_annual_review_commands():
     product.refresh_from_db()
     assert product.status == "expired"
     call_command("certification_expire", "--date", "2030-01-01", "--dry-run", stdout=out)
+
+
+def test_county_reviewer_sees_national_round_but_only_its_checks():
+    revs = cf.reviewers()
+    mine = cf.certified_product(revs=revs)
+    second = cf.certified_product(revs=cf.reviewers(), sup=cf.supplier())
+    rnd = spot_checks.spot_check_draw(period="2020-X", actor=revs.nation, today=dt.date(2020, 7, 30))
+    assert rnd.sample_size == 2
+    assert list(selectors.spot_check_rounds(viewer=revs.county)) == [rnd]
+    assert {c.product_id for c in selectors.spot_checks_of(viewer=revs.county, round_id=rnd.pk)} == {mine.pk, second.pk}
+    assert list(selectors.spot_check_rounds(viewer=revs.other_county)) == [rnd]
+    assert list(selectors.spot_checks_of(viewer=revs.other_county, round_id=rnd.pk)) == []

@@ -343,7 +343,10 @@ def spot_check_rounds(*, viewer: Any) -> QuerySet[SpotCheckRound]:
         return SpotCheckRound.objects.none()
     prefix = viewer.scope_prefix
     qs = SpotCheckRound.objects.annotate(checks_count=Count("checks"))
-    return qs.filter(region_prefix__startswith=prefix) if prefix else qs
+    if not prefix:
+        return qs
+    # rounds inside the scope, and wider rounds (national, provincial...) whose checks in the scope it may see
+    return qs.filter(Q(region_prefix__startswith=prefix) | Q(region_prefix__in=[prefix[:i] for i in range(len(prefix))]))
 
 
 def spot_checks_of(*, viewer: Any, round_id: int) -> QuerySet[SpotCheck]:
