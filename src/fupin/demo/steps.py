@@ -1,6 +1,7 @@
 """The ordered list of demo steps, one per domain app (DESIGN's dependency order)."""
 
 from fupin.certification import demo as certification_demo
+from fupin.ledger import demo as ledger_demo
 from fupin.linkage import demo as linkage_demo
 from fupin.registry import demo as registry_demo
 
@@ -8,4 +9,5 @@ STEPS = [
     ("registry", registry_demo.build),
     ("linkage", linkage_demo.build),
     ("certification", certification_demo.build),
+    ("ledger", ledger_demo.build),
 ]

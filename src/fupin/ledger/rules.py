@@ -110,6 +110,10 @@ def parse_amount_fen(text: str) -> int:
 
 def parse_quantity_milli(text: str) -> int | None:
     """An optional quantity ≥ 0 with at most three decimals, into thousandths."""
+    m = _QTY_RE.fullmatch(text)
+    if m is not None:
+        whole, dec = m.groups()
+        return int(whole) * 1000 + (int(dec.ljust(3, "0")) if dec else 0)
     clean = text.strip().replace(",", "")
     if not clean:
         return None
@@ -298,6 +302,36 @@ class RelationIndex:
         return idx
 
 
+def candidates(index: RelationIndex, *, origin_chain: Sequence[str], year: int) -> tuple[tuple[int, RelationFacts], ...]:
+    """The relations in force in `year` whose helped region is the origin or above it, with the helped region's
+    rank (0 = the origin itself)."""
+    return tuple((rank, rel) for rank, code in enumerate(origin_chain) for rel in index.by_helped.get(code, ())
+                 if rel.in_force(year))
+
+
+def choose(cands: Sequence[tuple[int, RelationFacts]], *, buyer_chain: Sequence[int],
+           buyer_region_chain: Sequence[str]) -> dict[str, int]:
+    """Scheme → relation id among the candidates whose helper is the buyer's (see `attribute` for the priority)."""
+    if not cands:
+        return {}
+    org_rank = {org_id: i for i, org_id in enumerate(buyer_chain)}
+    n_orgs = len(buyer_chain)
+    region_rank = {code: n_orgs + i for i, code in enumerate(buyer_region_chain)}
+    best: dict[str, tuple[tuple[int, int, int], int]] = {}
+    for helped_rank, rel in cands:
+        if rel.helper_org_id is not None and rel.helper_org_id in org_rank:
+            helper_rank = org_rank[rel.helper_org_id]
+        elif rel.helper_region_code is not None and rel.helper_region_code in region_rank:
+            helper_rank = region_rank[rel.helper_region_code]
+        else:
+            continue
+        scheme = RELATION_SCHEME[rel.kind]
+        key = (helper_rank, helped_rank, rel.id)
+        if scheme not in best or key < best[scheme][0]:
+            best[scheme] = (key, rel.id)
+    return {scheme: rel_id for scheme, (_key, rel_id) in best.items()}
+
+
 def attribute(index: RelationIndex, *, buyer_chain: Sequence[int], buyer_region_chain: Sequence[str],
               origin_chain: Sequence[str], year: int) -> dict[str, int]:
     """Scheme → the one relation an entry is attributed to.
@@ -313,25 +347,11 @@ def attribute(index: RelationIndex, *, buyer_chain: Sequence[int], buyer_region_
     `buyer_chain` is the buyer's organisation ids nearest first; `buyer_region_chain` the buyer's home region
     codes nearest first; `origin_chain` the origin region codes nearest first.
     """
-    org_rank = {org_id: i for i, org_id in enumerate(buyer_chain)}
-    n_orgs = len(buyer_chain)
-    region_rank = {code: n_orgs + i for i, code in enumerate(buyer_region_chain)}
-    best: dict[str, tuple[tuple[int, int, int], int]] = {}
-    for helped_rank, code in enumerate(origin_chain):
-        for rel in index.by_helped.get(code, ()):
-            if not rel.in_force(year):
-                continue
-            if rel.helper_org_id is not None and rel.helper_org_id in org_rank:
-                helper_rank = org_rank[rel.helper_org_id]
-            elif rel.helper_region_code is not None and rel.helper_region_code in region_rank:
-                helper_rank = region_rank[rel.helper_region_code]
-            else:
-                continue
-            scheme = RELATION_SCHEME[rel.kind]
-            key = (helper_rank, helped_rank, rel.id)
-            if scheme not in best or key < best[scheme][0]:
-                best[scheme] = (key, rel.id)
-    return {scheme: rel_id for scheme, (_key, rel_id) in best.items()}
+    return choose(candidates(index, origin_chain=origin_chain, year=year), buyer_chain=buyer_chain,
+                  buyer_region_chain=buyer_region_chain)
+
+
+_QTY_RE = re.compile(r"(\d{1,12})(?:\.(\d{1,3}))?")
 
 
 # -- period locks ---------------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--source", default="", help="source of rows whose source cell is empty")
         parser.add_argument("--dry-run", action="store_true", help="validate and report; write nothing")
-        parser.add_argument("--batch-size", type=int, default=10_000)
+        parser.add_argument("--batch-size", type=int, default=None, help="rows per transaction (default 20,000)")
         parser.add_argument("--json", action="store_true", dest="as_json", help="print the report as JSON")
 
     def handle(self, *args, file, source, dry_run, batch_size, as_json=False, **opts):

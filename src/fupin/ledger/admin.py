@@ -1,0 +1,30 @@
+"""Admin: the ledger is read-only here (entries are written by the services: imports, API, corrections)."""
+
+from django.contrib import admin
+
+from fupin.core.admin import ReadOnlyAdmin
+
+from .models import PeriodLock, PurchaseEntry, PurchaseImport
+
+
+@admin.register(PurchaseEntry)
+class PurchaseEntryAdmin(ReadOnlyAdmin):
+    list_display = ("id", "source", "external_id", "revision", "purchase_date", "buyer_category", "county_code",
+                    "amount_fen", "kind", "channel", "status", "counted", "basis")
+    list_filter = ("counted", "kind", "channel", "status", "basis", "year")
+    search_fields = ("source", "external_id", "county_code")
+    list_select_related = False
+    show_full_result_count = False
+
+
+@admin.register(PurchaseImport)
+class PurchaseImportAdmin(ReadOnlyAdmin):
+    list_display = ("id", "file_name", "status", "dry_run", "actor_name", "created_at", "accepted", "duplicates",
+                    "rejected")
+    list_filter = ("status", "dry_run")
+
+
+@admin.register(PeriodLock)
+class PeriodLockAdmin(ReadOnlyAdmin):
+    list_display = ("year", "month", "region_code", "status", "reason", "updated_at")
+    list_filter = ("status", "year")
