@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fupin.core.models import AppendOnlyModel, TimestampedModel
@@ -149,7 +150,7 @@ class Decision(AppendOnlyModel):
     """A signed review decision: who (named reviewer, level), what, from → to, why. The audit log has it too."""
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="decisions")
-    at = models.DateTimeField(_("time"), auto_now_add=True)
+    at = models.DateTimeField(_("time"), default=timezone.now)
     action = models.CharField(_("action"), max_length=20)
     level = models.CharField(_("level"), max_length=12, blank=True)
     from_status = models.CharField(_("from"), max_length=20)

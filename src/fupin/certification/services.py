@@ -266,9 +266,9 @@ def _refuse_failed(verdicts: list[rules.Verdict]) -> None:
 
 
 def _decision(app: Application, *, action: str, from_status: str, to_status: str, actor: Any, reason: str,
-              level: str = "") -> Decision:
+              level: str = "", today: dt.date | None = None) -> Decision:
     return Decision.objects.create(
-        application=app, action=action, level=level, from_status=from_status, to_status=to_status,
+        application=app, at=moment(today), action=action, level=level, from_status=from_status, to_status=to_status,
         reviewer=actor if getattr(actor, "pk", None) else None, reviewer_name=signed_name(actor), reason=reason,
     )
 
@@ -305,7 +305,8 @@ def application_submit(*, supplier: MarketEntity, items: Sequence[ItemInput], ho
     audit.record(actor=actor, action="application:submit", obj=app, after={"status": app.status,
                  "products": [i.product.code for i in items], "households_claimed": app.households_claimed},
                  reason=text)
-    _decision(app, action=ReviewAction.SUBMIT, from_status="", to_status=app.status, actor=actor, reason=text)
+    _decision(app, action=ReviewAction.SUBMIT, from_status="", to_status=app.status, actor=actor, reason=text,
+              today=today)
     return app
 
 
@@ -316,7 +317,8 @@ def _move(app: Application, *, action: str, actor: Any, reason: str, level: str 
     audit.transition(app, to=to, allowed_from=rules.sources_of(action, to), actor=actor, reason=reason,
                      action=f"application:{action}",
                      changes={"status_since": moment(today), "last_reason": reason, **(changes or {})})
-    _decision(app, action=action, from_status=before, to_status=to, actor=actor, reason=reason, level=level)
+    _decision(app, action=action, from_status=before, to_status=to, actor=actor, reason=reason, level=level,
+              today=today)
     return app
 
 
