@@ -164,3 +164,166 @@ def test_import_refuses_a_file_without_the_required_columns(tmp_path, hubei_cler
     with pytest.raises(InvalidInput) as exc:
         services.canteen_declaration_import(path=path, file_name="declarations.csv", actor=hubei_clerk)
     assert exc.value.code == "missing_columns"
+
+
+# -- the computed list against the ledger ---------------------------------------------------------------------------
+def book(w, rows):
+    from fupin.ledger import services as ledger_services
+
+    report = ledger_services.purchase_record_batch(rows=rows, actor="test")
+    assert not report.errors, [e.as_dict() for e in report.errors]
+    return report
+
+
+def platform_row(n, *, buyer, date="2025-05-10", amount="100.00", channel="platform_832", kind="direct_purchase",
+                 seller=None, w=None, **kw):
+    from tests.ledger import factories as lf
+
+    return lf.row(external_id=f"RS{n}", purchase_date=date, buyer_code=buyer.credit_code, amount_yuan=amount,
+                  channel=channel, kind=kind, seller_code=(seller or w.seller).credit_code, **kw)
+
+
+@pytest.fixture
+def share_world(db):
+    from tests.ledger import factories as lf
+
+    w = lf.world()
+    w.hubei = factories.organisation("湖北某厅", kind="government_department", region_code="420102")
+    w.union = factories.organisation("湖北某厅工会", kind="trade_union", region_code="420102", parent=w.hubei)
+    w.company = factories.organisation("湖北某公司", kind="private_enterprise", region_code="420102")
+    return w
+
+
+def verdicts(viewer, year, **kw):
+    from fupin.ledger import reserved_share_selectors as sel
+
+    return {r.organisation.pk: r for r in sel.reserved_share_list(viewer=viewer, year=year, **kw)}
+
+
+def test_share_is_computed_from_counted_platform_purchases_of_the_unit_and_its_union(share_world, admin_user):
+    w = share_world
+    book(w, [
+        platform_row(1, buyer=w.hubei, amount="10000.00", w=w),                      # counts
+        platform_row(2, buyer=w.union, amount="2000.00", w=w),                       # the union's: counts toward the unit
+        platform_row(3, buyer=w.hubei, amount="50000.00", channel="special_counter", w=w),  # not the platform
+        platform_row(4, buyer=w.hubei, amount="50000.00", kind="helped_sale", w=w),  # not a direct purchase
+        platform_row(5, buyer=w.hubei, amount="50000.00", status="pending", w=w),    # does not count
+        platform_row(6, buyer=w.hubei, amount="50000.00", seller=w.plain_seller, w=w),  # no basis: does not count
+        platform_row(7, buyer=w.hubei, amount="50000.00", date="2024-05-10", w=w),   # another year
+    ])
+    services.canteen_declaration_submit(organisation_id=w.hubei.pk, year=2025, canteen_food_fen=100_000_00,
+                                        actor=admin_user)
+    row = verdicts(admin_user, 2025)[w.hubei.pk]
+    assert row.result.platform_fen == 12_000_00
+    # Hubei requires 15%: 15,000.00 yuan of 100,000.00; 12,000.00 bought: short by 3,000.00
+    assert (row.status, row.result.required_bp, row.result.required_fen, row.result.gap_fen) == (
+        "short", 1500, 15_000_00, 3_000_00)
+    assert row.member_ids == (w.union.pk,)
+    assert row.result.param_version_id == PolicyParameter.objects.get(
+        key="ledger.reserved_share.required", region_prefix="42").pk
+    # the same purchases meet the national 10% for a Beijing unit of the same size
+    services.canteen_declaration_submit(organisation_id=w.central.pk, year=2025, canteen_food_fen=100_000_00,
+                                        actor=admin_user)
+    book(w, [platform_row(8, buyer=w.central, amount="10000.00", w=w)])
+    assert verdicts(admin_user, 2025)[w.central.pk].status == "compliant"
+
+
+def test_across_years_and_regions(share_world, admin_user):
+    w = share_world
+    for year in (2020, 2021):
+        services.canteen_declaration_submit(organisation_id=w.gx.pk, year=year, canteen_food_fen=100_000_00,
+                                            farm_produce_fen=40_000_00, actor=admin_user)
+    book(w, [platform_row(1, buyer=w.gx, amount="8000.00", date="2021-03-01", w=w),
+             platform_row(2, buyer=w.gx, amount="1.00", date="2020-03-01", w=w)])
+    assert verdicts(admin_user, 2020)[w.gx.pk].status == "not_required"  # before 财库〔2021〕19号
+    gx = verdicts(admin_user, 2021)[w.gx.pk]  # Guangxi: 20% of 40,000.00 farm produce = 8,000.00
+    assert (gx.status, gx.result.base_fen, gx.result.required_fen) == ("compliant", 40_000_00, 8_000_00)
+    # an administrator raises the national share from 2025: 2024 keeps the old rule
+    from fupin.core.services import policy_parameter_create
+
+    policy_parameter_create(key="ledger.reserved_share.required", value={"percent": "12", "base": "canteen_food"},
+                            valid_from=dt.date(2025, 1, 1), actor=admin_user)
+    for year in (2024, 2025):
+        services.canteen_declaration_submit(organisation_id=w.central.pk, year=year, canteen_food_fen=100_000_00,
+                                            actor=admin_user)
+    book(w, [platform_row(10 + y, buyer=w.central, amount="11000.00", date=f"{y}-06-01", w=w) for y in (2024, 2025)])
+    v24, v25 = verdicts(admin_user, 2024)[w.central.pk], verdicts(admin_user, 2025)[w.central.pk]
+    assert (v24.status, v24.result.required_bp) == ("compliant", 1000)
+    assert (v25.status, v25.result.required_bp, v25.result.gap_fen) == ("short", 1200, 1_000_00)
+    assert v24.result.param_version_id != v25.result.param_version_id
+
+
+def test_exempt_and_undeclared_units_are_listed_and_companies_are_not(share_world, admin_user):
+    w = share_world
+    services.canteen_declaration_submit(organisation_id=w.hubei.pk, year=2025, canteen_food_fen=None,
+                                        exempt_reason="no_canteen", actor=admin_user)
+    rows = verdicts(admin_user, 2025)
+    assert rows[w.hubei.pk].status == "exempt"
+    assert rows[w.central.pk].status == "undeclared"  # a central unit must declare
+    assert w.company.pk not in rows and w.union.pk not in rows
+    short_only = verdicts(admin_user, 2025, status="exempt")
+    assert set(short_only) == {w.hubei.pk}
+
+
+def test_the_list_is_scoped_to_the_viewers_region(share_world, hubei_clerk):
+    w = share_world
+    rows = verdicts(hubei_clerk, 2025)
+    assert w.hubei.pk in rows
+    assert w.central.pk not in rows and w.gx.pk not in rows
+
+
+# -- API -------------------------------------------------------------------------------------------------------------
+def test_api_declare_list_get_export_and_import(share_world, api_as, admin_user, tmp_path):
+    w = share_world
+    api = api_as(admin_user)
+    r = api.post("/reserved-share/declarations", {"organisation_id": w.hubei.pk, "year": 2025,
+                                                  "canteen_food_yuan": "100000.00"})
+    assert r.status_code == 200, r.json()
+    assert (r.json()["canteen_food_fen"], r.json()["canteen_food_yuan"]) == (100_000_00, "100000.00")
+    assert CanteenDeclaration.objects.get(organisation=w.hubei).source == "api"
+    book(w, [platform_row(1, buyer=w.hubei, amount="16000.00", w=w)])
+    r = api.get("/reserved-share", year=2025, status="compliant")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["count"] == 1 and body["items"][0]["organisation_id"] == w.hubei.pk
+    assert body["items"][0]["required_percent"] == "15%" and body["items"][0]["platform_fen"] == 16_000_00
+    one = api.get(f"/reserved-share/{w.hubei.pk}/2025").json()
+    assert one["status"] == "compliant" and one["param_version_id"]
+    r = api.get("/reserved-share/export", year=2025, format="csv")
+    assert r.status_code == 200 and w.hubei.credit_code in r.content.decode("utf-8-sig")
+    csv_path = write_csv(tmp_path, [[w.central.credit_code, "2025", "", "", "食堂外包", ""]])
+    with open(csv_path, "rb") as fh:
+        r = api.post("/reserved-share/declarations/imports", files={"file": fh})
+    assert r.status_code == 200 and r.json()["accepted"] == 1
+    assert CanteenDeclaration.objects.get(organisation=w.central).exempt_reason == "outsourced_canteen"
+
+
+@pytest.mark.parametrize(("payload", "status"), [
+    ({"year": 2025, "canteen_food_yuan": "12.345"}, 422),
+    ({"year": 2025, "canteen_food_yuan": "lots"}, 422),
+    ({"year": 2025, "canteen_food_yuan": "-5"}, 422),
+    ({"year": 2099, "canteen_food_yuan": "5"}, 422),
+    ({"year": "soon", "canteen_food_yuan": "5"}, 422),
+    ({"year": 2025, "exempt_reason": "closed"}, 422),
+])
+def test_api_refuses_bad_declarations_with_json_errors(share_world, api_as, admin_user, payload, status):
+    r = api_as(admin_user).post("/reserved-share/declarations", {"organisation_id": share_world.hubei.pk, **payload})
+    assert r.status_code == status
+    assert r.json()["code"] == "invalid_input"
+    assert not CanteenDeclaration.objects.exists()
+
+
+def test_api_is_scoped_and_needs_a_declaring_role(share_world, api_as, hubei_clerk, national_viewer):
+    w = share_world
+    r = api_as(hubei_clerk).post("/reserved-share/declarations", {"organisation_id": w.central.pk, "year": 2025,
+                                                                  "canteen_food_yuan": "5"})
+    assert r.status_code == 404
+    r = api_as(national_viewer).post("/reserved-share/declarations", {"organisation_id": w.central.pk, "year": 2025,
+                                                                      "canteen_food_yuan": "5"})
+    assert r.status_code == 403
+    ids = {i["organisation_id"] for i in api_as(hubei_clerk).get("/reserved-share", year=2025).json()["items"]}
+    assert w.hubei.pk in ids and w.central.pk not in ids
+    assert api_as(hubei_clerk).get(f"/reserved-share/{w.central.pk}/2025").status_code == 404
+    assert api_as(hubei_clerk).get("/reserved-share", year=1800).status_code == 422
+    assert api_as(hubei_clerk).get("/reserved-share", status="weird").status_code == 422
+    assert api_as().get("/reserved-share").status_code == 401

@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from fupin.certification.api import router as certification_router
 from fupin.ledger.api import router as ledger_router
+from fupin.ledger.api_reserved_share import router as reserved_share_router
 from fupin.linkage.api import router as linkage_router
 from fupin.registry.api import router as registry_router
 
@@ -27,3 +28,4 @@ api.add_router("/", registry_router)
 api.add_router("/", linkage_router)
 api.add_router("/", certification_router)
 api.add_router("/", ledger_router)
+api.add_router("/", reserved_share_router)

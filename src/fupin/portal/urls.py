@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("fupin.portal.urls_oversight")),
     path("", include("fupin.portal.urls_linkage")),
     path("", include("fupin.portal.urls_certification")),
+    path("", include("fupin.portal.urls_ledger")),
 ]
