@@ -327,3 +327,23 @@ def test_api_is_scoped_and_needs_a_declaring_role(share_world, api_as, hubei_cle
     assert api_as(hubei_clerk).get("/reserved-share", year=1800).status_code == 422
     assert api_as(hubei_clerk).get("/reserved-share", status="weird").status_code == 422
     assert api_as().get("/reserved-share").status_code == 401
+
+
+# -- demo ------------------------------------------------------------------------------------------------------------
+def test_demo_step_declares_units_into_every_verdict(share_world, admin_user):
+    from fupin.demo.world import World
+    from fupin.ledger import reserved_share_demo
+
+    w = share_world
+    extra = [factories.organisation(f"预算单位{i}", kind="budget_unit", region_code="110105") for i in range(8)]
+    book(w, [platform_row(100 + i, buyer=org, amount=f"{1000 + 100 * i}.00", w=w)
+             for i, org in enumerate([w.hubei, w.central, *extra])])
+    world = World(seed=1, scale="small", today=dt.date(2026, 11, 29))
+    world.users["admin"] = admin_user
+    reserved_share_demo.build(world)
+    statuses = {r.status for r in verdicts(admin_user, 2025).values()}
+    assert {"compliant", "short", "exempt", "undeclared"} <= statuses
+    assert any("reserved share" in n for n in world.notes)
+    before = CanteenDeclaration.objects.count()
+    reserved_share_demo.build(world)  # building again changes nothing
+    assert CanteenDeclaration.objects.count() == before

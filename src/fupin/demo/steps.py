@@ -2,6 +2,7 @@
 
 from fupin.certification import demo as certification_demo
 from fupin.ledger import demo as ledger_demo
+from fupin.ledger import reserved_share_demo
 from fupin.linkage import demo as linkage_demo
 from fupin.registry import demo as registry_demo
 
@@ -10,4 +11,5 @@ STEPS = [
     ("linkage", linkage_demo.build),
     ("certification", certification_demo.build),
     ("ledger", ledger_demo.build),
+    ("reserved_share", reserved_share_demo.build),
 ]

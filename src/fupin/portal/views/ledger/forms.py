@@ -56,7 +56,7 @@ class StatisticsFilter(FilterForm):
     channel = forms.ChoiceField(label=_("Channel"), choices=_any(Channel.choices))
     kind = forms.ChoiceField(label=_("Kind"), choices=_any(Kind.choices))
     scheme = forms.ChoiceField(label=_("Scheme"), choices=_any(Scheme.choices))
-    group_by = forms.ChoiceField(label=_("Group by"), choices=GROUPINGS)
+    group_by = forms.ChoiceField(label=_("Group by"), choices=lambda: sorted(GROUPINGS, key=lambda g: g[0] != "province"))
     then_by = forms.ChoiceField(label=_("then by"), choices=[("", _("nothing")), *GROUPINGS])
     include_uncounted = forms.BooleanField(label=_("Include entries that do not count"))
 

@@ -37,6 +37,14 @@ def _totals(viewer: Any, dims: Sequence[str], filters: Mapping[str, Any], *, cou
     return [dict(r) for r in rows]
 
 
+def _grouped_number(text: str) -> str:
+    """'165496.5' → '165,496.5' (quantities keep their own decimals)."""
+    whole, _sep, frac = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    grouped = f"{int(whole.lstrip('-') or 0):,}"
+    return sign + grouped + (f".{frac}" if frac else "")
+
+
 def _sum(rows: Sequence[Mapping[str, Any]], key: str = "amount_fen") -> int:
     return sum(int(r.get(key) or 0) for r in rows)
 
@@ -44,7 +52,7 @@ def _sum(rows: Sequence[Mapping[str, Any]], key: str = "amount_fen") -> int:
 def _table(rows: list[dict[str, Any]], base_filter: Mapping[str, Any]) -> list[dict[str, Any]]:
     for r in rows:
         r["amount"] = yuan(r["amount_fen"])
-        r["quantity"] = quantity_text(r.get("quantity_milli")) if r.get("quantity_milli") else ""
+        r["quantity"] = _grouped_number(quantity_text(r.get("quantity_milli"))) if r.get("quantity_milli") else ""
         r["url"] = entries_url({**base_filter, **r["filter"]})
     return rows
 
@@ -104,7 +112,7 @@ def dashboard(request):
     if fmt is not None:
         content = table_bytes(
             ([*r["labels"], *[r.get(d) for d in dims], r["amount_fen"], yuan(r["amount_fen"]).replace(",", ""),
-              r["quantity"], r["entries"]] for r in rows),
+              quantity_text(r.get("quantity_milli")) if r.get("quantity_milli") else "", r["entries"]] for r in rows),
             header=[*header, *[f"{d}_code" for d in dims], "amount_fen", "amount_yuan", "quantity", "entries"],
             fmt=fmt, sheet_title="totals")
         export_log(user=viewer, what=f"account totals by {'+'.join(dims)}", rows=len(rows), path=request.path)
