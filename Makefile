@@ -46,7 +46,8 @@ lint: install
 	$(BIN)/ruff check src tests $(wildcard benchmarks)
 	$(BIN)/lint-imports
 
-# Install and run every test (SQLite unless DATABASE_URL says otherwise)
+# Install and run every test (SQLite unless DATABASE_URL says otherwise), on both cores
+PYTEST_ARGS ?= -n 2
 test: install lint
 	FUPIN_ALLOW_DEV_KEY=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
