@@ -154,6 +154,20 @@ def test_a_county_user_sees_only_its_countys_money(ledger_world, county_user, cl
     assert "B1" not in export and "A1" in export
 
 
+def test_a_seller_registered_outside_the_scope_is_shown_by_id_only(ledger_world, county_user, client_for):
+    w = ledger_world
+    report = ledger_services.purchase_record_batch(rows=[lf.row(
+        external_id="X1", purchase_date="2025-07-01", seller_code=w.plain_seller.credit_code, product_code="P-CERT",
+        origin_code="522627100202", amount_yuan="10.00")], actor="test")  # counts: a certified product
+    assert not report.errors
+    entry = PurchaseEntry.objects.get(external_id="X1")
+    client = client_for(county_user)
+    for url in (reverse("portal:ledger_entries"), reverse("portal:ledger_entry", args=[entry.pk]),
+                reverse("portal:ledger_county", args=["522627"]) + "?year=2025"):
+        html = page(client, url)
+        assert w.plain_seller.name not in html and f"#{w.plain_seller.pk}" in html, url
+
+
 # -- account pages -----------------------------------------------------------------------------------------------------
 def test_buyer_page_rolls_up_the_units_below_and_splits_direct_and_helped(ledger_world, national_viewer, client_for):
     w = ledger_world

@@ -19,6 +19,7 @@ from fupin.ledger import selectors as ledger
 from fupin.ledger import services
 from fupin.ledger.enums import Basis, Channel, EntryStatus, Kind, NotCounted, Scheme
 from fupin.ledger.rules import bases_of, quantity_text
+from fupin.registry import selectors as registry
 
 from ..shared import export_format, file_response, list_context, paginate
 from .common import choice_label, yuan
@@ -43,9 +44,17 @@ def entry_filters(request) -> tuple[EntryFilter, dict[str, Any], str]:
     return form, f, side
 
 
-def _row(e: Any) -> dict[str, Any]:
+def visible_sellers(viewer: Any, entries: Any) -> set[int]:
+    """Sellers the viewer may see in the registry. An entry in the viewer's scope (its origin) may come from a
+    seller registered elsewhere (even a household): such a seller is shown by its id only."""
+    ids = {e.seller_id for e in entries}
+    return set(registry.entity_list(viewer=viewer).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+
+
+def _row(e: Any, sellers: set[int] | None = None) -> dict[str, Any]:
     return {
-        "entry": e, "amount": yuan(e.amount_fen), "kind": choice_label(Kind, e.kind),
+        "entry": e, "amount": yuan(e.amount_fen), "seller_visible": sellers is None or e.seller_id in sellers,
+        "kind": choice_label(Kind, e.kind),
         "channel": choice_label(Channel, e.channel), "quantity": quantity_text(e.quantity_milli),
         "basis": choice_label(Basis, e.basis) if e.basis else "",
         "not_counted": choice_label(NotCounted, e.not_counted_reason) if e.not_counted_reason else "",
@@ -67,9 +76,10 @@ def entry_list(request):
         export_log(user=request.user, what="purchase entries", rows=qs.count(), path=request.path)
         return file_response(content, filename=f"purchase-entries.{fmt}", fmt=fmt)
     page = paginate(request, qs)
+    sellers = visible_sellers(request.user, page.object_list)
     totals = ledger.entries_total(viewer=request.user, filters=f, side=side)
     return render(request, "portal/ledger/entry_list.html", list_context(
-        request, page, form=form, rows=[_row(e) for e in page.object_list], export_kind="entries",
+        request, page, form=form, rows=[_row(e, sellers) for e in page.object_list], export_kind="entries",
         total=yuan(totals["amount_fen"]), total_entries=totals["entries"],
         extra_filters={k: f[k] for k in EXTRA_FILTERS if k in f}, side=side,
     ))
@@ -87,7 +97,7 @@ def entry_detail(request, pk: int):
                             (Scheme.COUNTERPART_SUPPORT, entry.rel_counterpart))
     ]
     return render(request, "portal/ledger/entry_detail.html", {
-        **_row(entry), "chain": [_row(e) for e in chain], "attribution": attribution,
+        **_row(entry, visible_sellers(viewer, [entry])), "chain": [_row(e) for e in chain], "attribution": attribution,
         "bases": [choice_label(Basis, b) for b in bases_of(entry.bases)],
         "status": choice_label(EntryStatus, entry.status),
         "can_reverse": viewer.has_role(*services.CORRECT_ROLES) and not entry.is_reversal
@@ -113,4 +123,4 @@ def entry_reverse(request, pk: int):
             messages.success(request, _("The entry was reversed by entry #%(id)d.") % {"id": reversal.pk})
             return redirect("portal:ledger_entry", pk=reversal.pk)
     status = 422 if request.method == "POST" else 200
-    return render(request, "portal/ledger/entry_reverse.html", {**_row(entry), "form": form}, status=status)
+    return render(request, "portal/ledger/entry_reverse.html", {**_row(entry, set()), "form": form}, status=status)
