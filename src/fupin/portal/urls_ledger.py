@@ -5,7 +5,7 @@ from django.urls import path
 from .views.ledger import entries, imports, locks, reserved_share, statistics
 
 urlpatterns = [
-    path("ledger/", statistics.dashboard, name="ledger_dashboard"),
+    path("ledger/statistics/", statistics.dashboard, name="ledger_dashboard"),
     path("ledger/buyers/<int:pk>/", statistics.buyer, name="ledger_buyer"),
     path("ledger/sellers/<int:pk>/", statistics.seller, name="ledger_seller"),
     path("ledger/counties/<str:code>/", statistics.county, name="ledger_county"),
