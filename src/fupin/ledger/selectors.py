@@ -320,30 +320,27 @@ def _dim_expressions(group_by: Sequence[str], *, cube: Cube | None) -> dict[str,
     return ex
 
 
-def _format(raw: Mapping[str, Any], group_by: Sequence[str]) -> dict[str, Any]:
-    row: dict[str, Any] = {}
+def _formatters(keys: Sequence[str], group_by: Sequence[str]) -> list[tuple[str, Any]]:
+    """For each grouping, a function from the raw key tuple to its output value (built once per query)."""
+    pos = {k: i for i, k in enumerate(keys)}
+    out: list[tuple[str, Any]] = []
     for d in group_by:
-        if d == "year":
-            row[d] = raw["g_year"]
-        elif d == "month":
-            row[d] = rules.month_key(raw["g_year"], raw["g_month"])
+        if d == "month":
+            y, m = pos["g_year"], pos["g_month"]
+            out.append((d, lambda r, y=y, m=m: f"{r[y]:04d}-{r[m]:02d}"))
         elif d == "quarter":
-            row[d] = rules.quarter_key(raw["g_year"], raw["g_month"])
-        elif d == "province":
-            row[d] = (raw["g_province"] or "").ljust(6, "0")
-        elif d == "prefecture":
-            row[d] = (raw["g_prefecture"] or "").ljust(6, "0")
-        elif d == "county":
-            row[d] = raw["g_county"]
-        elif d in ("buyer", "account"):
-            row[d] = raw["g_buyer"] or None
-        elif d == "seller":
-            row[d] = raw["g_seller"]
-        elif d == "relation":
-            row[d] = raw["g_relation"] or None
+            y, m = pos["g_year"], pos["g_month"]
+            out.append((d, lambda r, y=y, m=m: f"{r[y]:04d}-Q{(r[m] - 1) // 3 + 1}"))
+        elif d in ("province", "prefecture"):
+            i = pos[f"g_{d}"]
+            out.append((d, lambda r, i=i: (r[i] or "").ljust(6, "0")))
+        elif d in ("buyer", "account", "relation"):
+            i = pos["g_buyer" if d != "relation" else "g_relation"]
+            out.append((d, lambda r, i=i: r[i] or None))
         else:
-            row[d] = raw[f"g_{d}"]
-    return row
+            i = pos[f"g_{d}"]
+            out.append((d, lambda r, i=i: r[i]))
+    return out
 
 
 def _aggregate(qs: QuerySet, group_by: Sequence[str], *, cube: Cube | None, order_by: str,
@@ -354,17 +351,30 @@ def _aggregate(qs: QuerySet, group_by: Sequence[str], *, cube: Cube | None, orde
     else:
         measures = {"s_amount": Sum("amount_fen"), "s_quantity": Sum(Coalesce("quantity_milli", Value(0))),
                     "s_entries": Sum("sign")}
-    qs = qs.annotate(**ex).values(*ex.keys()).annotate(**measures) if ex else qs.aggregate(**measures)
     if not ex:
-        rows = [qs] if qs["s_entries"] is not None else []
+        total = qs.aggregate(**measures)
+        if total["s_entries"] is None:
+            return []
+        return [{"amount_fen": int(total["s_amount"] or 0), "quantity_milli": int(total["s_quantity"] or 0),
+                 "entries": int(total["s_entries"] or 0)}]
+    keys = list(ex)
+    grouped = qs.annotate(**ex).values(*keys).annotate(**measures)
+    if order_by in ("-amount_fen", "amount_fen") and limit and "quarter" not in group_by and "account" not in group_by:
+        grouped = grouped.order_by(("-" if order_by.startswith("-") else "") + "s_amount")[:limit]
     else:
-        if order_by in ("-amount_fen", "amount_fen") and limit and "quarter" not in group_by and "account" not in group_by:
-            qs = qs.order_by(("-" if order_by.startswith("-") else "") + "s_amount")[:limit]
-        else:
-            qs = qs.order_by(*ex.keys())
-        rows = list(qs)
-    return [{**_format(r, group_by), "amount_fen": int(r["s_amount"] or 0), "quantity_milli": int(r["s_quantity"] or 0),
-             "entries": int(r["s_entries"] or 0)} for r in rows if r["s_entries"] is not None]
+        grouped = grouped.order_by(*keys)
+    formatters = _formatters(keys, group_by)
+    n = len(keys)
+    rows = []
+    for r in grouped.values_list(*keys, "s_amount", "s_quantity", "s_entries"):
+        if r[n + 2] is None:
+            continue
+        row = {d: fn(r) for d, fn in formatters}
+        row["amount_fen"] = int(r[n])
+        row["quantity_milli"] = int(r[n + 1] or 0)
+        row["entries"] = int(r[n + 2])
+        rows.append(row)
+    return rows
 
 
 def _fold(rows: list[dict[str, Any]], group_by: Sequence[str]) -> list[dict[str, Any]]:

@@ -1,0 +1,1 @@
+"""Performance benchmarks (`make bench`): they print their figures; they are not tests."""

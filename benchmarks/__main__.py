@@ -1,0 +1,125 @@
+"""`make bench` / `python -m benchmarks`: the ledger's performance figures, printed.
+
+For each engine (SQLite in a temporary folder; PostgreSQL from DATABASE_URL, or a throwaway PostgreSQL 15
+cluster on port 55439 that is stopped afterwards):
+1. import of a generated purchase CSV (BENCH_ROWS rows, default 1,000,000) through the full path — validated,
+   counted, attributed, rollups updated in the same transactions — beside the raw engine on the same rows
+   (SQLite executemany / PostgreSQL COPY into a bare table), with the peak memory of the importing process;
+2. statistics over BENCH_STAT_ROWS entries (default 10,000,000) generated in the database: the three dashboard
+   questions, p95 over BENCH_RUNS runs (default 30) on the rollups, beside the same question on the raw entry
+   table (BENCH_RAW_RUNS runs, default 5).
+
+Options (or the environment variables): --rows N, --stat-rows N, --runs N, --raw-runs N,
+--engines sqlite,postgresql, --skip-import, --skip-stats. Results are also written to var/bench/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+from . import pg
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _step(env: dict[str, str], *args: str) -> dict[str, Any]:
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.worker", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, check=False)
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[7:])
+    sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
+    raise RuntimeError(f"benchmark step {args[0]} failed (exit {proc.returncode})")
+
+
+def _engine(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    work = Path(tempfile.mkdtemp(prefix=f"fupin-bench-{name}."))
+    env = {**os.environ, "FUPIN_ALLOW_DEV_KEY": "1", "FUPIN_DATA_DIR": str(work), "PYTHONPATH": str(ROOT / "src")}
+    env.pop("FUPIN_DEBUG", None)
+    if name == "sqlite":
+        env.pop("DATABASE_URL", None)
+        ctx: Any = nullcontext(None)
+    elif os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        ctx = nullcontext(os.environ["DATABASE_URL"])
+    else:
+        ctx = pg.cluster()
+    out: dict[str, Any] = {"engine": name}
+    try:
+        with ctx as url:
+            if url:
+                env["DATABASE_URL"] = url
+            print(f"[{name}] preparing: migrate, registry, {args.rows:,}-row CSV …", flush=True)
+            out["prepare"] = _step(env, "prepare", str(work), str(args.rows))
+            if not args.skip_import:
+                print(f"[{name}] raw baseline …", flush=True)
+                out["raw"] = _step(env, "raw", str(work))
+                print(f"[{name}] full import …", flush=True)
+                out["import"] = _step(env, "import", str(work))
+                _print_import(name, out)
+            if not args.skip_stats:
+                print(f"[{name}] statistics over {args.stat_rows:,} generated entries …", flush=True)
+                out["stats"] = _step(env, "stats", str(work), str(args.stat_rows), str(args.runs), str(args.raw_runs))
+                _print_stats(name, out["stats"])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return out
+
+
+def _print_import(name: str, out: dict[str, Any]) -> None:
+    raw, imp = out["raw"], out["import"]
+    ratio = imp["rows_per_s"] / raw["rows_per_s"] if raw["rows_per_s"] else 0
+    print(f"[{name}] import of {imp['rows']:,} rows: {imp['rows_per_s']:,.0f} rows/s "
+          f"({imp['seconds']:.1f} s; accepted {imp['accepted']:,}, counted {imp['counted']:,}, rejected "
+          f"{imp['rejected']:,}); raw baseline {raw['rows_per_s']:,.0f} rows/s → {ratio:.0%} of raw; "
+          f"peak memory {imp['peak_mb']:.0f} MB; rollups consistent: {imp['rollups_consistent']}", flush=True)
+    phases = ", ".join(f"{k} {v:.1f} s" for k, v in sorted(imp["phases_s"].items(), key=lambda kv: -kv[1]))
+    print(f"[{name}]   time by phase: {phases}", flush=True)
+
+
+def _print_stats(name: str, stats: dict[str, Any]) -> None:
+    gen = stats["generation"]
+    print(f"[{name}] generated {gen['entries']:,} entries in {gen['generate_s']:.0f} s (indexes "
+          f"{gen['indexes_s']:.0f} s, rollups {gen['rollups_s']:.0f} s: {gen['rollup_rows']})", flush=True)
+    for q, r in stats["queries"].items():
+        print(f"[{name}]   {q}: p95 {r['p95_ms']:.1f} ms on rollup {r['rollup']} ({r['rows']} rows) vs raw p95 "
+              f"{r['raw_p95_ms']:.0f} ms; same result: {r['same_result']}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=_env_int("BENCH_ROWS", 1_000_000))
+    parser.add_argument("--stat-rows", type=int, default=_env_int("BENCH_STAT_ROWS", 10_000_000))
+    parser.add_argument("--runs", type=int, default=_env_int("BENCH_RUNS", 30))
+    parser.add_argument("--raw-runs", type=int, default=_env_int("BENCH_RAW_RUNS", 5))
+    parser.add_argument("--engines", default=os.environ.get("BENCH_ENGINES", "sqlite,postgresql"))
+    parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument("--skip-stats", action="store_true")
+    args = parser.parse_args()
+    started = time.time()
+    results = {"rows": args.rows, "stat_rows": args.stat_rows, "load_average": os.getloadavg(), "engines": []}
+    for name in [e.strip() for e in args.engines.split(",") if e.strip()]:
+        results["engines"].append(_engine(name, args))
+    results["minutes"] = (time.time() - started) / 60
+    target = ROOT / "var" / "bench"
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "results.json").write_text(json.dumps(results, indent=2))
+    print(f"done in {results['minutes']:.1f} min; figures in {target / 'results.json'}")
+
+
+if __name__ == "__main__":
+    main()
