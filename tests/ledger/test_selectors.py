@@ -101,6 +101,21 @@ def test_buyer_filter_rolls_up_the_units_it_supervises_and_account_grouping_fans
     assert accounts[None] == selectors.account_totals(viewer=admin_user, group_by=[], filters={"buyer": 0})[0]["amount_fen"]
 
 
+@pytest.mark.parametrize("group_by, filters", [
+    (["seller"], {"year": 2023}), (["month", "province", "buyer_category", "kind"], {"year": 2022}),
+    (["relation", "month", "county", "kind"], {"year": 2023, "scheme": "designated_assistance"}),
+])
+def test_cubes_read_without_grouping_when_their_rows_are_the_groups(data, admin_user, group_by, filters):
+    from fupin.ledger.rollups import CUBE_BY_NAME
+
+    fast = selectors.account_totals(viewer=admin_user, group_by=group_by, filters=filters, order_by="-amount_fen",
+                                    limit=3)
+    assert selectors._exact(CUBE_BY_NAME[fast.source], group_by, selectors._normalise(filters, counted_only=True)
+                            .conditions)
+    slow = selectors.account_totals(viewer=admin_user, group_by=group_by, filters=filters, read_from="entries")
+    assert [r["amount_fen"] for r in fast] == sorted((r["amount_fen"] for r in slow), reverse=True)[:3]
+
+
 def test_top_n_and_formats(data, admin_user):
     top = selectors.account_totals(viewer=admin_user, group_by=["seller"], order_by="-amount_fen", limit=2)
     assert len(top) == 2 and top[0]["amount_fen"] >= top[1]["amount_fen"]

@@ -239,17 +239,15 @@ class RollupCategoryMonth(RollupBase):
 
 
 class RollupSellerYear(RollupBase):
-    """year × seller (× origin county, which a seller rarely spreads over)."""
+    """year × seller: one row per seller and year (top sellers read it without grouping)."""
 
     year = models.PositiveSmallIntegerField()
     seller_id = models.BigIntegerField()
-    county_code = models.CharField(max_length=6)
     counted = models.BooleanField()
 
     class Meta:
         verbose_name = _("rollup: year × seller")
-        constraints = [models.UniqueConstraint(fields=["year", "counted", "seller_id", "county_code"],
-                                               name="rollupselleryear_key")]
+        constraints = [models.UniqueConstraint(fields=["year", "counted", "seller_id"], name="rollupselleryear_key2")]
         indexes = [models.Index(fields=["seller_id", "year"], name="rollupselleryear_seller")]
 
 

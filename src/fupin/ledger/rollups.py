@@ -80,7 +80,7 @@ CUBES: list[Cube] = [
         ("product_category", "product_category"), ("channel", "channel"),
     ), rank=2),
     Cube("seller_year", RollupSellerYear, (
-        ("year", "year"), ("counted", "counted"), ("seller_id", "seller_id"), ("county_code", "county_code"),
+        ("year", "year"), ("counted", "counted"), ("seller_id", "seller_id"),
     ), rank=3),
     Cube("scheme", RollupScheme, (
         ("year", "year"), ("scheme", "''"), ("relation_id", "0"), ("month", "month"), ("county_code", "county_code"),

@@ -343,9 +343,56 @@ def _formatters(keys: Sequence[str], group_by: Sequence[str]) -> list[tuple[str,
     return out
 
 
+def _exact(cube: Cube, group_by: Sequence[str], c: Mapping[str, Any]) -> bool:
+    """Whether the cube already holds one row per requested group (every key column grouped on or fixed by an
+    equality filter): then its rows are read as they are, without GROUP BY (top-N is an ordered scan)."""
+    cols = set(cube.key_columns)
+    fixed = {k for k in ("year", "month", "seller_id", "buyer_category", "product_category", "channel", "kind",
+                         "basis", "buyer_id", "scheme") if isinstance(c.get(k), list) and len(c[k]) == 1}
+    if "counted" in c:
+        fixed.add("counted")
+    if isinstance(c.get("relation"), list) and len(c["relation"]) == 1:
+        fixed.add("relation_id")
+    prefix = c.get("origin_prefix") or ""
+    if len(prefix) == 2 and "province" in cols:
+        fixed.add("province")
+    if len(prefix) == 6 and "county_code" in cols:
+        fixed.add("county_code")
+    if len(c.get("buyer_region") or "") == 6:
+        fixed.add("buyer_region")
+    grouped: set[str] = set()
+    for d in group_by:
+        if d in ("month", "quarter"):
+            grouped |= {"year", "month"}
+        elif d == "province":
+            if "province" in cols:
+                grouped.add("province")
+        elif d == "county":
+            grouped.add("county_code")
+        elif d in ("buyer", "account"):
+            grouped.add("buyer_id")
+        elif d == "seller":
+            grouped.add("seller_id")
+        elif d == "relation":
+            grouped.add("relation_id")
+        elif d != "prefecture":
+            grouped.add(d)
+    return cols <= grouped | fixed
+
+
 def _aggregate(qs: QuerySet, group_by: Sequence[str], *, cube: Cube | None, order_by: str,
-               limit: int | None) -> list[dict[str, Any]]:
+               limit: int | None, exact: bool = False) -> list[dict[str, Any]]:
     ex = _dim_expressions(group_by, cube=cube)
+    if exact and ex:
+        keys = list(ex)
+        plain = qs.annotate(**ex)
+        if order_by in ("-amount_fen", "amount_fen") and limit:
+            plain = plain.order_by(order_by)[:limit]
+        rows = plain.values_list(*keys, "amount_fen", "quantity_milli", "entries")
+        formatters = _formatters(keys, group_by)
+        n = len(keys)
+        return [{**{d: fn(r) for d, fn in formatters}, "amount_fen": int(r[n]), "quantity_milli": int(r[n + 1]),
+                 "entries": int(r[n + 2])} for r in rows]
     if cube is not None:
         measures = {"s_amount": Sum("amount_fen"), "s_quantity": Sum("quantity_milli"), "s_entries": Sum("entries")}
     else:
@@ -434,7 +481,8 @@ def account_totals(*, viewer: Any, group_by: Sequence[str] = (), filters: Mappin
     scope = (prefix, side)
     if cube is not None:
         rows = _aggregate(_apply(cube.model.objects.all(), spec.conditions, cube=cube, scope=scope), group_by,
-                          cube=cube, order_by=order_by, limit=limit)
+                          cube=cube, order_by=order_by, limit=limit,
+                          exact=not prefix and _exact(cube, group_by, spec.conditions))
         out.source = cube.name
     elif "scheme" in group_by or "relation" in group_by:
         rows = _scheme_rows_from_entries(spec, group_by, scope=scope)

@@ -134,15 +134,19 @@ def _insert_postgresql(cursor: Any, rows: Sequence[Sequence[Any]]) -> list[int]:
     cols = ", ".join(ENTRY_COLUMNS)
     cursor.execute(f"CREATE TEMP TABLE ledger_stage ON COMMIT DROP AS SELECT {cols} FROM {ENTRY_TABLE} WITH NO DATA")
     raw = cursor.cursor  # the psycopg cursor under Django's wrapper, in the same transaction
+    t0 = time.perf_counter()
     with raw.copy(f"COPY ledger_stage ({cols}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
+    t1 = time.perf_counter()
     returning = ", ".join(("id", *rollups.SOURCE_COLUMNS))
     ctes = [f"ins AS (INSERT INTO {ENTRY_TABLE} ({cols}) SELECT {cols} FROM ledger_stage RETURNING {returning})"]
     ctes += [f"r{i} AS ({sql})" for i, sql in enumerate(rollups.apply_sql("ins"))]
     cursor.execute(f"WITH {', '.join(ctes)} SELECT id FROM ins ORDER BY id")
     ids = [r[0] for r in cursor.fetchall()]
     cursor.execute("DROP TABLE ledger_stage")
+    TIMINGS["copy"] += t1 - t0
+    TIMINGS["insert and rollups"] += time.perf_counter() - t1
     return ids
 
 
