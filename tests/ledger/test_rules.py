@@ -211,3 +211,18 @@ def test_prefix_ranges():
     assert rules.prefix_range("59") == ("59", "5:")
     assert "5299" < "5:" and "5300" >= "53"
     assert rules.month_key(2024, 3) == "2024-03" and rules.quarter_key(2024, 11) == "2024-Q4"
+
+
+def test_messages_and_labels_are_translated_to_chinese():
+    from django.utils import translation
+
+    from fupin.ledger.enums import Channel, Kind
+
+    with translation.override("zh-hans"):
+        with pytest.raises(rules.CellError) as exc:
+            rules.parse_amount_fen("1.234")
+        assert exc.value.message == "金额的小数超过两位（分）"
+        assert str(Kind.HELPED_SALE.label) == "帮助销售" and str(Channel.SPECIAL_COUNTER.label) == "消费扶贫专柜"
+        with pytest.raises(rules.CellError) as exc:
+            rules.parse_choice("gift", rules.KIND_ALIASES, code="unknown_kind", what=translation.gettext("kind"))
+        assert exc.value.message.startswith("未知的类型“gift”")
