@@ -1,0 +1,33 @@
+"""The demo world gets two years of purchases across every channel and kind, with entries that do not count,
+reversals, an amendment and a locked month — booked through the services, consistent with the rollups."""
+
+import pytest
+
+from fupin.demo.steps import STEPS
+from fupin.demo.world import World
+from fupin.ledger import checks, rollups, selectors
+from fupin.ledger.enums import Channel, Kind
+from fupin.ledger.models import PeriodLock, PurchaseEntry, PurchaseImport
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_world_has_a_year_or_two_of_purchases():
+    world = World(seed=7, scale="small")
+    for name, build in STEPS:
+        build(world)
+        if name == "ledger":
+            break
+    entries = PurchaseEntry.objects.all()
+    assert entries.filter(sign=1).count() >= world.size["purchases"]
+    assert set(entries.values_list("channel", flat=True)) == set(Channel.values)
+    assert set(entries.values_list("kind", flat=True)) == set(Kind.values)
+    assert entries.filter(counted=False).exists() and entries.filter(counted=True).exists()
+    assert entries.filter(sign=-1).count() == world.extra["ledger"]["reversals"] + 1  # + the amendment's reversal
+    assert entries.filter(revision=1, amends__isnull=False).count() == 1
+    years = {r["year"] for r in selectors.account_totals(viewer=world.users["admin"], group_by=["year"])}
+    assert len(years) == 2
+    assert PurchaseImport.objects.filter(status="done", origin="demo").count() == 1
+    assert PeriodLock.objects.filter(status="locked").count() == 1
+    assert entries.exclude(rel_designated=None).exists() and entries.exclude(rel_east_west=None).exists()
+    assert all(d.ok for d in rollups.check()) and not any(checks.entry_problems().values())
