@@ -2,7 +2,7 @@
 
 Small files run inline (the request returns the finished report); larger ones run in a daemon thread of the web
 process, which reports progress on the job row after every batch. A job interrupted by a restart is marked
-failed by `services.import_job_fail_stale()` (called when jobs are listed); importing the same file again is
+failed by `services.import_job_fail_stale()` (run whenever an import is created); importing the same file again is
 safe because imports are idempotent.
 """
 

@@ -146,6 +146,7 @@ class Pipeline:
     reason: str = ""
     lookups: Lookups = field(init=False)
     rows_seen: int = 0
+    bytes_hint: int = 0  # estimated bytes of the file read so far (progress of file imports)
     _locks: dict[tuple[int, int], list[str]] = field(default_factory=dict)
     _dates: dict[str, Any] = field(default_factory=dict)
     _buyer_ok: dict[str, str | None] = field(default_factory=dict)
@@ -541,7 +542,7 @@ class Pipeline:
         rep = self.report
         PurchaseImport.objects.filter(pk=self.job.pk).update(
             rows_processed=self.rows_seen, accepted=rep.accepted, duplicates=rep.duplicates, rejected=rep.rejected,
-            bytes_processed=getattr(self, "bytes_hint", 0), updated_at=timezone.now(),
+            bytes_processed=self.bytes_hint, updated_at=timezone.now(),
         )
         self.job.rows_processed = self.rows_seen
 

@@ -593,9 +593,6 @@ def purchase_imports(*, viewer: Any) -> QuerySet[PurchaseImport]:
     """Imports the viewer submitted (administrators and auditors: all), newest first."""
     if not _signed_in(viewer):
         return PurchaseImport.objects.none()
-    from .services import import_job_fail_stale
-
-    import_job_fail_stale()
     qs = PurchaseImport.objects.all()
     if not viewer.has_role(Role.ADMINISTRATOR, Role.AUDITOR):
         qs = qs.filter(actor=viewer)

@@ -123,6 +123,7 @@ def purchase_import_create(*, file_name: str, actor: Any, upload: Any = None, pa
     """Register an import (queued). An upload (or, unless `keep_in_place`, a path) is copied to the data folder."""
     _require(actor, WRITE_ROLES)
     ext = _check_ext(file_name)
+    import_job_fail_stale()
     if len(source) > 60:
         raise InvalidInput(_("The source name is at most 60 characters."), code="too_long")
     if upload is not None:
@@ -169,7 +170,7 @@ def purchase_import_run(*, job: PurchaseImport, batch_size: int | None = None) -
                             batch_size=batch_size or FILE_BATCH_ROWS)
 
         def progress(p: Pipeline) -> None:
-            p.bytes_hint = int(table.avg_row_bytes * p.rows_seen)  # type: ignore[attr-defined]
+            p.bytes_hint = int(table.avg_row_bytes * p.rows_seen)
 
         pipeline.on_batch = progress
         pipeline.feed(table.records())
@@ -215,7 +216,8 @@ def purchase_import_file(*, path: str | Path, actor: Any, source: str = "", dry_
 
 
 def import_job_fail_stale(*, older_than: dt.timedelta = dt.timedelta(minutes=15)) -> int:
-    """Jobs still 'running' without progress for a while were interrupted (server restart): mark them failed.
+    """Jobs still "running" without progress for a while were interrupted (server restart): mark them failed
+    (checked whenever an import is created).
     Re-importing the same file is safe (idempotent)."""
     cutoff = timezone.now() - older_than
     n = 0
