@@ -134,7 +134,7 @@ class Lookups:
         org, region = Organisation._meta.db_table, Region._meta.db_table
         for credit, org_id, kind, region_code, parent_id in _select(
                 f"SELECT o.credit_code, o.id, o.kind, r.code, o.parent_id FROM {org} o "
-                f"JOIN {region} r ON r.id = o.region_id WHERE o.credit_code IN ({{marks}})", sorted(codes)):
+                f"JOIN {region} r ON r.id = o.region_id WHERE o.credit_code {{match}}", sorted(codes)):
             found[credit] = (org_id, kind, region_code, parent_id)
             self.org_nodes[org_id] = (parent_id, region_code)
         self._fetch_org_parents({p for (_i, _k, _r, p) in found.values() if p is not None})
@@ -156,7 +156,7 @@ class Lookups:
             parents: set[int] = set()
             for org_id, parent_id, region_code in _select(
                     f"SELECT o.id, o.parent_id, r.code FROM {org} o JOIN {region} r ON r.id = o.region_id "
-                    f"WHERE o.id IN ({{marks}})", sorted(missing)):
+                    f"WHERE o.id {{match}}", sorted(missing)):
                 self.org_nodes[org_id] = (parent_id, region_code)
                 if parent_id is not None:
                     parents.add(parent_id)
@@ -179,10 +179,10 @@ class Lookups:
         credit = sorted(c for c in codes if len(c) == 18)
         households = sorted(c for c in codes if len(c) != 18 or c.startswith("H"))
         rows = [*_select(f"SELECT e.credit_code, e.id, r.code, NULL, NULL FROM {ent} e "
-                         f"JOIN {region} r ON r.id = e.region_id WHERE e.credit_code IN ({{marks}})", credit),
+                         f"JOIN {region} r ON r.id = e.region_id WHERE e.credit_code {{match}}", credit),
                 *_select(f"SELECT h.registry_code, e.id, r.code, v.code, h.status FROM {hh} h "
                          f"JOIN {ent} e ON e.household_id = h.id JOIN {region} r ON r.id = e.region_id "
-                         f"JOIN {region} v ON v.id = h.village_id WHERE h.registry_code IN ({{marks}})", households)]
+                         f"JOIN {region} v ON v.id = h.village_id WHERE h.registry_code {{match}}", households)]
         found: dict[str, SellerFacts] = {}
         for code, pk, region_code, village_code, hh_status in rows:
             place = village_code or region_code
@@ -199,10 +199,10 @@ class Lookups:
             return
         product, period, region = Product._meta.db_table, CertificationPeriod._meta.db_table, Region._meta.db_table
         rows = _select(f"SELECT p.code, p.id, p.category, r.code FROM {product} p JOIN {region} r "
-                       f"ON r.id = p.origin_region_id WHERE p.code IN ({{marks}})", sorted(codes))
+                       f"ON r.id = p.origin_region_id WHERE p.code {{match}}", sorted(codes))
         periods: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
         for product_id, start, end in _select(f"SELECT product_id, start, {connection.ops.quote_name('end')} FROM "
-                                              f"{period} WHERE product_id IN ({{marks}})", sorted(r[1] for r in rows)):
+                                              f"{period} WHERE product_id {{match}}", sorted(r[1] for r in rows)):
             periods.setdefault(product_id, []).append((_as_date(start), _as_date(end) if end else None))
         found = {code: ProductFacts(id=pk, category=category, origin_code=origin, periods=sorted(periods.get(pk, [])))
                  for code, pk, category, origin in rows}
@@ -214,7 +214,7 @@ class Lookups:
         if not codes:
             return
         found = {code: (pk, code, poor) for pk, code, poor in _select(
-            f"SELECT id, code, is_poor_village FROM {Region._meta.db_table} WHERE code IN ({{marks}})", sorted(codes))}
+            f"SELECT id, code, is_poor_village FROM {Region._meta.db_table} WHERE code {{match}}", sorted(codes))}
         missing = codes - set(found)
         if missing:  # old codes: follow the crosswalk (registry selector)
             for old, r in registry.regions_by_codes(codes=missing).items():
@@ -236,14 +236,18 @@ def _as_date(value: Any) -> dt.date:
 
 
 def _select(sql: str, values: list[Any]) -> list[tuple[Any, ...]]:
-    """Run `sql` (with a `{marks}` placeholder for an IN list) over `values` in chunks under the parameter limit."""
+    """Run `sql` over `values`, whose `{match}` placeholder becomes `IN (%s, …)` in chunks under the engine's
+    parameter limit (SQLite), or `= ANY(%s)` with one array parameter (PostgreSQL)."""
     out: list[tuple[Any, ...]] = []
     if not values:
         return out
-    limit = max(100, (connection.features.max_query_params or 30000) - 10)
     with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(sql.format(match="= ANY(%s)"), [list(values)])
+            return list(cur.fetchall())
+        limit = max(100, (connection.features.max_query_params or 30000) - 10)
         for i in range(0, len(values), limit):
             chunk = values[i : i + limit]
-            cur.execute(sql.format(marks=", ".join(["%s"] * len(chunk))), chunk)
+            cur.execute(sql.format(match=f"IN ({', '.join(['%s'] * len(chunk))})"), chunk)
             out.extend(cur.fetchall())
     return out

@@ -248,7 +248,9 @@ class RollupSellerYear(RollupBase):
     class Meta:
         verbose_name = _("rollup: year × seller")
         constraints = [models.UniqueConstraint(fields=["year", "counted", "seller_id"], name="rollupselleryear_key2")]
-        indexes = [models.Index(fields=["seller_id", "year"], name="rollupselleryear_seller")]
+        indexes = [models.Index(fields=["seller_id", "year"], name="rollupselleryear_seller"),
+                   # top sellers of a year: an ordered index scan instead of sorting every seller
+                   models.Index(fields=["year", "counted", "amount_fen"], name="rollupselleryear_top")]
 
 
 class RollupBuyerMonth(RollupBase):

@@ -88,6 +88,13 @@ def existing_keys(cursor: Any, keys: Iterable[tuple[str, str]]) -> dict[tuple[st
     for source, external_id in keys:
         by_source.setdefault(source, []).append(external_id)
     found: dict[tuple[str, str], int | None] = {}
+    if connection.vendor == "postgresql":  # one array parameter instead of thousands of scalars
+        for source, ids in by_source.items():
+            cursor.execute(f"SELECT external_id, import_job_id FROM {ENTRY_TABLE} WHERE source = %s AND "
+                           f"external_id = ANY(%s) AND sign = 1", [source, ids])
+            for external_id, job_id in cursor.fetchall():
+                found[(source, external_id)] = job_id
+        return found
     limit = max(100, (connection.features.max_query_params or 30000) - 10)
     for source, ids in by_source.items():
         for i in range(0, len(ids), limit):
