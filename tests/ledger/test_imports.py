@@ -9,6 +9,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from fupin.core.errors import InvalidInput
@@ -118,6 +119,28 @@ def test_duplicates_across_batches_of_one_file_are_reported_as_in_file(w, tmp_pa
     job = services.purchase_import_file(path=path, actor="cli", batch_size=2)
     assert job.accepted == 5 and job.duplicates == 1
     assert job.report["duplicate_lines"][0]["code"] == "duplicate_in_file"
+
+
+def test_many_small_batches_keep_line_order_language_and_totals(w, tmp_path):
+    """The next batch is validated in a helper thread while the previous one is written: rejected rows stay in
+    line order, messages stay in the caller's language, and the result equals one big batch."""
+    rows = []
+    for i in range(14):
+        bad = i % 4 == 1
+        rows.append(lf.row(external_id=f"M{i}", seller_code=w.seller.credit_code,
+                           amount_yuan="-1" if bad else f"{i + 1}.50"))
+    path = lf.write_csv(tmp_path / "m.csv", rows)
+    with translation.override("zh-hans"):
+        small = services.purchase_import_file(path=path, actor="cli", batch_size=3)
+    lines = [e["line"] for e in small.report["errors"]]
+    assert lines == sorted(lines) == [3, 7, 11, 15]
+    assert all("金额" in e["message"] or "大于" in e["message"] for e in small.report["errors"])
+    assert (small.accepted, small.rejected) == (10, 4)
+    booked = {e.external_id: e.amount_fen for e in PurchaseEntry.objects.all()}
+    assert booked == {f"M{i}": (i + 1) * 100 + 50 for i in range(14) if i % 4 != 1}
+    with open(small.rejected_path, encoding="utf-8") as fh:
+        assert [r["external_id"] for r in csv.DictReader(fh)] == ["M1", "M5", "M9", "M13"]
+    assert all(d.ok for d in rollups.check())
 
 
 def test_the_same_file_twice_and_overlapping_files_change_nothing(w, tmp_path):

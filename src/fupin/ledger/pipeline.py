@@ -17,12 +17,13 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fupin.certification.rules import certified_on
@@ -178,52 +179,72 @@ class Pipeline:
         return self.report
 
     def _feed(self, records: Iterable[tuple[int, Sequence[str]]]) -> None:
-        batch: list[tuple[int, Sequence[str]]] = []
-        for record in records:
-            batch.append(record)
-            if len(batch) >= self.batch_size:
-                self._process(batch)
-                batch = []
-        if batch:
-            self._process(batch)
+        """Batches go through three steps: prefetch (database reads, this thread), validation (the pure rules) and
+        writing. While the database applies batch n's rollups and commits (statements that run without Python's
+        interpreter lock), a helper thread validates batch n+1, so two cores work at once. The helper touches no
+        database; the lookup caches change only in prefetch, which runs when no validation is in flight."""
+        lang = translation.get_language()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-rules") as pool:
+            pending: list[Accepted] | None = None
+            for batch in _chunks(records, self.batch_size):
+                self._prefetch(batch)
+                if pending is None:
+                    pending = self._validate(batch, lang)
+                    continue
+                started: list[Future[list[Accepted]]] = []
 
-    def _process(self, batch: list[tuple[int, Sequence[str]]]) -> None:
+                def start(batch: list[tuple[int, Sequence[str]]] = batch, started: list[Any] = started) -> None:
+                    if not started:
+                        started.append(pool.submit(self._validate, batch, lang))
+
+                self._store(pending, start)
+                pending = started[0].result() if started else self._validate(batch, lang)
+            if pending is not None:
+                self._store(pending, None)
+
+    def _prefetch(self, batch: list[tuple[int, Sequence[str]]]) -> None:
         self.rows_seen += len(batch)
         self.report.total += len(batch)
         t0 = time.perf_counter()
         self._load_locks()
-        lk = self.lookups
-        lk.prefetch(
+        self.lookups.prefetch(
             buyer_codes={c[I_BUYER].strip().upper() for _l, c in batch if c[I_BUYER]} - {""},
             seller_codes={c[I_SELLER].strip().upper() for _l, c in batch if c[I_SELLER]} - {""},
             product_codes={c[I_PRODUCT].strip() for _l, c in batch if c[I_PRODUCT]} - {""},
             region_codes={c[I_ORIGIN].strip() for _l, c in batch if c[I_ORIGIN]} - {""},
         )
-        t1 = time.perf_counter()
-        self.timings["lookups"] += t1 - t0
+        self.timings["lookups"] += time.perf_counter() - t0
+
+    def _validate(self, batch: list[tuple[int, Sequence[str]]], lang: str | None) -> list[Accepted]:
+        """Check every row of a prefetched batch; report the rejected ones and the duplicates inside the batch."""
+        t0 = time.perf_counter()
         accepted: list[Accepted] = []
         first_line: dict[tuple[str, str], int] = {}
         created_at = writer.now_value()
         job_id = self.job.pk if self.job is not None else None
         actor_id = self.actor.pk if getattr(self.actor, "pk", None) else None
-        for line, cells in batch:
-            result = self._check(line, cells, created_at, job_id, actor_id)
-            if not isinstance(result, tuple):
-                self.report.reject(Row(line, dict(zip(NAMES, cells, strict=False))), result)
-                continue
-            key = (result[0], result[1])
-            if key in first_line:
-                self.report.duplicate(line, key[0], key[1], "duplicate_in_file")
-                continue
-            first_line[key] = line
-            accepted.append(Accepted(line, key, result))
-        t2 = time.perf_counter()
-        self.timings["rows"] += t2 - t1
+        with translation.override(lang):
+            for line, cells in batch:
+                result = self._check(line, cells, created_at, job_id, actor_id)
+                if not isinstance(result, tuple):
+                    self.report.reject(Row(line, dict(zip(NAMES, cells, strict=False))), result)
+                    continue
+                key = (result[0], result[1])
+                if key in first_line:
+                    self.report.duplicate(line, key[0], key[1], "duplicate_in_file")
+                    continue
+                first_line[key] = line
+                accepted.append(Accepted(line, key, result))
+        self.timings["rows"] += time.perf_counter() - t0
+        return accepted
+
+    def _store(self, accepted: list[Accepted], on_stored: Callable[[], None] | None) -> None:
+        t0 = time.perf_counter()
         if self.dry_run:
             self._dry_write(accepted)
         else:
-            self._write(accepted)
-        self.timings["write"] += time.perf_counter() - t2
+            self._write(accepted, on_stored)
+        self.timings["write"] += time.perf_counter() - t0
         if self.on_batch is not None:
             self.on_batch(self)
 
@@ -460,7 +481,7 @@ class Pipeline:
                 fresh.append(a)
         return fresh, dups
 
-    def _write(self, items: list[Accepted]) -> None:
+    def _write(self, items: list[Accepted], on_stored: Callable[[], None] | None = None) -> None:
         for attempt in range(3):
             try:
                 with transaction.atomic(), connection.cursor() as cur:
@@ -471,7 +492,7 @@ class Pipeline:
                     stored = writer.existing_keys(cur, [a.key for a in items]) if self.revision == 0 else {}
                     fresh, dups = self._split_duplicates(items, stored)
                     self.timings["duplicate check"] += time.perf_counter() - t0
-                    ids = writer.insert(cur, [a.row for a in fresh])
+                    ids = writer.insert(cur, [a.row for a in fresh], stored=on_stored)
                     t_audit = time.perf_counter()
                     if fresh:
                         self._audit(fresh, ids)
@@ -545,6 +566,17 @@ class Pipeline:
             bytes_processed=self.bytes_hint, updated_at=timezone.now(),
         )
         self.job.rows_processed = self.rows_seen
+
+
+def _chunks(records: Iterable[tuple[int, Sequence[str]]], size: int) -> Iterator[list[tuple[int, Sequence[str]]]]:
+    batch: list[tuple[int, Sequence[str]]] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def job_is_active(job: PurchaseImport) -> bool:

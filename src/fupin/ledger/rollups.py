@@ -101,22 +101,11 @@ CUBES: list[Cube] = [
 ]
 CUBE_BY_NAME = {c.name: c for c in CUBES}
 
-# Entry columns the cubes read (what a PostgreSQL batch's INSERT … RETURNING must give back).
-SOURCE_COLUMNS = ("year", "month", "county_code", "buyer_category", "buyer_region", "buyer_id", "seller_id", "channel",
-                  "kind", "basis", "product_category", "counted", "amount_fen", "quantity_milli", "sign",
-                  "rel_designated_id", "rel_east_west_id", "rel_counterpart_id")
-
-
-def apply_sql(source: str) -> list[str]:
-    """One upsert per cube adding the entries of `source` (the caller runs them inside its transaction)."""
-    return [cube.upsert_sql(source) for cube in CUBES]
-
-
 def apply_range(cursor: Any, *, after_id: int, up_to_id: int) -> None:
     """Add the entries with after_id < id <= up_to_id to every cube (SQLite: a batch's ids are contiguous)."""
     source = f"(SELECT * FROM {ENTRY_TABLE} WHERE id > {int(after_id)} AND id <= {int(up_to_id)})"
-    for sql in apply_sql(source):
-        cursor.execute(sql)
+    for cube in CUBES:
+        cursor.execute(cube.upsert_sql(source))
 
 
 # -- check and rebuild ------------------------------------------------------------------------------------------------

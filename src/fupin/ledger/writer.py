@@ -2,11 +2,13 @@
 rollup, in one transaction, through the DB-API cursor (the ORM is about ten times slower for bulk loads).
 
 - SQLite: the transaction takes the write lock at BEGIN (IMMEDIATE), so the duplicate check and the insert
-  cannot interleave with another writer; rows go in with `executemany`; the batch's ids are contiguous, and
-  the rollups are updated from that id range.
+  cannot interleave with another writer; rows go in with `executemany`.
 - PostgreSQL: a transaction-level advisory lock serialises ledger writers (the duplicate check, the insert and
-  the rollup upserts of concurrent imports cannot interleave or deadlock); rows are streamed with `COPY` into a
-  temporary stage table, then one statement inserts them and updates every rollup from `RETURNING`.
+  the rollup upserts of concurrent imports cannot interleave or deadlock); rows are streamed with `COPY` straight
+  into the entry table (the server stores rows while the client formats the next ones).
+
+Either way the batch's ids are contiguous (verified), and every rollup is updated from that id range with one
+set-based upsert per cube.
 
 Either way a unique violation (a writer that bypassed this module) rolls the batch back and raises; callers
 re-check duplicates and retry.
@@ -17,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -110,51 +112,48 @@ def existing_keys(cursor: Any, keys: Iterable[tuple[str, str]]) -> dict[tuple[st
     return found
 
 
-def insert(cursor: Any, rows: Sequence[Sequence[Any]]) -> list[int]:
+def insert(cursor: Any, rows: Sequence[Sequence[Any]], *, stored: Callable[[], None] | None = None) -> list[int]:
     """Insert entry rows (ENTRY_COLUMNS order) and add them to every rollup. Must run inside an atomic block that
-    called `lock_writers` first. Returns the new ids in row order."""
+    called `lock_writers` first. Returns the new ids in row order.
+
+    `stored()` is called once the rows are in, before the rollups: the rollup statements run in the database
+    without holding Python's interpreter lock, so a caller can start pure-Python work there (the pipeline
+    validates its next batch)."""
     if not rows:
+        if stored is not None:
+            stored()
         return []
-    if connection.vendor == "postgresql":
-        return _insert_postgresql(cursor, rows)
-    return _insert_sqlite(cursor, rows)
-
-
-def _insert_sqlite(cursor: Any, rows: Sequence[Sequence[Any]]) -> list[int]:
-    marks = ", ".join(["%s"] * len(ENTRY_COLUMNS))
     t0 = time.perf_counter()
-    cursor.executemany(f"INSERT INTO {ENTRY_TABLE} ({', '.join(ENTRY_COLUMNS)}) VALUES ({marks})", rows)
-    t1 = time.perf_counter()
-    cursor.execute("SELECT last_insert_rowid()")  # executemany leaves cursor.lastrowid unset
-    up_to = cursor.fetchone()[0]
-    after = up_to - len(rows)
-    cursor.execute(f"SELECT COUNT(*) FROM {ENTRY_TABLE} WHERE id > %s AND id <= %s", [after, up_to])
+    last = _insert_postgresql(cursor, rows) if connection.vendor == "postgresql" else _insert_sqlite(cursor, rows)
+    # writers are serialised, so the batch holds the n ids up to the last one given to this session (verified)
+    after = last - len(rows)
+    cursor.execute(f"SELECT COUNT(*) FROM {ENTRY_TABLE} WHERE id > %s AND id <= %s", [after, last])
     if cursor.fetchone()[0] != len(rows):  # pragma: no cover - only a writer outside this module could cause it
         raise RuntimeError("ledger ids of a batch are not contiguous")
-    rollups.apply_range(cursor, after_id=after, up_to_id=up_to)
+    t1 = time.perf_counter()
+    if stored is not None:
+        stored()
+    rollups.apply_range(cursor, after_id=after, up_to_id=last)
     TIMINGS["insert"] += t1 - t0
     TIMINGS["rollups"] += time.perf_counter() - t1
-    return list(range(after + 1, up_to + 1))
+    return list(range(after + 1, last + 1))
+
+
+def _insert_sqlite(cursor: Any, rows: Sequence[Sequence[Any]]) -> int:
+    marks = ", ".join(["%s"] * len(ENTRY_COLUMNS))
+    cursor.executemany(f"INSERT INTO {ENTRY_TABLE} ({', '.join(ENTRY_COLUMNS)}) VALUES ({marks})", rows)
+    cursor.execute("SELECT last_insert_rowid()")  # executemany leaves cursor.lastrowid unset
+    return int(cursor.fetchone()[0])
 
 
 def _insert_postgresql(cursor: Any, rows: Sequence[Sequence[Any]]) -> list[int]:
-    cols = ", ".join(ENTRY_COLUMNS)
-    cursor.execute(f"CREATE TEMP TABLE ledger_stage ON COMMIT DROP AS SELECT {cols} FROM {ENTRY_TABLE} WITH NO DATA")
-    raw = cursor.cursor  # the psycopg cursor under Django's wrapper, in the same transaction
-    t0 = time.perf_counter()
-    with raw.copy(f"COPY ledger_stage ({cols}) FROM STDIN") as copy:
+    """COPY straight into the entry table: the server stores rows while the client is still formatting the next
+    ones (no stage table, no second pass)."""
+    with cursor.cursor.copy(f"COPY {ENTRY_TABLE} ({', '.join(ENTRY_COLUMNS)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
-    t1 = time.perf_counter()
-    returning = ", ".join(("id", *rollups.SOURCE_COLUMNS))
-    ctes = [f"ins AS (INSERT INTO {ENTRY_TABLE} ({cols}) SELECT {cols} FROM ledger_stage RETURNING {returning})"]
-    ctes += [f"r{i} AS ({sql})" for i, sql in enumerate(rollups.apply_sql("ins"))]
-    cursor.execute(f"WITH {', '.join(ctes)} SELECT id FROM ins ORDER BY id")
-    ids = [r[0] for r in cursor.fetchall()]
-    cursor.execute("DROP TABLE ledger_stage")
-    TIMINGS["copy"] += t1 - t0
-    TIMINGS["insert and rollups"] += time.perf_counter() - t1
-    return ids
+    cursor.execute(f"SELECT currval(pg_get_serial_sequence('{ENTRY_TABLE}', 'id'))")
+    return int(cursor.fetchone()[0])
 
 
 def write_batch(rows: Sequence[Sequence[Any]], *, after_write: Any = None) -> list[int]:
