@@ -4,7 +4,9 @@ For each engine (SQLite in a temporary folder; PostgreSQL from DATABASE_URL, or 
 cluster on port 55439 that is stopped afterwards):
 1. import of a generated purchase CSV (BENCH_ROWS rows, default 1,000,000) through the full path — validated,
    counted, attributed, rollups updated in the same transactions — beside the raw engine on the same rows
-   (SQLite executemany / PostgreSQL COPY into a bare table), with the peak memory of the importing process;
+   (SQLite executemany / PostgreSQL COPY into a bare table), with the peak memory of the importing process, and
+   the write floor: the rows the import stored, written again with the same method into a copy of the entry table
+   with its indexes (what storing validated entries costs before any parsing, validation, lookup or rollup);
 2. statistics over BENCH_STAT_ROWS entries (default 10,000,000) generated in the database: the three dashboard
    questions, p95 over BENCH_RUNS runs (default 30) on the rollups, beside the same question on the raw entry
    table (BENCH_RAW_RUNS runs, default 5).
@@ -69,6 +71,8 @@ def _engine(name: str, args: argparse.Namespace) -> dict[str, Any]:
                 out["raw"] = _step(env, "raw", str(work))
                 print(f"[{name}] full import …", flush=True)
                 out["import"] = _step(env, "import", str(work))
+                print(f"[{name}] write floor …", flush=True)
+                out["floor"] = _step(env, "floor", str(work))
                 _print_import(name, out)
             if not args.skip_stats:
                 print(f"[{name}] statistics over {args.stat_rows:,} generated entries …", flush=True)
@@ -86,6 +90,10 @@ def _print_import(name: str, out: dict[str, Any]) -> None:
           f"({imp['seconds']:.1f} s; accepted {imp['accepted']:,}, counted {imp['counted']:,}, rejected "
           f"{imp['rejected']:,}); raw baseline {raw['rows_per_s']:,.0f} rows/s → {ratio:.0%} of raw; "
           f"peak memory {imp['peak_mb']:.0f} MB; rollups consistent: {imp['rollups_consistent']}", flush=True)
+    floor = out["floor"]["rows_per_s"]
+    print(f"[{name}] write floor (the same validated rows written again into a copy of the entry table with its "
+          f"indexes, batch by batch, nothing else): {floor:,.0f} rows/s → {floor / raw['rows_per_s']:.0%} of raw; "
+          f"the full import reaches {imp['rows_per_s'] / floor:.0%} of the floor", flush=True)
     phases = ", ".join(f"{k} {v:.1f} s" for k, v in sorted(imp["phases_s"].items(), key=lambda kv: -kv[1]))
     print(f"[{name}]   time by phase: {phases}", flush=True)
 

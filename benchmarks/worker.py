@@ -3,6 +3,7 @@
     python -m benchmarks.worker prepare DIR ROWS     migrate, build the registry, write DIR/purchases.csv
     python -m benchmarks.worker raw DIR              raw baseline: the same rows into a bare table
     python -m benchmarks.worker import DIR           the full import path (validate, count, attribute, rollups)
+    python -m benchmarks.worker floor DIR            the write floor: the imported rows written again, nothing else
     python -m benchmarks.worker stats DIR ROWS RUNS RAW_RUNS   generate ROWS entries in the database, then time
                                                      the dashboard queries on the rollups and on the entries
 
@@ -88,6 +89,51 @@ def raw(directory: Path) -> None:
     _result({"rows": n, "seconds": seconds, "rows_per_s": n / seconds, "peak_mb": harness.peak_rss_mb()})
 
 
+def floor(directory: Path) -> None:
+    """The write floor: the rows the import stored, read back and written again, batch by batch, with the import's
+    own write method (SQLite executemany / PostgreSQL COPY) into a copy of the entry table with the same indexes
+    and constraints: no parsing, no validation, no lookups, no rollups. Only the writes and commits are timed."""
+    from django.db import connection
+
+    from fupin.ledger.writer import ENTRY_COLUMNS, ENTRY_TABLE
+
+    cols = ", ".join(ENTRY_COLUMNS)
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS bench_floor")
+        if connection.vendor == "sqlite":
+            cur.execute("SELECT type, sql FROM sqlite_master WHERE tbl_name = %s AND sql IS NOT NULL", [ENTRY_TABLE])
+            ddl = sorted(cur.fetchall(), key=lambda r: r[0] != "table")  # the table first, then its indexes
+            for _kind, sql in ddl:
+                sql = sql.replace(f'"{ENTRY_TABLE}"', '"bench_floor"').replace(ENTRY_TABLE, "bench_floor")
+                cur.execute(sql.replace('INDEX "', 'INDEX "bench_floor_'))
+        else:
+            cur.execute(f"CREATE TABLE bench_floor (LIKE {ENTRY_TABLE} INCLUDING ALL)")
+        cur.execute(f"SELECT MIN(id), MAX(id) FROM {ENTRY_TABLE}")
+        low, high = cur.fetchone()
+    n, seconds, step = 0, 0.0, 20_000
+    raw_conn = connection.connection
+    marks = ", ".join(["?"] * len(ENTRY_COLUMNS))
+    for start in range((low or 1), (high or 0) + 1, step):
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT {cols} FROM {ENTRY_TABLE} WHERE id >= %s AND id < %s ORDER BY id", [start, start + step])
+            rows = cur.fetchall()
+        t0 = time.perf_counter()
+        if connection.vendor == "sqlite":
+            raw_conn.execute("BEGIN IMMEDIATE")
+            raw_conn.executemany(f"INSERT INTO bench_floor ({cols}) VALUES ({marks})", rows)
+            raw_conn.execute("COMMIT")
+        else:
+            with connection.cursor() as cur, cur.cursor.copy(f"COPY bench_floor ({cols}) FROM STDIN") as cp:
+                for row in rows:
+                    cp.write_row(row)
+            connection.commit()
+        seconds += time.perf_counter() - t0
+        n += len(rows)
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE bench_floor")
+    _result({"rows": n, "seconds": seconds, "rows_per_s": n / seconds if seconds else 0.0})
+
+
 def full_import(directory: Path) -> None:
     from fupin.ledger import rollups, services, writer
 
@@ -123,6 +169,8 @@ def main(argv: list[str]) -> None:
         raw(directory)
     elif step == "import":
         full_import(directory)
+    elif step == "floor":
+        floor(directory)
     elif step == "stats":
         stats(directory, int(argv[2]), int(argv[3]), int(argv[4]))
     else:
