@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from fupin.certification.rules import certified_on
 from fupin.core import audit
+from fupin.core.batching import batches
 from fupin.core.tabular import Column, ImportReport, Row, RowError
 from fupin.core.validators import uscc_error
 
@@ -186,14 +187,14 @@ class Pipeline:
         lang = translation.get_language()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-rules") as pool:
             pending: list[Accepted] | None = None
-            for batch in _chunks(records, self.batch_size):
+            for batch in batches(records, self.batch_size):
                 self._prefetch(batch)
                 if pending is None:
                     pending = self._validate(batch, lang)
                     continue
                 started: list[Future[list[Accepted]]] = []
 
-                def start(batch: list[tuple[int, Sequence[str]]] = batch, started: list[Any] = started) -> None:
+                def start(batch: Sequence[tuple[int, Sequence[str]]] = batch, started: list[Any] = started) -> None:
                     if not started:
                         started.append(pool.submit(self._validate, batch, lang))
 
@@ -202,7 +203,7 @@ class Pipeline:
             if pending is not None:
                 self._store(pending, None)
 
-    def _prefetch(self, batch: list[tuple[int, Sequence[str]]]) -> None:
+    def _prefetch(self, batch: Sequence[tuple[int, Sequence[str]]]) -> None:
         self.rows_seen += len(batch)
         self.report.total += len(batch)
         t0 = time.perf_counter()
@@ -215,7 +216,7 @@ class Pipeline:
         )
         self.timings["lookups"] += time.perf_counter() - t0
 
-    def _validate(self, batch: list[tuple[int, Sequence[str]]], lang: str | None) -> list[Accepted]:
+    def _validate(self, batch: Sequence[tuple[int, Sequence[str]]], lang: str | None) -> list[Accepted]:
         """Check every row of a prefetched batch; report the rejected ones and the duplicates inside the batch."""
         t0 = time.perf_counter()
         accepted: list[Accepted] = []
@@ -566,17 +567,6 @@ class Pipeline:
             bytes_processed=self.bytes_hint, updated_at=timezone.now(),
         )
         self.job.rows_processed = self.rows_seen
-
-
-def _chunks(records: Iterable[tuple[int, Sequence[str]]], size: int) -> Iterator[list[tuple[int, Sequence[str]]]]:
-    batch: list[tuple[int, Sequence[str]]] = []
-    for record in records:
-        batch.append(record)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def job_is_active(job: PurchaseImport) -> bool:

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from fupin.core import audit
 from fupin.core.access import require_role
+from fupin.core.batching import batches
 from fupin.core.enums import Role
 from fupin.core.errors import InvalidInput
 from fupin.core.models import AuditEntry
@@ -259,7 +260,7 @@ class BaseImport:
 
     # -- the run --------------------------------------------------------------------------------------------
     def validate(self, rows: Iterable[Row]) -> None:
-        for chunk in _chunks(rows, CHUNK):
+        for chunk in batches(rows, CHUNK):
             self.prefetch(chunk)
             for row in chunk:
                 self.validate_row(row)
@@ -394,17 +395,6 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]], *, batch:
             return
         for start in range(0, len(rows), batch):
             cursor.executemany(sql, list(prepared(rows[start:start + batch])))
-
-
-def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
-    chunk: list[Row] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 # -- regions ----------------------------------------------------------------------------------------------------
