@@ -12,7 +12,8 @@ cluster on port 55439 that is stopped afterwards):
    table (BENCH_RAW_RUNS runs, default 5).
 
 Options (or the environment variables): --rows N, --stat-rows N, --runs N, --raw-runs N,
---engines sqlite,postgresql, --skip-import, --skip-stats. Results are also written to var/bench/results.json.
+--engines sqlite,postgresql, --world-scale X, --skip-import, --skip-stats, --out FILE. Results are also written
+to FILE (default var/bench/results.json).
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ def _step(env: dict[str, str], *args: str) -> dict[str, Any]:
 
 def _engine(name: str, args: argparse.Namespace) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix=f"fupin-bench-{name}."))
-    env = {**os.environ, "FUPIN_ALLOW_DEV_KEY": "1", "FUPIN_DATA_DIR": str(work), "PYTHONPATH": str(ROOT / "src")}
+    env = {**os.environ, "FUPIN_ALLOW_DEV_KEY": "1", "FUPIN_DATA_DIR": str(work), "PYTHONPATH": str(ROOT / "src"),
+           "BENCH_WORLD_SCALE": str(args.world_scale)}
     env.pop("FUPIN_DEBUG", None)
     if name == "sqlite":
         env.pop("DATABASE_URL", None)
@@ -115,6 +117,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=_env_int("BENCH_RUNS", 30))
     parser.add_argument("--raw-runs", type=int, default=_env_int("BENCH_RAW_RUNS", 5))
     parser.add_argument("--engines", default=os.environ.get("BENCH_ENGINES", "sqlite,postgresql"))
+    parser.add_argument("--world-scale", type=float, default=float(os.environ.get("BENCH_WORLD_SCALE", "1")),
+                        help="size of the generated registry (1: 20,000 organisations, 45,000 sellers, 100,000 products)")
+    parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "results.json")
     parser.add_argument("--skip-import", action="store_true")
     parser.add_argument("--skip-stats", action="store_true")
     args = parser.parse_args()
@@ -123,10 +128,9 @@ def main() -> None:
     for name in [e.strip() for e in args.engines.split(",") if e.strip()]:
         results["engines"].append(_engine(name, args))
     results["minutes"] = (time.time() - started) / 60
-    target = ROOT / "var" / "bench"
-    target.mkdir(parents=True, exist_ok=True)
-    (target / "results.json").write_text(json.dumps(results, indent=2))
-    print(f"done in {results['minutes']:.1f} min; figures in {target / 'results.json'}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2))
+    print(f"done in {results['minutes']:.1f} min; figures in {args.out}")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -33,7 +34,7 @@ def prepare(directory: Path, rows: int) -> None:
     t0 = time.perf_counter()
     harness.migrate()
     t1 = time.perf_counter()
-    w = world.build()
+    w = world.build(**world.sizes(float(os.environ.get("BENCH_WORLD_SCALE", "1"))))
     t2 = time.perf_counter()
     data.purchase_csv(directory / "purchases.csv", w, rows=rows)
     t3 = time.perf_counter()

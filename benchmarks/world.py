@@ -39,6 +39,13 @@ def _uscc(prefix: str, n: int) -> str:
     return make_uscc(f"{prefix}{n:015d}")
 
 
+def sizes(scale: float = 1.0) -> dict[str, int]:
+    """The registry's sizes at a scale (1 = the benchmark's world; the smoke test uses a small one)."""
+    full = {"orgs": 20_000, "entities": 40_000, "households": 5_000, "products": 100_000}
+    floor = {"orgs": 200, "entities": 400, "households": 100, "products": 500}
+    return {k: max(floor[k], int(v * scale)) for k, v in full.items()}
+
+
 @transaction.atomic
 def build(*, orgs: int = 20_000, entities: int = 40_000, households: int = 5_000, products: int = 100_000,
           seed: int = 7) -> BenchWorld:
