@@ -1,12 +1,14 @@
-"""Imports and exports of contracts and benefit payments (.xlsx/.csv, English or Chinese headers), through
-`fupin.core.tabular`. Every row is validated and written in its own savepoint through the services, so a rejected
-row is never partly written; rejected rows are reported (line, column, code, reason) and kept as a file; the same
-file twice changes nothing; a dry run does everything inside a transaction that is rolled back."""
+"""Imports and exports of contracts and benefit payments, and the import of filled-in verification field lists
+(.xlsx/.csv, English or Chinese headers), through `fupin.core.tabular`. Every row is validated and written in its
+own savepoint through the services, so a rejected row is never partly written; rejected rows are reported (line,
+column, code, reason) and kept as a file; the same file twice changes nothing; a dry run does everything inside a
+transaction that is rolled back."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from fupin.core import access
@@ -32,12 +35,13 @@ from fupin.core.tabular import (
 )
 from fupin.registry.models import Household, MarketEntity
 
-from . import services
-from .enums import ContractStatus, DividendBasis, Mechanism, PartyKind, Schedule, WageBasis
-from .models import BenefitPayment, Contract, ContractParty
+from . import rules, sampling, services
+from .enums import ContractStatus, DividendBasis, Mechanism, Outcome, PartyKind, Schedule, WageBasis
+from .models import BenefitPayment, Contract, ContractParty, VerificationItem, VerificationRound
 
 CONTRACT_IMPORT = "linkage_contracts"
 PAYMENT_IMPORT = "linkage_payments"
+OUTCOME_IMPORT = "linkage_outcomes"
 
 MECHANISM_ALIASES = {
     **{m.value: m.value for m in Mechanism},
@@ -440,6 +444,156 @@ def payment_import(*, path: str | Path, file_name: str, actor: Any, dry_run: boo
 
 def _column(field: str) -> str:
     return {"amount": "amount_yuan", "contract": "contract_no"}.get(field, field)
+
+
+# -- verification outcomes (the filled-in field list) --------------------------------------------------------------
+# Chinese words a county office may write instead of the labels (the labels themselves, in both languages, and the
+# values are accepted too; see `_outcome_aliases`).
+OUTCOME_WORDS = {
+    "属实": Outcome.CONFIRMED, "确认": Outcome.CONFIRMED, "已确认": Outcome.CONFIRMED, "已收到": Outcome.CONFIRMED,
+    "未收到": Outcome.NOT_RECEIVED, "没收到": Outcome.NOT_RECEIVED,
+    "金额不符": Outcome.AMOUNT_DIFFERS, "金额不一致": Outcome.AMOUNT_DIFFERS,
+    "查无此户": Outcome.NOT_FOUND, "未找到": Outcome.NOT_FOUND, "找不到": Outcome.NOT_FOUND,
+    "尚未核查": Outcome.PENDING, "未核查": Outcome.PENDING,
+}
+# the columns of the item that the import reads; the other columns of the list are kept as they are
+OUTCOME_READ = ("item_id", "household", "outcome", "reported_yuan", "note")
+
+
+def outcome_columns() -> list[Column]:
+    """The field list's own columns (`sampling.field_list_columns`): a filled-in list is imported as it was
+    downloaded. Only the item id and the outcome column must be there."""
+    return [replace(c, required=c.name in ("item_id", "outcome")) for c in sampling.field_list_columns()]
+
+
+def _outcome_aliases() -> dict[str, str]:
+    aliases = {rules.outcome_key(v): v for v in Outcome.values}
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            aliases.update({rules.outcome_key(str(label)): value for value, label in Outcome.choices})
+    aliases.update({rules.outcome_key(word): value for word, value in OUTCOME_WORDS.items()})
+    return {key: str(value) for key, value in aliases.items()}
+
+
+def _outcome_items(rows: Sequence[Row]) -> dict[int, VerificationItem]:
+    ids = {int(t) for r in rows if (t := r.get("item_id").strip()).isdigit()}
+    return {i.pk: i for i in VerificationItem.objects.select_related("household", "round__county").filter(pk__in=ids)}
+
+
+def _outcome_item(row: Row, rnd: VerificationRound, items: dict[int, VerificationItem], actor: Any,
+                  errors: list[RowError]) -> VerificationItem | None:
+    text = row.get("item_id").strip()
+    if not text:
+        errors.append(RowError(row.line, "item_id", "missing_value", _("the item id is required")))
+        return None
+    if not text.isdigit():
+        errors.append(RowError(row.line, "item_id", "bad_item_id", _("the item id is a whole number")))
+        return None
+    item = items.get(int(text))
+    if item is not None and item.round_id != rnd.pk and actor.can_see_code(item.round.county.code):
+        errors.append(RowError(row.line, "item_id", "other_round",
+                               _("item %(id)s belongs to another verification round (#%(round)s)")
+                               % {"id": text, "round": item.round_id}))
+        return None
+    if item is None or item.round_id != rnd.pk:
+        errors.append(RowError(row.line, "item_id", "unknown_item",
+                               _("no item %(id)s in this verification round") % {"id": text}))
+        return None
+    household = row.get("household").strip()
+    if household and household != item.household.registry_code:
+        errors.append(RowError(row.line, "household", "household_mismatch",
+                               _("item %(id)s is household %(code)s, not %(given)s (a list of another round?)")
+                               % {"id": text, "code": item.household.registry_code, "given": household}))
+        return None
+    item.round = rnd
+    return item
+
+
+def _outcome_values(row: Row, aliases: dict[str, str],
+                    errors: list[RowError]) -> tuple[str, int | None, str] | None:
+    """The stored form of the row's outcome (`rules.stored_outcome`), or None when the outcome is empty."""
+    text = row.get("outcome").strip()
+    outcome = aliases.get(rules.outcome_key(text)) if text else None
+    if text and outcome is None:
+        errors.append(RowError(row.line, "outcome", "bad_outcome", _("unknown outcome; use one of: %(o)s")
+                               % {"o": ", ".join(v for v in Outcome.values if v != Outcome.PENDING)}))
+    elif outcome == Outcome.PENDING:
+        errors.append(RowError(row.line, "outcome", "bad_outcome",
+                               _("leave the outcome empty for a household not visited yet")))
+    reported = None
+    amount = row.get("reported_yuan").strip()
+    if amount:
+        try:
+            reported = yuan_to_fen(amount, allow_zero=True)
+        except MoneyError as exc:
+            errors.append(RowError(row.line, "reported_yuan", "bad_amount", str(exc)))
+    elif outcome == Outcome.AMOUNT_DIFFERS:
+        errors.append(RowError(row.line, "reported_yuan", "missing_amount",
+                               _("give the amount the household reports when the amount differs")))
+    if not text or outcome == Outcome.PENDING:
+        return None
+    return rules.stored_outcome(outcome or "", reported, row.get("note"))
+
+
+def outcome_import(*, path: str | Path, file_name: str, round: VerificationRound, actor: Any,
+                   dry_run: bool = False) -> ImportReport:
+    """Import a filled-in field list of a verification round (`sampling.field_list_xlsx`, as .xlsx or .csv): each
+    row's outcome is recorded through `sampling.item_outcome_record`. A row without an outcome is a household not
+    visited yet (counted as pending); a row whose outcome, reported amount and note are already stored is unchanged
+    and writes nothing. The file is one transaction: a round that is completed, or an actor without the role or the
+    scope, refuses the whole file (AccessDenied or Conflict `round_completed`) and nothing is written."""
+    sampling.round_require_open(round=round, actor=actor)
+    columns = outcome_columns()
+    reader = TableReader(path, columns=columns, file_name=file_name)
+    rows = list(reader)
+    report = ImportReport(kind=OUTCOME_IMPORT, file_name=file_name, dry_run=dry_run, total=len(rows),
+                          warnings=list(reader.warnings))
+    items = _outcome_items(rows)
+    aliases = _outcome_aliases()
+    counts = {"recorded": 0, "pending": 0}
+    seen: dict[int, tuple[int, tuple[str, int | None, str] | None]] = {}
+
+    def body() -> None:
+        rnd = VerificationRound.objects.select_for_update().select_related("county").get(pk=round.pk)
+        sampling.round_require_open(round=rnd, actor=actor)  # again, under the lock: nobody completed it meanwhile
+        for row in rows:
+            errors = [e for e in row.encoding_errors() if e.column in OUTCOME_READ]
+            item = _outcome_item(row, rnd, items, actor, errors)
+            values = _outcome_values(row, aliases, errors)
+            if item is not None and not errors and item.pk in seen:
+                first_line, first = seen[item.pk]
+                if first == values:
+                    report.duplicates += 1
+                    continue
+                errors.append(RowError(row.line, "item_id", "duplicate_item",
+                                       _("item %(id)s is also on line %(line)d with another outcome")
+                                       % {"id": item.pk, "line": first_line}))
+            if errors or item is None:
+                report.reject(row, errors)
+                continue
+            seen[item.pk] = (row.line, values)
+            if values is None:
+                counts["pending"] += 1
+                continue
+            if rules.stored_outcome(item.outcome, item.reported_fen, item.note) == values:
+                report.unchanged += 1
+                continue
+            outcome, reported, note = values
+            try:
+                sampling.item_outcome_record(item=item, outcome=outcome, reported_fen=reported, note=note, actor=actor)
+            except FupinError as exc:
+                if exc.status == 403 or exc.code == "round_completed":
+                    raise  # the whole file is refused; the transaction is rolled back
+                report.reject(row, _error_rows(row, exc, "outcome"))
+                continue
+            counts["recorded"] += 1
+
+    _run(report, dry_run, body)
+    report.accepted = counts["recorded"]
+    report.extra.update(round_id=round.pk, **counts)
+    rejected = "" if dry_run else _save_rejected(report, columns=columns, file_name=file_name, kind=OUTCOME_IMPORT)
+    import_run_record(report=report, file_sha256=file_sha256(path), actor=actor, rejected_file=rejected)
+    return report
 
 
 # -- exports ---------------------------------------------------------------------------------------------------

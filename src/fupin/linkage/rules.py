@@ -475,3 +475,15 @@ def discrepancy(outcomes: Mapping[str, int], *, z: float, threshold: float) -> D
     rate = bad / verified if verified else 0.0
     low, high = wilson_interval(bad, verified, z)
     return Discrepancy(verified, bad, rate, low, high, verified > 0 and rate > float(threshold))
+
+
+# -- verification outcomes ---------------------------------------------------------------------------------------
+def outcome_key(text: str) -> str:
+    """How an outcome written in a field list is compared: case, blanks, '_' and '-' do not matter."""
+    return " ".join((text or "").replace("_", " ").replace("-", " ").lower().split())
+
+
+def stored_outcome(outcome: str, reported_fen: int | None, note: str | None) -> tuple[str, int | None, str]:
+    """What recording an outcome keeps: the reported amount only when the amount differs, the note without
+    surrounding blanks. Two recordings with the same stored outcome are the same (an import skips the second)."""
+    return outcome, (reported_fen if outcome == Outcome.AMOUNT_DIFFERS else None), (note or "").strip()

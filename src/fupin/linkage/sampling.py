@@ -96,21 +96,26 @@ def _expected_by_pair(pairs: set[tuple[int, int]], *, start: dt.date, end: dt.da
 def item_outcome_record(*, item: VerificationItem, outcome: str, actor: Any, reported_fen: int | None = None,
                         note: str = "") -> VerificationItem:
     """Record (or, while the round is open, correct) what the field visit found."""
-    access.require_role(actor, *WRITE_ROLES)
-    access.require_code_in_scope(actor, item.round.county.code)
-    if item.round.status != RoundStatus.OPEN:
-        raise Conflict(_("The round is completed; its outcomes are final."), code="round_completed")
+    round_require_open(round=item.round, actor=actor)
     if outcome not in Outcome.values or outcome == Outcome.PENDING:
         raise InvalidInput(_("Unknown outcome “%(o)s”.") % {"o": outcome}, code="bad_outcome")
     if outcome == Outcome.AMOUNT_DIFFERS and reported_fen is None:
         raise InvalidInput(_("Give the amount the household reports."), code="missing_amount")
     if reported_fen is not None and reported_fen < 0:
         raise InvalidInput(_("The amount must not be negative."), code="bad_amount")
+    _o, reported, note = rules.stored_outcome(outcome, reported_fen, note)
     audit.transition(item, to=outcome, allowed_from=Outcome.values, actor=actor, field="outcome",
-                     action="verification_item:outcome", reason=note,
-                     changes={"reported_fen": reported_fen if outcome == Outcome.AMOUNT_DIFFERS else None,
-                              "note": note or ""})
+                     action="verification_item:outcome", reason=note, changes={"reported_fen": reported, "note": note})
     return item
+
+
+def round_require_open(*, round: VerificationRound, actor: Any) -> None:
+    """Whether `actor` may record outcomes in the round now: a writing role, the round's county in scope, the round
+    still open (raises AccessDenied or Conflict `round_completed`)."""
+    access.require_role(actor, *WRITE_ROLES)
+    access.require_code_in_scope(actor, round.county.code)
+    if round.status != RoundStatus.OPEN:
+        raise Conflict(_("The round is completed; its outcomes are final."), code="round_completed")
 
 
 @transaction.atomic
