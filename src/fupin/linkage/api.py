@@ -204,6 +204,12 @@ class ImportOut(Schema):
     run_id: int | None
 
 
+class OutcomeImportOut(ImportOut):
+    round_id: int
+    recorded: int
+    pending: int
+
+
 class RoundIn(Schema):
     county_code: str
     period_start: dt.date
@@ -307,12 +313,11 @@ def _rate(r: sampling.Rate) -> dict[str, Any]:
             "discrepant": d.discrepant, "rate": d.rate, "low": d.low, "high": d.high, "flagged": d.flagged}
 
 
-def _import(kind, request, file: UploadedFile, dry_run: bool) -> dict[str, Any]:
+def _import(fn, request, file: UploadedFile, dry_run: bool, **kwargs: Any) -> dict[str, Any]:
     suffix = Path(file.name or "").suffix.lower()
     path = save_upload(file, suffix=suffix or ".csv")
     try:
-        fn = imports.contract_import if kind == "contracts" else imports.payment_import
-        report = fn(path=path, file_name=file.name or f"upload{suffix}", actor=request.user, dry_run=dry_run)
+        report = fn(path=path, file_name=file.name or f"upload{suffix}", actor=request.user, dry_run=dry_run, **kwargs)
     finally:
         path.unlink(missing_ok=True)
     return report.as_dict(max_errors=500)
@@ -380,7 +385,7 @@ def _line(ln: expected.PartyLine) -> dict[str, Any]:
 
 @router.post("/linkage/imports/contracts", response=ImportOut)
 def contract_import(request, file: File[UploadedFile], dry_run: Form[bool] = False):
-    return _import("contracts", request, file, dry_run)
+    return _import(imports.contract_import, request, file, dry_run)
 
 
 @router.get("/linkage/exports/contracts")
@@ -435,7 +440,7 @@ def payment_reverse(request, pk: int, body: ReverseIn):
 
 @router.post("/linkage/imports/payments", response=ImportOut)
 def payment_import(request, file: File[UploadedFile], dry_run: Form[bool] = False):
-    return _import("payments", request, file, dry_run)
+    return _import(imports.payment_import, request, file, dry_run)
 
 
 # -- analysis ------------------------------------------------------------------------------------------------------
@@ -523,6 +528,14 @@ def item_outcome(request, pk: int, body: OutcomeIn):
     reported = _yuan(body.reported_yuan, field="reported_yuan", allow_zero=True) if body.reported_yuan else None
     return sampling.item_outcome_record(item=item, outcome=body.outcome, reported_fen=reported, note=body.note,
                                         actor=request.user)
+
+
+@router.post("/linkage/verification/rounds/{pk}/outcomes/import", response=OutcomeImportOut)
+def round_outcome_import(request, pk: int, file: File[UploadedFile], dry_run: Form[bool] = False):
+    """Upload the filled-in field list of the round (.xlsx or .csv, English or Chinese headers): a report of what was
+    recorded, unchanged, pending (no outcome yet) and rejected; a completed round refuses the whole file (409)."""
+    rnd = sampling.round_get(viewer=request.user, pk=pk)
+    return _import(imports.outcome_import, request, file, dry_run, round=rnd)
 
 
 @router.post("/linkage/verification/rounds/{pk}/complete", response=RoundDetailOut)
