@@ -20,6 +20,8 @@ urlpatterns = [
     path("linkage/verification/", linkage.round_list, name="linkage_rounds"),
     path("linkage/verification/<int:pk>/", linkage.round_detail, name="linkage_round"),
     path("linkage/verification/<int:pk>/complete/", linkage.round_complete, name="linkage_round_complete"),
+    path("linkage/verification/<int:pk>/outcomes/import/", linkage.round_outcome_import,
+         name="linkage_round_outcome_import"),
     path("linkage/verification/items/<int:pk>/outcome/", linkage.item_outcome, name="linkage_item_outcome"),
     path("households/<int:pk>/linkage/", linkage.household_linkage, name="household_linkage"),
 ]

@@ -145,12 +145,16 @@ class DocumentForm(forms.Form):
     file = forms.FileField(label=_l("File"), required=False)
 
 
-class ImportForm(forms.Form):
-    kind = forms.ChoiceField(label=_l("What the file holds"), choices=[("contracts", _l("Linkage contracts")),
-                                                                       ("payments", _l("Benefit payments"))])
+class UploadForm(forms.Form):
     file = forms.FileField(label=_l("File (.csv or .xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}))
     dry_run = forms.BooleanField(label=_l("Dry run: check the file and show the report, write nothing"),
                                  required=False, initial=True)
+
+
+class ImportForm(UploadForm):
+    field_order = ["kind", "file", "dry_run"]
+    kind = forms.ChoiceField(label=_l("What the file holds"), choices=[("contracts", _l("Linkage contracts")),
+                                                                       ("payments", _l("Benefit payments"))])
 
 
 class RoundForm(forms.Form):
@@ -494,26 +498,33 @@ def flag_list(request):
 
 
 # -- imports ---------------------------------------------------------------------------------------------------
+def _upload_run(request, form: UploadForm, fn: Any, **kwargs: Any) -> dict[str, Any] | None:
+    """Run an import of the form's file; a refusal of the whole file (unreadable, missing columns, a completed
+    round) becomes the file field's error, a missing role or scope the 403 page."""
+    upload = form.cleaned_data["file"]
+    path = save_upload(upload, suffix=Path(upload.name).suffix.lower() or ".csv")
+    try:
+        report = fn(path=path, file_name=upload.name, actor=request.user, dry_run=form.cleaned_data["dry_run"], **kwargs)
+    except FupinError as exc:
+        if exc.status == 403:
+            raise
+        form.add_error("file", str(exc.message))
+        return None
+    finally:
+        path.unlink(missing_ok=True)
+    return report.as_dict()
+
+
 @login_required
 def import_page(request):
     require_role(request.user, *services.WRITE_ROLES, path=request.path)
     form = ImportForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        path = save_upload(upload, suffix=Path(upload.name).suffix.lower() or ".csv")
-        try:
-            fn = imports.contract_import if form.cleaned_data["kind"] == "contracts" else imports.payment_import
-            report = fn(path=path, file_name=upload.name, actor=request.user, dry_run=form.cleaned_data["dry_run"])
-        except FupinError as exc:
-            if exc.status == 403:
-                raise
-            form.add_error("file", str(exc.message))
-        finally:
-            path.unlink(missing_ok=True)
+        fn = imports.contract_import if form.cleaned_data["kind"] == "contracts" else imports.payment_import
+        report = _upload_run(request, form, fn)
     columns = {"contracts": imports.CONTRACT_COLUMNS, "payments": imports.PAYMENT_COLUMNS}
-    return render(request, "portal/linkage/import.html", {"form": form, "report": report.as_dict() if report else None,
-                                                          "columns": columns})
+    return render(request, "portal/linkage/import.html", {"form": form, "report": report, "columns": columns})
 
 
 # -- verification ----------------------------------------------------------------------------------------------
@@ -545,12 +556,8 @@ def _rate_row(r: sampling.Rate) -> dict[str, Any]:
     return {"r": r, "rate": f"{d.rate * 100:.1f}%", "ci": f"{d.low * 100:.1f}% – {d.high * 100:.1f}%"}
 
 
-@login_required
-def round_detail(request, pk: int):
-    rnd = sampling.round_get(viewer=request.user, pk=pk)
-    if request.GET.get("export") == "xlsx":
-        content = sampling.field_list_xlsx(round=rnd, viewer=request.user, language=get_language() or "en")
-        return file_response(content, filename=f"verification-{rnd.county.code}-{rnd.pk}.xlsx", fmt="xlsx")
+def _round_page(request, rnd: Any, *, upload_form: UploadForm | None = None, report: dict[str, Any] | None = None,
+                status: int = 200):
     county, entities, threshold_id = sampling.round_rates(round=rnd)
     items = [{"i": i, "expected": yuan(i.expected_fen), "paid": yuan(i.paid_fen), "reported": yuan(i.reported_fen),
               "outcome": _label(Outcome, i.outcome)} for i in sampling.round_items(round=rnd)]
@@ -559,7 +566,30 @@ def round_detail(request, pk: int):
         "threshold_id": threshold_id, "items": items, "outcome_form": OutcomeForm(),
         "can_write": request.user.has_role(*services.WRITE_ROLES) and rnd.status == "open",
         "pending": sum(1 for i in items if i["i"].outcome == Outcome.PENDING),
-    })
+        "upload_form": upload_form or UploadForm(), "report": report,
+    }, status=status)
+
+
+@login_required
+def round_detail(request, pk: int):
+    rnd = sampling.round_get(viewer=request.user, pk=pk)
+    if request.GET.get("export") == "xlsx":
+        content = sampling.field_list_xlsx(round=rnd, viewer=request.user, language=get_language() or "en")
+        return file_response(content, filename=f"verification-{rnd.county.code}-{rnd.pk}.xlsx", fmt="xlsx")
+    return _round_page(request, rnd)
+
+
+@login_required
+def round_outcome_import(request, pk: int):
+    """POST: import the filled-in field list of the round (or dry-run it) and show the round page with the report.
+    GET: the round page, at the upload form."""
+    rnd = sampling.round_get(viewer=request.user, pk=pk)
+    require_role(request.user, *services.WRITE_ROLES, path=request.path)
+    if request.method != "POST":
+        return redirect(reverse("portal:linkage_round", args=[rnd.pk]) + "#upload")
+    form = UploadForm(request.POST, request.FILES)
+    report = _upload_run(request, form, imports.outcome_import, round=rnd) if form.is_valid() else None
+    return _round_page(request, rnd, upload_form=form, report=report, status=200 if report else 422)
 
 
 @login_required
