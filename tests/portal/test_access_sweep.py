@@ -49,6 +49,7 @@ PUBLIC_ROUTES: set[str] = {
     "api/v1/",                     # the API root: redirects to the documentation
     "GET /api/v1/health",          # health check for load balancers
     # certification's public face: the national catalogue, public notices, certificate verification, objections
+    "certification/",              # redirects to the public catalogue
     "GET /api/v1/catalogue",
     "GET /api/v1/catalogue/export",
     "GET /api/v1/catalogue/{code}",

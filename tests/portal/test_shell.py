@@ -117,3 +117,12 @@ def test_registry_pages_in_chinese_show_chinese_enum_labels(client_for, county_c
     assert "农民专业合作社" in body
     body = c.get("/").content.decode()
     assert "经办员" in body  # the user's role, from core's catalogue
+
+
+def test_section_roots_lead_to_their_first_page(client, client_for, national_viewer):
+    r = client.get("/ledger/")
+    assert r.status_code == 302 and r["Location"].startswith("/login/")
+    r = client_for(national_viewer).get("/ledger/")
+    assert r.status_code == 302 and r["Location"] == "/ledger/statistics/"
+    r = client.get("/certification/")  # the catalogue is public
+    assert r.status_code == 302 and r["Location"] == "/certification/catalogue/"

@@ -2,11 +2,13 @@
 verification and notices are public; everything else needs sign-in (and the services check role and scope)."""
 
 from django.urls import path
+from django.views.generic import RedirectView
 
 from .views.certification import public, review, supplier
 
 urlpatterns = [
     # public
+    path("certification/", RedirectView.as_view(pattern_name="portal:cert_catalogue"), name="cert_home"),
     path("certification/catalogue/", public.catalogue, name="cert_catalogue"),
     path("certification/catalogue/<str:code>/", public.product_page, name="cert_product_public"),
     path("certification/catalogue/<str:code>/complain/", public.product_complain, name="cert_product_complain"),

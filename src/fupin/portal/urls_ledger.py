@@ -1,10 +1,13 @@
 """The consumption account's pages (names join the `portal:` namespace)."""
 
+from django.contrib.auth.decorators import login_required
 from django.urls import path
+from django.views.generic import RedirectView
 
 from .views.ledger import entries, imports, locks, reserved_share, statistics
 
 urlpatterns = [
+    path("ledger/", login_required(RedirectView.as_view(pattern_name="portal:ledger_dashboard")), name="ledger_home"),
     path("ledger/statistics/", statistics.dashboard, name="ledger_dashboard"),
     path("ledger/buyers/<int:pk>/", statistics.buyer, name="ledger_buyer"),
     path("ledger/sellers/<int:pk>/", statistics.seller, name="ledger_seller"),
