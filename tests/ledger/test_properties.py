@@ -1,4 +1,5 @@
-"""Properties of the account (hypothesis): splits and orders of an import do not change the totals; a reversal
+"""Properties of the account (hypothesis): splits and orders of an import, and the batch size of a file import, do
+not change the totals; a reversal
 nets to zero in every grouping; rollups equal their recomputation; no entry counts twice in one scheme."""
 
 from __future__ import annotations
@@ -87,6 +88,32 @@ def test_any_split_of_a_file_in_any_order_gives_the_same_totals(w, admin_user, s
             for part in parts:
                 services.purchase_record_batch(rows=part, actor="cli")
             services.purchase_record_batch(rows=rows, actor="cli")  # and once more: nothing changes
+            assert _totals(admin_user) == whole
+            assert all(d.ok for d in rollups.check())
+            raise Rollback
+    except Rollback:
+        pass
+
+
+@SETTINGS
+@given(specs=st.lists(row_spec, min_size=1, max_size=25), batch=st.integers(1, 7))
+def test_a_file_import_in_any_batch_size_gives_the_totals_of_one_batch(w, admin_user, specs, batch, tmp_path_factory):
+    """Across batches the next batch is validated in a helper thread while the previous one is written."""
+    rows = _rows(w, specs)
+    path = lf.write_csv(tmp_path_factory.mktemp("split") / "p.csv", rows)
+    try:
+        with transaction.atomic():
+            services.purchase_record_batch(rows=rows, actor="cli")
+            whole = _totals(admin_user)
+            raise Rollback
+    except Rollback:
+        pass
+    try:
+        with transaction.atomic():
+            job = services.purchase_import_file(path=path, actor="cli", batch_size=batch)
+            distinct = len({r["external_id"] for r in rows})
+            assert job.status == "done" and job.rejected == 0
+            assert (job.accepted, job.duplicates) == (distinct, len(rows) - distinct)
             assert _totals(admin_user) == whole
             assert all(d.ok for d in rollups.check())
             raise Rollback
