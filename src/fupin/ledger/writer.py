@@ -50,8 +50,9 @@ def date_value(day: dt.date) -> Any:
     return day.isoformat()
 
 
-# SQLite page cache (KiB) while a bulk import runs: index pages stay in memory instead of being re-read.
-BULK_CACHE_KIB = 131_072
+# SQLite page cache (KiB) while a bulk import runs: index pages stay in memory instead of being re-read. 64 MB
+# imported 1,000,000 rows as fast as 128 MB (within 3 %) with a peak of 360 MB instead of 436 MB.
+BULK_CACHE_KIB = 65_536
 # Checkpoint the write-ahead log every this many pages (not every 1,000): a batch dirties index and rollup pages
 # all over the file, and checkpointing them after every batch cost more than the inserts.
 BULK_CHECKPOINT_PAGES = 50_000
