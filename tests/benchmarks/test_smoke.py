@@ -25,6 +25,7 @@ def test_the_benchmark_runs_end_to_end_and_its_parts_agree(tmp_path):
     raw, imp, floor = engine["raw"], engine["import"], engine["floor"]
     assert raw["rows"] == imp["rows"] == 400
     assert imp["status"] == "done" and imp["rejected"] == 0 and imp["accepted"] == 400 == floor["rows"]
+    assert floor["key_only"]["rows"] == 400 and floor["key_only"]["rows_per_s"] > 0
     assert 0 < imp["counted"] <= imp["accepted"] and imp["rollups_consistent"] is True
     assert min(raw["rows_per_s"], imp["rows_per_s"], floor["rows_per_s"]) > 0 and imp["peak_mb"] > 0
     stats = engine["stats"]
