@@ -68,18 +68,24 @@ def _totals(viewer):
             for g in GROUPINGS}
 
 
+def _totals_of_one_batch(rows, viewer):
+    """The totals after booking `rows` as one batch, then undone."""
+    try:
+        with transaction.atomic():
+            services.purchase_record_batch(rows=rows, actor="cli")
+            whole = _totals(viewer)
+            raise Rollback
+    except Rollback:
+        pass
+    return whole
+
+
 @SETTINGS
 @given(specs=st.lists(row_spec, min_size=1, max_size=25), cuts=st.lists(st.integers(0, 25), max_size=4),
        order=st.randoms(use_true_random=False))
 def test_any_split_of_a_file_in_any_order_gives_the_same_totals(w, admin_user, specs, cuts, order):
     rows = _rows(w, specs)
-    try:
-        with transaction.atomic():
-            services.purchase_record_batch(rows=rows, actor="cli")
-            whole = _totals(admin_user)
-            raise Rollback
-    except Rollback:
-        pass
+    whole = _totals_of_one_batch(rows, admin_user)
     bounds = sorted({0, len(rows), *[min(c, len(rows)) for c in cuts]})
     parts = [rows[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
     order.shuffle(parts)
@@ -101,13 +107,7 @@ def test_a_file_import_in_any_batch_size_gives_the_totals_of_one_batch(w, admin_
     """Across batches the next batch is validated in a helper thread while the previous one is written."""
     rows = _rows(w, specs)
     path = lf.write_csv(tmp_path_factory.mktemp("split") / "p.csv", rows)
-    try:
-        with transaction.atomic():
-            services.purchase_record_batch(rows=rows, actor="cli")
-            whole = _totals(admin_user)
-            raise Rollback
-    except Rollback:
-        pass
+    whole = _totals_of_one_batch(rows, admin_user)
     try:
         with transaction.atomic():
             job = services.purchase_import_file(path=path, actor="cli", batch_size=batch)
