@@ -102,7 +102,7 @@ CUBES: list[Cube] = [
 CUBE_BY_NAME = {c.name: c for c in CUBES}
 
 def apply_range(cursor: Any, *, after_id: int, up_to_id: int) -> None:
-    """Add the entries with after_id < id <= up_to_id to every cube (SQLite: a batch's ids are contiguous)."""
+    """Add the entries with after_id < id <= up_to_id to every cube (a batch's ids are contiguous: `writer`)."""
     source = f"(SELECT * FROM {ENTRY_TABLE} WHERE id > {int(after_id)} AND id <= {int(up_to_id)})"
     for cube in CUBES:
         cursor.execute(cube.upsert_sql(source))

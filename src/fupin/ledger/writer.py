@@ -7,11 +7,9 @@ rollup, in one transaction, through the DB-API cursor (the ORM is about ten time
   the rollup upserts of concurrent imports cannot interleave or deadlock); rows are streamed with `COPY` straight
   into the entry table (the server stores rows while the client formats the next ones).
 
-Either way the batch's ids are contiguous (verified), and every rollup is updated from that id range with one
-set-based upsert per cube.
-
-Either way a unique violation (a writer that bypassed this module) rolls the batch back and raises; callers
-re-check duplicates and retry.
+On both engines the batch's ids are contiguous (verified), every rollup is updated from that id range with one
+set-based upsert per cube, and a unique violation (a writer that bypassed this module) rolls the batch back and
+raises; callers re-check duplicates and retry.
 """
 
 from __future__ import annotations
@@ -147,7 +145,7 @@ def _insert_sqlite(cursor: Any, rows: Sequence[Sequence[Any]]) -> int:
     return int(cursor.fetchone()[0])
 
 
-def _insert_postgresql(cursor: Any, rows: Sequence[Sequence[Any]]) -> list[int]:
+def _insert_postgresql(cursor: Any, rows: Sequence[Sequence[Any]]) -> int:
     """COPY straight into the entry table: the server stores rows while the client is still formatting the next
     ones (no stage table, no second pass)."""
     with cursor.cursor.copy(f"COPY {ENTRY_TABLE} ({', '.join(ENTRY_COLUMNS)}) FROM STDIN") as copy:
