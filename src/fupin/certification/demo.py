@@ -59,11 +59,11 @@ class _Demo:
         self.admin = world.users["admin"]
         self.reviewers: dict[tuple[str, str], Any] = {}
         nrra = world.organisations.get("nrra")
-        self.certifier = user_create(username="certifier", password=_password(), organisation=nrra,
+        self.certifier = user_create(username="certifier", password=world.password, organisation=nrra,
                                      roles="reviewer,approver", scope_level="nation", actor=world.actor,
                                      first_name="国家审核员")
         world.users["certifier"] = self.certifier
-        world.logins.append(("certifier", _password(), "national certification reviewer: filing, national notice, "
+        world.logins.append(("certifier", world.password, "national certification reviewer: filing, national notice, "
                                                         "catalogue batches, spot checks, revocations"))
         first = world.regions["counties"][0].code
         for level, key, code in (("county", "county", first), ("prefecture", "prefecture", first[:4] + "00"),
@@ -82,7 +82,7 @@ class _Demo:
                 "province": region_code[:2] + "0000"}[level]
         user = self.reviewers.get((level, code))
         if user is None:
-            user = user_create(username=f"cr-{level}-{code}", password=_password(), roles="reviewer",
+            user = user_create(username=f"cr-{level}-{code}", password=self.world.password, roles="reviewer",
                                scope_level=level, scope_code=code, actor=self.world.actor)
             self.reviewers[(level, code)] = user
         return user
@@ -127,12 +127,6 @@ class _Demo:
     def batch(self, number: str, title: str, day: dt.date, apps: list[Any]) -> Any:
         return services.batch_publish(number=number, title=title, published_on=day, application_ids=[a.pk for a in apps],
                                       actor=self.certifier, today=day)
-
-
-def _password() -> str:
-    from fupin.demo.world import DEMO_PASSWORD
-
-    return DEMO_PASSWORD
 
 
 def _volume(product: Any) -> int:

@@ -28,6 +28,7 @@ class World:
     today: dt.date = dt.date(2026, 11, 29)
     rng: random.Random = field(init=False)
     actor: Any = "seed_demo"
+    password: str = DEMO_PASSWORD  # of every demo login; the domain steps read it here (they sit below fupin.demo)
     # filled by the steps
     regions: dict[str, Any] = field(default_factory=dict)        # named regions: "counties" -> [Region], ...
     organisations: dict[str, Any] = field(default_factory=dict)  # key -> Organisation or list

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fupin.core.models import TimestampedModel
 
-from .reserved_share_rules import DeclarationSource, ExemptReason
+from .enums import DeclarationSource, ExemptReason
 
 
 class CanteenDeclaration(TimestampedModel):

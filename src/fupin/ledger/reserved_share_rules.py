@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import models
-from django.utils.translation import gettext_lazy as _
-
 from fupin.core.params import ParamDefault
+
+# DeclarationSource is re-exported: the services and views name it rules.DeclarationSource.
+from .enums import DeclarationSource as DeclarationSource
+from .enums import ExemptReason, ShareBase, ShareStatus
 
 # -- parameter keys and their seeded defaults ---------------------------------------------------------------------
 REQUIRED_SHARE = "ledger.reserved_share.required"
@@ -56,30 +57,6 @@ PARAM_DEFAULTS = [
                  source="财库〔2021〕19号",
                  note="Organisation kinds listed as undeclared when they have not declared a year."),
 ]
-
-
-class ExemptReason(models.TextChoices):
-    NO_CANTEEN = "no_canteen", _("No canteen")
-    OUTSOURCED_CANTEEN = "outsourced_canteen", _("Outsourced canteen")
-
-
-class ShareBase(models.TextChoices):
-    CANTEEN_FOOD = "canteen_food", _("Canteen food procurement")
-    CANTEEN_FARM_PRODUCE = "canteen_farm_produce", _("Canteen farm-produce procurement")
-
-
-class ShareStatus(models.TextChoices):
-    COMPLIANT = "compliant", _("Compliant")
-    SHORT = "short", _("Short")
-    EXEMPT = "exempt", _("Exempt")
-    NOT_REQUIRED = "not_required", _("Not required")
-    UNDECLARED = "undeclared", _("Not declared")
-
-
-class DeclarationSource(models.TextChoices):
-    FORM = "form", _("Web form")
-    API = "api", _("API")
-    IMPORT = "import", _("File import")
 
 
 EXEMPT_ALIASES = {

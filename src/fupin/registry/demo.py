@@ -11,7 +11,7 @@ What it leaves in the world for later steps:
 - `world.entities` (every market entity), `world.households` (every household);
 - `world.extra["relations"]` (every assistance relation), `world.extra["supplier_entity"]`;
 - `world.users` and `world.logins` for admin, national, auditor, province, prefecture, county, county2, buyer,
-  supplier (password `DEMO_PASSWORD`).
+  supplier (password `world.password`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from typing import Any
 
 from fupin.core.services import user_create
 from fupin.core.validators import make_resident_id, make_uscc
-from fupin.demo.world import DEMO_PASSWORD
 
 from . import rules, selectors, services
 from .enums import EntityKind, HouseholdStatus, OrganisationKind, RegionLevel, RelationKind, Sector, Zone
@@ -342,8 +341,8 @@ def _users(world: Any, counties: list[Region], prefectures: list[Region], provin
         ("supplier", "clerk", "county", first.code, orgs["supplier"], f"clerk at cooperative {orgs['supplier'].name}"),
     ]
     for username, roles, level, code, org, what in specs:
-        user = user_create(username=username, password=DEMO_PASSWORD, organisation=org, roles=roles,
+        user = user_create(username=username, password=world.password, organisation=org, roles=roles,
                            scope_level=level, scope_code=code, actor=actor, is_staff=username == "admin",
                            is_superuser=username == "admin")
         world.users[username] = user
-        world.logins.append((username, DEMO_PASSWORD, what))
+        world.logins.append((username, world.password, what))
