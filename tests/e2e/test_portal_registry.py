@@ -88,6 +88,7 @@ def test_dry_run_import_through_the_upload_page(page, base_url, log_in, make_use
     expect(page.locator("table.errors tbody tr").first).to_contain_text("id_number")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the rejected rows to fix and import again").click()
-    assert "赵六" in open(download.value.path(), encoding="utf-8-sig").read()
+    with open(download.value.path(), encoding="utf-8-sig") as fh:
+        assert "赵六" in fh.read()
     assert Household.objects.count() == before
     assert ImportRun.objects.get().dry_run

@@ -441,7 +441,7 @@ def objection_lodge(*, name: str, text: str, contact: str = "", application: App
                 else ObjectionKind.NATIONAL_NOTICE)
         region_code = application.region_code
     else:
-        assert product is not None
+        assert product is not None  # noqa: S101 - narrows the type: exactly one of application and product, checked above
         if product.status not in (ProductStatus.CERTIFIED, ProductStatus.SUSPENDED):
             raise InvalidInput(_("Product %(c)s is not in the catalogue.") % {"c": product.code}, code="not_certified")
         kind, region_code = ObjectionKind.COMPLAINT, product.supplier.region.code

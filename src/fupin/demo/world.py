@@ -18,7 +18,7 @@ SCALES = {
     "medium": {"counties": 40, "entities_per_county": 10, "households_per_county": 60, "purchases": 40000},
 }
 
-DEMO_PASSWORD = "fupin-demo-2026"
+DEMO_PASSWORD = "fupin-demo-2026"  # noqa: S105 - the published password of the demo logins, not a secret
 
 
 @dataclass
@@ -42,7 +42,7 @@ class World:
     def __post_init__(self) -> None:
         if self.scale not in SCALES:
             raise ValueError(f"unknown scale {self.scale!r}: use {', '.join(SCALES)}")
-        self.rng = random.Random(self.seed)
+        self.rng = random.Random(self.seed)  # noqa: S311 - demo data needs a seeded PRNG, not crypto
 
     @property
     def size(self) -> dict[str, int]:
@@ -50,4 +50,4 @@ class World:
 
     def sub_rng(self, name: str) -> random.Random:
         """An independent, deterministic stream per step, so adding a step does not reshuffle the others."""
-        return random.Random(f"{self.seed}:{name}")
+        return random.Random(f"{self.seed}:{name}")  # noqa: S311 - demo data needs a seeded PRNG, not crypto

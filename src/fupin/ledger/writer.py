@@ -91,7 +91,7 @@ def existing_keys(cursor: Any, keys: Iterable[tuple[str, str]]) -> dict[tuple[st
     found: dict[tuple[str, str], int | None] = {}
     if connection.vendor == "postgresql":  # one array parameter instead of thousands of scalars
         for source, ids in by_source.items():
-            cursor.execute(f"SELECT external_id, import_job_id FROM {ENTRY_TABLE} WHERE source = %s AND "
+            cursor.execute(f"SELECT external_id, import_job_id FROM {ENTRY_TABLE} WHERE source = %s AND "  # noqa: S608 - the entry table's name; values bound as %s
                            f"external_id = ANY(%s) AND sign = 1", [source, ids])
             for external_id, job_id in cursor.fetchall():
                 found[(source, external_id)] = job_id
@@ -102,7 +102,7 @@ def existing_keys(cursor: Any, keys: Iterable[tuple[str, str]]) -> dict[tuple[st
             chunk = ids[i : i + limit]
             marks = ", ".join(["%s"] * len(chunk))
             cursor.execute(
-                f"SELECT external_id, import_job_id FROM {ENTRY_TABLE} WHERE source = %s AND external_id IN ({marks}) "
+                f"SELECT external_id, import_job_id FROM {ENTRY_TABLE} WHERE source = %s AND external_id IN ({marks}) "  # noqa: S608 - the entry table's name; values bound as %s
                 "AND sign = 1",
                 [source, *chunk],
             )
@@ -126,7 +126,7 @@ def insert(cursor: Any, rows: Sequence[Sequence[Any]], *, stored: Callable[[], N
     last = _insert_postgresql(cursor, rows) if connection.vendor == "postgresql" else _insert_sqlite(cursor, rows)
     # writers are serialised, so the batch holds the n ids up to the last one given to this session (verified)
     after = last - len(rows)
-    cursor.execute(f"SELECT COUNT(*) FROM {ENTRY_TABLE} WHERE id > %s AND id <= %s", [after, last])
+    cursor.execute(f"SELECT COUNT(*) FROM {ENTRY_TABLE} WHERE id > %s AND id <= %s", [after, last])  # noqa: S608 - the entry table's name; values bound as %s
     if cursor.fetchone()[0] != len(rows):  # pragma: no cover - only a writer outside this module could cause it
         raise RuntimeError("ledger ids of a batch are not contiguous")
     t1 = time.perf_counter()
@@ -140,7 +140,7 @@ def insert(cursor: Any, rows: Sequence[Sequence[Any]], *, stored: Callable[[], N
 
 def _insert_sqlite(cursor: Any, rows: Sequence[Sequence[Any]]) -> int:
     marks = ", ".join(["%s"] * len(ENTRY_COLUMNS))
-    cursor.executemany(f"INSERT INTO {ENTRY_TABLE} ({', '.join(ENTRY_COLUMNS)}) VALUES ({marks})", rows)
+    cursor.executemany(f"INSERT INTO {ENTRY_TABLE} ({', '.join(ENTRY_COLUMNS)}) VALUES ({marks})", rows)  # noqa: S608 - the entry table's name; values bound as %s
     cursor.execute("SELECT last_insert_rowid()")  # executemany leaves cursor.lastrowid unset
     return int(cursor.fetchone()[0])
 

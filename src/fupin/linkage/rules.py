@@ -364,7 +364,7 @@ def flag_no_payment(*, due_fen: int, paid_fen: int) -> bool:
 
 def flag_below_terms(*, due_fen: int, paid_fen: int, ratio: float | Decimal) -> bool:
     """Something was paid but less than `ratio` × what the terms make due."""
-    return due_fen > 0 and 0 < paid_fen and Fraction(paid_fen) < Fraction(str(ratio)) * due_fen
+    return due_fen > 0 and paid_fen > 0 and Fraction(paid_fen) < Fraction(str(ratio)) * due_fen
 
 
 def flag_many_entities(*, entities: int, maximum: int) -> bool:
@@ -432,7 +432,7 @@ def stratified_sample(population: Iterable[tuple[str, Any]], *, seed: int, fract
     out: list[tuple[str, Any]] = []
     for stratum in sorted(sizes):
         units = sorted(strata[stratum])
-        rng = random.Random(f"{seed}:{stratum}")
+        rng = random.Random(f"{seed}:{stratum}")  # noqa: S311 - a sample anyone can redraw needs a seeded PRNG
         out.extend((stratum, u) for u in sorted(rng.sample(units, sizes[stratum])))
     return out
 

@@ -97,7 +97,7 @@ def nice_ticks(lo: float, hi: float, *, count: int = 5) -> list[float]:
 
 
 def _chart_id(kind: str, *parts: Any) -> str:
-    return f"c{kind[0]}" + hashlib.sha1(repr(parts).encode()).hexdigest()[:10]
+    return f"c{kind[0]}" + hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()[:10]
 
 
 def _open(kind: str, cid: str, width: int, height: int, title: str, desc: str) -> list[str]:

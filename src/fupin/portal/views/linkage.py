@@ -178,7 +178,7 @@ def _form_errors(form: forms.Form, exc: FupinError) -> None:
     for e in found:
         field = e.get("field")
         field = {"households": "households", "collective": "collective", "paid_on": "paid_on", "amount": "amount_yuan",
-                 "household": "household"}.get(field, None)
+                 "household": "household"}.get(field)
         form.add_error(field if field in form.fields else None, e.get("message", ""))
 
 

@@ -129,7 +129,7 @@ def declare(request):
         except InvalidInput as exc:
             for d in exc.details or []:
                 field = {"canteen_food_yuan": "canteen_food_yuan", "farm_produce_yuan": "farm_produce_yuan",
-                         "exempt_reason": "exempt_reason", "year": "year"}.get(d.get("field"), None)
+                         "exempt_reason": "exempt_reason", "year": "year"}.get(d.get("field"))
                 form.add_error(field, d.get("message", str(exc.message)))
             if not exc.details:
                 form.add_error(None, str(exc.message))
