@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,7 +12,9 @@ from django.utils import timezone
 from . import audit, rules
 from .enums import ScopeLevel, SecurityEventKind
 from .models import ApiToken, ImportRun, PolicyParameter, SecurityEvent, User
-from .tabular import ImportReport
+
+if TYPE_CHECKING:
+    from .imports.report import ImportReport
 
 
 def token_hash(key: str) -> str:
@@ -84,11 +86,13 @@ def policy_parameter_create(*, key: str, value: Any, valid_from: Any, valid_to: 
     return p
 
 
-def import_run_record(*, report: ImportReport, file_sha256: str, actor: Any, rejected_file: str = "") -> ImportRun:
-    """Keep the report of an import (dry runs included) so it can be read back and its rejects downloaded."""
+def import_run_record(*, report: ImportReport, file_sha256: str, actor: Any, rejected_file: str = "",
+                      status: str = "done") -> ImportRun:
+    """Keep the report of an import (dry runs included) so it can be read back and its rejects downloaded;
+    `status` "failed" keeps what an import committed before it failed."""
     run = ImportRun.objects.create(
         kind=report.kind, file_name=report.file_name[:255], file_sha256=file_sha256,
-        actor=actor if getattr(actor, "pk", None) else None, dry_run=report.dry_run, status="done",
+        actor=actor if getattr(actor, "pk", None) else None, dry_run=report.dry_run, status=status,
         finished_at=timezone.now(), rows_total=report.total, rows_processed=report.total, accepted=report.accepted,
         unchanged=report.unchanged, duplicates=report.duplicates, rejected=report.rejected,
         report=report.as_dict(), rejected_file=rejected_file,
