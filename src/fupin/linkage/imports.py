@@ -1,20 +1,20 @@
 """Imports and exports of contracts and benefit payments, and the import of filled-in verification field lists
-(.xlsx/.csv, English or Chinese headers), through `fupin.core.tabular`. Every row is validated and written in its
-own savepoint through the services, so a rejected row is never partly written; rejected rows are reported (line,
-column, code, reason) and kept as a file; the same file twice changes nothing; a dry run does everything inside a
-transaction that is rolled back."""
+(.xlsx/.csv, English or Chinese headers), on core's import skeleton (`fupin.core.imports`, ADR 15): rows are
+checked in batches with prefetched lookups and planned (create, update, unchanged, duplicate, reject with line,
+column, code and reason); the planned rows are written through the services, each in its own savepoint (a row a
+service refuses is rejected and nothing of it stays), the whole file in one transaction. Rejected rows are kept as
+a file; the same file twice changes nothing; a dry run does everything inside a transaction that is rolled back
+(the services check terms and overlaps only when they write)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import translation
@@ -22,17 +22,9 @@ from django.utils.translation import gettext as _
 
 from fupin.core import access
 from fupin.core.errors import FupinError
+from fupin.core.imports import Action, Column, Importer, ImportReport, Plan, Row, RowError, run_import
 from fupin.core.money import MoneyError, fen_to_yuan, yuan_to_fen
-from fupin.core.services import file_sha256, import_run_record
-from fupin.core.tabular import (
-    Column,
-    ImportReport,
-    Row,
-    RowError,
-    TableReader,
-    rejected_rows_bytes,
-    table_bytes,
-)
+from fupin.core.tabular import table_bytes
 from fupin.registry.models import Household, MarketEntity
 
 from . import rules, sampling, services
@@ -159,36 +151,14 @@ def _households(codes: set[str]) -> dict[str, Household]:
     return {h.registry_code: h for h in Household.objects.select_related("village").filter(registry_code__in=codes)}
 
 
-def _save_rejected(report: ImportReport, *, columns: Sequence[Column], file_name: str, kind: str) -> str:
-    if not report.rejected_rows:
-        return ""
-    fmt = "xlsx" if Path(file_name).suffix.lower() in {".xlsx", ".xlsm", ".xls", ".ods"} else "csv"
-    content = rejected_rows_bytes(report, columns=columns, fmt=fmt)
-    return default_storage.save(f"imports/{kind}/rejected-{Path(file_name).stem[:60]}.{fmt}", ContentFile(content))
-
-
-def _error_rows(row: Row, exc: FupinError, default_column: str) -> list[RowError]:
+def _error_rows(line: int, exc: FupinError, default_column: str) -> list[RowError]:
+    """The row errors of a service's refusal (each of its errors, or the refusal itself)."""
     details = exc.details if isinstance(exc.details, dict) else {}
     found = details.get("errors") or []
     if found:
-        return [RowError(row.line, e.get("field") or default_column, e.get("code", exc.code), e.get("message", ""))
+        return [RowError(line, e.get("field") or default_column, e.get("code", exc.code), e.get("message", ""))
                 for e in found]
-    return [RowError(row.line, default_column, exc.code, str(exc.message))]
-
-
-class _DryRun(Exception):
-    pass
-
-
-def _run(report: ImportReport, dry_run: bool, body: Any) -> None:
-    """Run `body()` in a transaction; roll everything back when dry-running."""
-    try:
-        with transaction.atomic():
-            body()
-            if dry_run:
-                raise _DryRun
-    except _DryRun:
-        pass
+    return [RowError(line, default_column, exc.code, str(exc.message))]
 
 
 # -- contracts -------------------------------------------------------------------------------------------------
@@ -261,185 +231,189 @@ def _same_contract(c: Contract, *, entity: MarketEntity, mechanism: str, start: 
             and c.collective_id == (collective.pk if collective else None))
 
 
-def contract_import(*, path: str | Path, file_name: str, actor: Any, dry_run: bool = False) -> ImportReport:
-    """Import contracts. A new number creates a draft (or an active contract when status says so); the same
-    number with the same content is unchanged; a draft with changed content is updated; an active contract is
-    never changed by an import."""
-    access.require_role(actor, *services.WRITE_ROLES)
-    reader = TableReader(path, columns=CONTRACT_COLUMNS, file_name=file_name)
-    rows = list(reader)
-    report = ImportReport(kind=CONTRACT_IMPORT, file_name=file_name, dry_run=dry_run, total=len(rows),
-                          warnings=list(reader.warnings))
-    entities = _entity_lookup({r.get("entity").strip().upper() for r in rows} | {r.get("collective").strip().upper() for r in rows})
-    households = _households(_party_codes(rows))
-    existing = {c.code: c for c in Contract.objects.filter(code__in={r.get("contract_no").strip() for r in rows})
-                .prefetch_related("parties")}
-    counts = {"created": 0, "updated": 0}
-    seen: dict[str, int] = {}
+class ContractImport(Importer):
+    """A new number creates a draft (or an active contract when `status` says so); the same number with the same
+    content is unchanged; a draft with changed content is updated; an active contract is never changed by an
+    import (the service refuses it)."""
 
-    def body() -> None:
-        for row in rows:
-            errors = row.encoding_errors()
-            code = row.get("contract_no").strip()
-            if not code:
-                errors.append(RowError(row.line, "contract_no", "missing_value", _("the contract number is required")))
-            elif code in seen:
-                report.duplicates += 1
-                continue
-            entity = entities.get(row.get("entity").strip().upper())
-            if entity is None:
-                errors.append(RowError(row.line, "entity", "unknown_entity", _("no market entity with this code")))
-            mechanism = MECHANISM_ALIASES.get(row.get("mechanism").strip())
-            if mechanism is None:
-                errors.append(RowError(row.line, "mechanism", "bad_mechanism",
-                                       _("unknown mechanism; use one of: %(m)s") % {"m": ", ".join(Mechanism.values)}))
-            start = _date(row, "start_date", errors)
-            end = _date(row, "end_date", errors, required=False)
-            schedule = SCHEDULE_ALIASES.get(row.get("schedule").strip() or "monthly")
-            if schedule is None:
-                errors.append(RowError(row.line, "schedule", "bad_schedule", _("use monthly, quarterly or yearly")))
-            collective = None
-            if row.get("collective").strip():
-                collective = entities.get(row.get("collective").strip().upper())
-                if collective is None:
-                    errors.append(RowError(row.line, "collective", "unknown_entity", _("no village collective with this code")))
-            status = (row.get("status").strip().lower() or ContractStatus.DRAFT)
-            status = {"草稿": "draft", "生效": "active", "有效": "active"}.get(status, status)
-            if status not in (ContractStatus.DRAFT, ContractStatus.ACTIVE):
-                errors.append(RowError(row.line, "status", "bad_status", _("use draft or active")))
-            parties = _parties(row, households, errors)
-            terms = _terms(row, mechanism or "", errors)
-            if errors:
-                report.reject(row, errors)
-                continue
-            seen[code] = row.line
-            party_kind = PartyKind.COLLECTIVE if collective is not None else PartyKind.HOUSEHOLDS
+    kind = CONTRACT_IMPORT
+    columns = CONTRACT_COLUMNS
+    dry_run_writes = True
+
+    def prefetch(self, rows: list[Row]) -> None:
+        self.entities = _entity_lookup({r.get(c).strip().upper() for r in rows for c in ("entity", "collective")})
+        self.households = _households(_party_codes(rows))
+        self.existing = {c.code: c for c in Contract.objects.filter(code__in={r.get("contract_no").strip() for r in rows})
+                         .prefetch_related("parties")}
+
+    def plan(self, row: Row, errors: list[RowError]) -> Plan:
+        code = row.get("contract_no").strip()
+        if not code:
+            errors.append(RowError(row.line, "contract_no", "missing_value", _("the contract number is required")))
+        elif self.first_seen(code) is not None:
+            return Plan(row.line, Action.DUPLICATE)
+        entity = self.entities.get(row.get("entity").strip().upper())
+        if entity is None:
+            errors.append(RowError(row.line, "entity", "unknown_entity", _("no market entity with this code")))
+        mechanism = MECHANISM_ALIASES.get(row.get("mechanism").strip())
+        if mechanism is None:
+            errors.append(RowError(row.line, "mechanism", "bad_mechanism",
+                                   _("unknown mechanism; use one of: %(m)s") % {"m": ", ".join(Mechanism.values)}))
+        start = _date(row, "start_date", errors)
+        end = _date(row, "end_date", errors, required=False)
+        schedule = SCHEDULE_ALIASES.get(row.get("schedule").strip() or "monthly")
+        if schedule is None:
+            errors.append(RowError(row.line, "schedule", "bad_schedule", _("use monthly, quarterly or yearly")))
+        collective = None
+        if row.get("collective").strip():
+            collective = self.entities.get(row.get("collective").strip().upper())
+            if collective is None:
+                errors.append(RowError(row.line, "collective", "unknown_entity", _("no village collective with this code")))
+        status = (row.get("status").strip().lower() or ContractStatus.DRAFT)
+        status = {"草稿": "draft", "生效": "active", "有效": "active"}.get(status, status)
+        if status not in (ContractStatus.DRAFT, ContractStatus.ACTIVE):
+            errors.append(RowError(row.line, "status", "bad_status", _("use draft or active")))
+        parties = _parties(row, self.households, errors)
+        terms = _terms(row, mechanism or "", errors)
+        if errors:
+            return Plan(row.line, Action.REJECT)
+        assert entity is not None and mechanism is not None and start is not None and schedule is not None  # noqa: S101
+        self.remember(code, row.line)
+        old = self.existing.get(code)
+        if old is not None and _same_contract(old, entity=entity, mechanism=mechanism, start=start, end=end,
+                                              schedule=schedule, terms=terms, parties=parties, collective=collective):
+            return Plan(row.line, Action.UNCHANGED)
+        if old is not None and (old.entity_id != entity.pk or old.mechanism != mechanism):
+            return Plan(row.line, Action.REJECT, errors=[RowError(row.line, "contract_no", "duplicate_code", _(
+                "contract %(c)s already exists for another entity or mechanism") % {"c": code})])
+        values = {"start_date": start, "end_date": end, "terms": terms, "parties": parties, "collective": collective,
+                  "schedule": schedule, "note": row.get("note").strip()}
+        if old is None:
+            values.update(code=code, entity=entity, mechanism=mechanism,
+                          party_kind=PartyKind.COLLECTIVE if collective is not None else PartyKind.HOUSEHOLDS)
+        return Plan(row.line, Action.CREATE if old is None else Action.UPDATE, key=code, values=values, obj=old,
+                    changes={"activate": status == ContractStatus.ACTIVE})
+
+    def write(self, plans: list[Plan]) -> None:
+        for p in plans:
             try:
                 with transaction.atomic():
-                    old = existing.get(code)
-                    if old is not None and _same_contract(old, entity=entity, mechanism=mechanism, start=start, end=end,
-                                                          schedule=schedule, terms=terms, parties=parties,
-                                                          collective=collective):
-                        report.unchanged += 1
-                        continue
-                    if old is not None and (old.entity_id != entity.pk or old.mechanism != mechanism):
-                        report.reject(row, [RowError(row.line, "contract_no", "duplicate_code", _(
-                            "contract %(c)s already exists for another entity or mechanism") % {"c": code})])
-                        continue
-                    if old is not None:
-                        services.contract_update(contract=old, start_date=start, end_date=end, terms=terms,
-                                                 parties=parties, collective=collective, schedule=schedule,
-                                                 note=row.get("note").strip(), actor=actor)
-                        counts["updated"] += 1
-                        contract = old
+                    if p.obj is not None:
+                        contract = services.contract_update(contract=p.obj, actor=self.actor, **p.values)
                     else:
-                        contract = services.contract_create(
-                            code=code, entity=entity, mechanism=mechanism, start_date=start, end_date=end, terms=terms,
-                            parties=parties, party_kind=party_kind, collective=collective, schedule=schedule,
-                            note=row.get("note").strip(), actor=actor)
-                        counts["created"] += 1
-                    if status == ContractStatus.ACTIVE:
-                        services.contract_activate(contract=contract, actor=actor, reason=_("imported as active"))
+                        contract = services.contract_create(actor=self.actor, **p.values)
+                    if p.changes["activate"]:
+                        services.contract_activate(contract=contract, actor=self.actor, reason=_("imported as active"))
             except FupinError as exc:
-                report.reject(row, _error_rows(row, exc, "contract_no"))
+                p.reject(_error_rows(p.line, exc, "contract_no"))
 
-    _run(report, dry_run, body)
-    report.accepted = counts["created"] + counts["updated"]
-    report.extra.update(created=counts["created"], updated=counts["updated"])
-    rejected = "" if dry_run else _save_rejected(report, columns=CONTRACT_COLUMNS, file_name=file_name, kind=CONTRACT_IMPORT)
-    import_run_record(report=report, file_sha256=file_sha256(path), actor=actor, rejected_file=rejected)
-    return report
+
+def contract_import(*, path: str | Path, file_name: str, actor: Any, dry_run: bool = False) -> ImportReport:
+    """Import contracts (`ContractImport`)."""
+    access.require_role(actor, *services.WRITE_ROLES)
+    return run_import(ContractImport(actor=actor, dry_run=dry_run), path=path, file_name=file_name)
 
 
 # -- payments --------------------------------------------------------------------------------------------------
-def payment_import(*, path: str | Path, file_name: str, actor: Any, dry_run: bool = False,
-                   today: dt.date | None = None) -> ImportReport:
-    """Import benefit payments. Idempotent by (source, external id): a row already recorded with the same content
-    is unchanged; with different content it is rejected; a reversal is recorded through the reversal action, never
-    by an import of a negative amount."""
-    access.require_role(actor, *services.WRITE_ROLES)
-    reader = TableReader(path, columns=PAYMENT_COLUMNS, file_name=file_name)
-    rows = list(reader)
-    report = ImportReport(kind=PAYMENT_IMPORT, file_name=file_name, dry_run=dry_run, total=len(rows),
-                          warnings=list(reader.warnings))
-    contracts = {c.code: c for c in Contract.objects.select_related("entity__region", "collective")
-                 .filter(code__in={r.get("contract_no").strip() for r in rows})}
-    households = _households({r.get("household").strip() for r in rows if r.get("household").strip()})
-    collectives = _entity_lookup({r.get("collective").strip().upper() for r in rows if r.get("collective").strip()})
-    linked: dict[int, set[int]] = {}
-    for cid, hid in ContractParty.objects.filter(contract__in=list(contracts.values())) \
-            .values_list("contract_id", "household_id"):
-        linked.setdefault(cid, set()).add(hid)
-    seen: dict[tuple[str, str], int] = {}
+class PaymentImport(Importer):
+    """Idempotent by (source, external id): a row already recorded with the same content is unchanged; with
+    different content it is rejected; a reversal is recorded through the reversal action, never by an import of a
+    negative amount."""
 
-    def body() -> None:
-        for row in rows:
-            errors = row.encoding_errors()
-            source = row.get("source").strip() or "import"
-            external_id = row.get("external_id").strip()
-            if not external_id:
-                errors.append(RowError(row.line, "external_id", "missing_value", _("the external id is required")))
-            elif (source, external_id) in seen:
-                report.duplicates += 1
-                continue
-            contract = contracts.get(row.get("contract_no").strip())
-            if contract is None:
-                errors.append(RowError(row.line, "contract_no", "unknown_contract", _("no contract with this number")))
-            household = None
-            if row.get("household").strip():
-                household = households.get(row.get("household").strip())
-                if household is None:
-                    errors.append(RowError(row.line, "household", "unknown_household",
-                                           _("no household with this registry code")))
-            collective = None
-            if row.get("collective").strip():
-                collective = collectives.get(row.get("collective").strip().upper())
-                if collective is None:
-                    errors.append(RowError(row.line, "collective", "unknown_entity", _("no village collective with this code")))
-            if not row.get("household").strip() and not row.get("collective").strip():
-                errors.append(RowError(row.line, "household", "missing_value", _("name the household or the collective paid")))
-            paid_on = _date(row, "paid_on", errors)
-            amount = None
+    kind = PAYMENT_IMPORT
+    columns = PAYMENT_COLUMNS
+    dry_run_writes = True
+
+    def __init__(self, *, today: dt.date | None = None, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.today = today
+
+    def prefetch(self, rows: list[Row]) -> None:
+        self.contracts = {c.code: c for c in Contract.objects.select_related("entity__region", "collective")
+                          .filter(code__in={r.get("contract_no").strip() for r in rows})}
+        self.households = _households({r.get("household").strip() for r in rows if r.get("household").strip()})
+        self.collectives = _entity_lookup({r.get("collective").strip().upper() for r in rows
+                                           if r.get("collective").strip()})
+        self.linked: dict[int, set[int]] = {}
+        for cid, hid in ContractParty.objects.filter(contract__in=list(self.contracts.values())) \
+                .values_list("contract_id", "household_id"):
+            self.linked.setdefault(cid, set()).add(hid)
+        self.stored = {(p.source, p.external_id): p for p in BenefitPayment.objects.filter(
+            external_id__in={r.get("external_id").strip() for r in rows} - {""})}
+
+    def plan(self, row: Row, errors: list[RowError]) -> Plan:
+        source = row.get("source").strip() or "import"
+        external_id = row.get("external_id").strip()
+        if not external_id:
+            errors.append(RowError(row.line, "external_id", "missing_value", _("the external id is required")))
+        elif self.first_seen((source, external_id)) is not None:
+            return Plan(row.line, Action.DUPLICATE)
+        contract = self.contracts.get(row.get("contract_no").strip())
+        if contract is None:
+            errors.append(RowError(row.line, "contract_no", "unknown_contract", _("no contract with this number")))
+        household = None
+        if row.get("household").strip():
+            household = self.households.get(row.get("household").strip())
+            if household is None:
+                errors.append(RowError(row.line, "household", "unknown_household",
+                                       _("no household with this registry code")))
+        collective = None
+        if row.get("collective").strip():
+            collective = self.collectives.get(row.get("collective").strip().upper())
+            if collective is None:
+                errors.append(RowError(row.line, "collective", "unknown_entity", _("no village collective with this code")))
+        if not row.get("household").strip() and not row.get("collective").strip():
+            errors.append(RowError(row.line, "household", "missing_value", _("name the household or the collective paid")))
+        paid_on = _date(row, "paid_on", errors)
+        amount = None
+        try:
+            amount = yuan_to_fen(row.get("amount_yuan"))
+        except MoneyError as exc:
+            errors.append(RowError(row.line, "amount_yuan", "bad_amount", str(exc)))
+        quantity = None
+        if row.get("quantity").strip():
+            quantity = parse_decimal(row.get("quantity"))
+            if quantity is None or quantity <= 0:
+                errors.append(RowError(row.line, "quantity", "bad_quantity", _("the quantity must be a number above zero")))
+        if errors:
+            return Plan(row.line, Action.REJECT)
+        assert contract is not None and paid_on is not None and amount is not None  # noqa: S101 - narrowed above
+        self.remember((source, external_id), row.line)
+        recipient = {"contract": contract, "household": household, "collective": collective, "paid_on": paid_on,
+                     "amount_fen": amount}
+        existing = self.stored.get((source, external_id))
+        if existing is not None:
             try:
-                amount = yuan_to_fen(row.get("amount_yuan"))
-            except MoneyError as exc:
-                errors.append(RowError(row.line, "amount_yuan", "bad_amount", str(exc)))
-            quantity = None
-            if row.get("quantity").strip():
-                quantity = parse_decimal(row.get("quantity"))
-                if quantity is None or quantity <= 0:
-                    errors.append(RowError(row.line, "quantity", "bad_quantity", _("the quantity must be a number above zero")))
-            if errors:
-                report.reject(row, errors)
-                continue
-            seen[(source, external_id)] = row.line
-            before = BenefitPayment.objects.filter(source=source, external_id=external_id).exists()
+                services.payment_repeat_check(existing, **recipient)
+            except FupinError as exc:
+                return Plan(row.line, Action.REJECT, errors=_error_rows(row.line, exc, "external_id"))
+            return Plan(row.line, Action.UNCHANGED)
+        problems = services.payment_problems(**recipient, linked_ids=self.linked.get(contract.pk, set()),
+                                             today=self.today)
+        if problems:
+            return Plan(row.line, Action.REJECT,
+                        errors=[RowError(row.line, _column(p.field), p.code, p.message) for p in problems])
+        return Plan(row.line, Action.CREATE, key=(source, external_id), values={
+            **recipient, "source": source, "external_id": external_id, "quantity": quantity,
+            "evidence_ref": row.get("evidence_ref").strip(), "note": row.get("note").strip()})
+
+    def write(self, plans: list[Plan]) -> None:
+        for p in plans:
             try:
                 with transaction.atomic():
-                    if not before:
-                        problems = services.payment_problems(contract=contract, household=household, collective=collective,
-                                                             paid_on=paid_on, amount_fen=amount,
-                                                             linked_ids=linked.get(contract.pk, set()), today=today)
-                        if problems:
-                            report.reject(row, [RowError(row.line, _column(p.field), p.code, p.message) for p in problems])
-                            continue
-                    result = services.payment_record(
-                        source=source, external_id=external_id, contract=contract, household=household,
-                        collective=collective, paid_on=paid_on, amount_fen=amount, quantity=quantity,
-                        evidence_ref=row.get("evidence_ref").strip(), note=row.get("note").strip(), actor=actor,
-                        today=today)
+                    result = services.payment_record(**p.values, actor=self.actor, today=self.today)
             except FupinError as exc:
-                report.reject(row, _error_rows(row, exc, "external_id"))
+                p.reject(_error_rows(p.line, exc, "external_id"))
                 continue
-            if result.created:
-                report.accepted += 1
-            else:
-                report.unchanged += 1
+            if not result.created:  # recorded meanwhile by another import, with the same content
+                p.action = Action.UNCHANGED
 
-    _run(report, dry_run, body)
-    rejected = "" if dry_run else _save_rejected(report, columns=PAYMENT_COLUMNS, file_name=file_name, kind=PAYMENT_IMPORT)
-    import_run_record(report=report, file_sha256=file_sha256(path), actor=actor, rejected_file=rejected)
-    return report
+
+def payment_import(*, path: str | Path, file_name: str, actor: Any, dry_run: bool = False,
+                   today: dt.date | None = None) -> ImportReport:
+    """Import benefit payments (`PaymentImport`)."""
+    access.require_role(actor, *services.WRITE_ROLES)
+    return run_import(PaymentImport(actor=actor, dry_run=dry_run, today=today), path=path, file_name=file_name)
 
 
 def _column(field: str) -> str:
@@ -535,65 +509,69 @@ def _outcome_values(row: Row, aliases: dict[str, str],
     return rules.stored_outcome(outcome or "", reported, row.get("note"))
 
 
-def outcome_import(*, path: str | Path, file_name: str, round: VerificationRound, actor: Any,
-                   dry_run: bool = False) -> ImportReport:
-    """Import a filled-in field list of a verification round (`sampling.field_list_xlsx`, as .xlsx or .csv): each
-    row's outcome is recorded through `sampling.item_outcome_record`. A row without an outcome is a household not
-    visited yet (counted as pending); a row whose outcome, reported amount and note are already stored is unchanged
-    and writes nothing. The file is one transaction: a round that is completed, or an actor without the role or the
-    scope, refuses the whole file (AccessDenied or Conflict `round_completed`) and nothing is written."""
-    sampling.round_require_open(round=round, actor=actor)
-    columns = outcome_columns()
-    reader = TableReader(path, columns=columns, file_name=file_name)
-    rows = list(reader)
-    report = ImportReport(kind=OUTCOME_IMPORT, file_name=file_name, dry_run=dry_run, total=len(rows),
-                          warnings=list(reader.warnings))
-    items = _outcome_items(rows)
-    aliases = _outcome_aliases()
-    counts = {"recorded": 0, "pending": 0}
-    seen: dict[int, tuple[int, tuple[str, int | None, str] | None]] = {}
+class OutcomeImport(Importer):
+    """A filled-in field list of a verification round (`sampling.field_list_xlsx`, as .xlsx or .csv): each row's
+    outcome is recorded through `sampling.item_outcome_record`. A row without an outcome is a household not
+    visited yet (skipped, counted as pending); a row whose outcome, reported amount and note are already stored is
+    unchanged. The file is one transaction, under a lock of the round: a round that is completed, or an actor
+    without the role or the scope, refuses the whole file and nothing is written."""
 
-    def body() -> None:
-        rnd = VerificationRound.objects.select_for_update().select_related("county").get(pk=round.pk)
-        sampling.round_require_open(round=rnd, actor=actor)  # again, under the lock: nobody completed it meanwhile
-        for row in rows:
-            errors = [e for e in row.encoding_errors() if e.column in OUTCOME_READ]
-            item = _outcome_item(row, rnd, items, actor, errors)
-            values = _outcome_values(row, aliases, errors)
-            if item is not None and not errors and item.pk in seen:
-                first_line, first = seen[item.pk]
-                if first == values:
-                    report.duplicates += 1
-                    continue
-                errors.append(RowError(row.line, "item_id", "duplicate_item",
-                                       _("item %(id)s is also on line %(line)d with another outcome")
-                                       % {"id": item.pk, "line": first_line}))
-            if errors or item is None:
-                report.reject(row, errors)
-                continue
-            seen[item.pk] = (row.line, values)
-            if values is None:
-                counts["pending"] += 1
-                continue
-            if rules.stored_outcome(item.outcome, item.reported_fen, item.note) == values:
-                report.unchanged += 1
-                continue
-            outcome, reported, note = values
+    kind = OUTCOME_IMPORT
+    dry_run_writes = True
+    read_columns = frozenset(OUTCOME_READ)
+
+    def __init__(self, *, round: VerificationRound, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.columns = outcome_columns()
+        self.round = round
+        self.aliases = _outcome_aliases()
+
+    def start(self) -> None:
+        self.round = VerificationRound.objects.select_for_update().select_related("county").get(pk=self.round.pk)
+        sampling.round_require_open(round=self.round, actor=self.actor)  # again, under the lock
+
+    def prefetch(self, rows: list[Row]) -> None:
+        self.items = _outcome_items(rows)
+
+    def plan(self, row: Row, errors: list[RowError]) -> Plan:
+        item = _outcome_item(row, self.round, self.items, self.actor, errors)
+        values = _outcome_values(row, self.aliases, errors)
+        if item is not None and not errors and (first := self.first_seen(item.pk)) is not None:
+            if first[1] == values:
+                return Plan(row.line, Action.DUPLICATE)
+            errors.append(RowError(row.line, "item_id", "duplicate_item",
+                                   _("item %(id)s is also on line %(line)d with another outcome")
+                                   % {"id": item.pk, "line": first[0]}))
+        if errors or item is None:
+            return Plan(row.line, Action.REJECT)
+        self.remember(item.pk, row.line, values)
+        if values is None:
+            return Plan(row.line, Action.SKIP)
+        if rules.stored_outcome(item.outcome, item.reported_fen, item.note) == values:
+            return Plan(row.line, Action.UNCHANGED)
+        return Plan(row.line, Action.UPDATE, obj=item, values=dict(zip(("outcome", "reported_fen", "note"), values,
+                                                                        strict=True)))
+
+    def write(self, plans: list[Plan]) -> None:
+        for p in plans:
             try:
-                sampling.item_outcome_record(item=item, outcome=outcome, reported_fen=reported, note=note, actor=actor)
+                with transaction.atomic():
+                    sampling.item_outcome_record(item=p.obj, actor=self.actor, **p.values)
             except FupinError as exc:
                 if exc.status == 403 or exc.code == "round_completed":
                     raise  # the whole file is refused; the transaction is rolled back
-                report.reject(row, _error_rows(row, exc, "outcome"))
-                continue
-            counts["recorded"] += 1
+                p.reject(_error_rows(p.line, exc, "outcome"))
 
-    _run(report, dry_run, body)
-    report.accepted = counts["recorded"]
-    report.extra.update(round_id=round.pk, **counts)
-    rejected = "" if dry_run else _save_rejected(report, columns=columns, file_name=file_name, kind=OUTCOME_IMPORT)
-    import_run_record(report=report, file_sha256=file_sha256(path), actor=actor, rejected_file=rejected)
-    return report
+    def report_fields(self, tally: Mapping[Action, int]) -> dict[str, Any]:
+        return {"round_id": self.round.pk, "recorded": tally[Action.UPDATE], "pending": tally[Action.SKIP]}
+
+
+def outcome_import(*, path: str | Path, file_name: str, round: VerificationRound, actor: Any,
+                   dry_run: bool = False) -> ImportReport:
+    """Import a filled-in field list of a verification round (`OutcomeImport`); a completed round or an actor
+    without the role or the scope is refused before the file is read (AccessDenied or Conflict `round_completed`)."""
+    sampling.round_require_open(round=round, actor=actor)
+    return run_import(OutcomeImport(round=round, actor=actor, dry_run=dry_run), path=path, file_name=file_name)
 
 
 # -- exports ---------------------------------------------------------------------------------------------------

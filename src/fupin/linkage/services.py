@@ -299,6 +299,17 @@ def _same_payment(p: BenefitPayment, *, contract: Contract, household: Household
             and p.amount_fen == amount_fen)
 
 
+def payment_repeat_check(existing: BenefitPayment, *, contract: Contract, household: Household | None,
+                         collective: MarketEntity | None, paid_on: dt.date, amount_fen: int) -> None:
+    """A payment whose (source, external id) is recorded already: nothing to do when the content is the same,
+    else Conflict `duplicate_external_id` (the service and the import refuse it alike)."""
+    if not _same_payment(existing, contract=contract, household=household, collective=collective, paid_on=paid_on,
+                         amount_fen=amount_fen):
+        raise Conflict(_("External id %(s)s/%(e)s was already recorded with different content.")
+                       % {"s": existing.source, "e": existing.external_id}, code="duplicate_external_id",
+                       details={"payment_id": existing.pk})
+
+
 @dataclass(frozen=True)
 class PaymentResult:
     payment: BenefitPayment
@@ -319,12 +330,9 @@ def payment_record(*, source: str, external_id: str, contract: Contract, paid_on
                            code="missing_external_id")
     existing = BenefitPayment.objects.filter(source=source, external_id=external_id).first()
     if existing is not None:
-        if _same_payment(existing, contract=contract, household=household, collective=collective, paid_on=paid_on,
-                         amount_fen=amount_fen):
-            return PaymentResult(existing, False)
-        raise Conflict(_("External id %(s)s/%(e)s was already recorded with different content.")
-                       % {"s": source, "e": external_id}, code="duplicate_external_id",
-                       details={"payment_id": existing.pk})
+        payment_repeat_check(existing, contract=contract, household=household, collective=collective,
+                             paid_on=paid_on, amount_fen=amount_fen)
+        return PaymentResult(existing, False)
     errors = payment_problems(contract=contract, household=household, collective=collective, paid_on=paid_on,
                               amount_fen=amount_fen, today=today)
     if errors:
