@@ -1,6 +1,6 @@
 """Reserved share writes: a unit declares its annual canteen food procurement (or an exemption) through the
-form, the API or a file import. Each change is audited (before → after) in its own transaction; the same
-declaration twice changes nothing."""
+form, the API or a file import (on core's import skeleton, ADR 15). Each change is audited (before → after) in its
+own transaction; the same declaration twice changes nothing."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,9 +16,8 @@ from fupin.core import audit
 from fupin.core.access import require_code_in_scope, require_role
 from fupin.core.enums import Role
 from fupin.core.errors import InvalidInput, NotFound
+from fupin.core.imports import Action, Column, Importer, ImportReport, Plan, Row, RowError, run_import
 from fupin.core.money import MoneyError, yuan_to_fen
-from fupin.core.services import file_sha256, import_run_record
-from fupin.core.tabular import Column, ImportReport, Row, RowError, TableReader, rejected_rows_bytes
 from fupin.core.validators import uscc_error
 from fupin.registry import selectors as registry
 
@@ -75,18 +72,24 @@ def _check_declaration(*, year: Any, values: DeclarationInput) -> None:
         raise InvalidInput("; ".join(d["message"] for d in details), details=details)
 
 
-def _apply(*, organisation: Any, year: int, values: DeclarationInput, source: str, actor: Any,
-           dry_run: bool = False) -> tuple[CanteenDeclaration | None, str]:
+def _wanted(values: DeclarationInput) -> dict[str, Any]:
+    return {"canteen_food_fen": values.canteen_food_fen, "farm_produce_fen": values.farm_produce_fen,
+            "exempt_reason": values.exempt_reason, "note": values.note}
+
+
+def _stored(declaration: CanteenDeclaration) -> dict[str, Any]:
+    return {f: getattr(declaration, f) for f in _FIELDS}
+
+
+def _apply(*, organisation: Any, year: int, values: DeclarationInput, source: str,
+           actor: Any) -> tuple[CanteenDeclaration, str]:
     """Create, update or leave the declaration; returns it and 'created' | 'updated' | 'unchanged'."""
     current = CanteenDeclaration.objects.select_for_update().filter(organisation=organisation, year=year).first()
-    wanted = {"canteen_food_fen": values.canteen_food_fen, "farm_produce_fen": values.farm_produce_fen,
-              "exempt_reason": values.exempt_reason, "note": values.note}
+    wanted = _wanted(values)
     if current is not None:
-        before = {f: getattr(current, f) for f in _FIELDS}
+        before = _stored(current)
         if before == wanted:
             return current, "unchanged"
-        if dry_run:
-            return current, "updated"
         for f, v in wanted.items():
             setattr(current, f, v)
         current.source = source
@@ -95,8 +98,6 @@ def _apply(*, organisation: Any, year: int, values: DeclarationInput, source: st
         b, a = audit.changed_fields(before, wanted)
         audit.record(actor=actor, action="canteen_declaration:update", obj=current, before=b, after=a)
         return current, "updated"
-    if dry_run:
-        return None, "created"
     decl = CanteenDeclaration.objects.create(
         organisation=organisation, year=year, source=source,
         declared_by=actor if getattr(actor, "pk", None) else None, **wanted,
@@ -125,7 +126,6 @@ def canteen_declaration_submit(
         # two submissions raced to create the same (unit, year): the second applies as an update
         with transaction.atomic():
             decl, _outcome = _apply(organisation=organisation, year=year, values=values, source=source, actor=actor)
-    assert decl is not None  # noqa: S101 - narrows the type: _apply returns None only in a dry run
     return decl
 
 
@@ -141,8 +141,9 @@ def _fen_or_none(row: Row, name: str, errors: list[RowError]) -> int | None:
         return None
 
 
-def _parse_row(row: Row, orgs: dict[str, Any], this_year: int) -> tuple[Any, int, DeclarationInput] | list[RowError]:
-    errors = row.encoding_errors()
+def _parse_row(row: Row, orgs: dict[str | None, Any], this_year: int,
+               errors: list[RowError]) -> tuple[Any, int, DeclarationInput] | None:
+    """The unit, year and declaration of a row (None with `errors` appended when it cannot be taken)."""
     code = row.get("buyer_code").strip().upper()
     if not code:
         errors.append(RowError(row.line, "buyer_code", "required", _("the unit's credit code is required")))
@@ -161,58 +162,63 @@ def _parse_row(row: Row, orgs: dict[str, Any], this_year: int) -> tuple[Any, int
         errors.append(RowError(row.line, "exempt_reason", "bad_exempt_reason",
                                _("exempt reason must be no_canteen (无食堂) or outsourced_canteen (食堂外包)")))
     if errors:
-        return errors
+        return None
     values = DeclarationInput(canteen, farm, reason or "", row.get("note").strip()[:300])
     for field, code_, _msg in rules.declaration_errors(year=year, canteen_food_fen=canteen, farm_produce_fen=farm,
                                                        exempt_reason=values.exempt_reason, this_year=this_year):
         errors.append(RowError(row.line, field, code_, rule_message(code_, this_year=this_year)))
     if errors:
-        return errors
+        return None
     return orgs[code], year, values  # type: ignore[return-value]
 
 
+_ACTIONS = {"created": Action.CREATE, "updated": Action.UPDATE, "unchanged": Action.UNCHANGED}
+
+
+class DeclarationImport(Importer):
+    """Declarations from CSV or .xlsx (English or Chinese headers). Every row is validated; the same unit and year
+    twice in a file is a duplicate when equal, rejected when not; the whole file is written in one transaction."""
+
+    kind = IMPORT_KIND
+    columns = COLUMNS
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.this_year = timezone.localdate().year
+
+    def prefetch(self, rows: list[Row]) -> None:
+        codes = {r.get("buyer_code").strip().upper() for r in rows}
+        self.orgs = {o.credit_code: o for o in registry.organisation_list(viewer=self.actor).filter(credit_code__in=codes)}
+        self.stored = {(d.organisation_id, d.year): d
+                       for d in CanteenDeclaration.objects.filter(organisation__in=list(self.orgs.values()))}
+
+    def plan(self, row: Row, errors: list[RowError]) -> Plan:
+        parsed = _parse_row(row, self.orgs, self.this_year, errors)
+        if parsed is None:
+            return Plan(row.line, Action.REJECT)
+        org, year, values = parsed
+        key = (org.credit_code, year)
+        if (first := self.first_seen(key)) is not None:
+            if first[1] == values:
+                return Plan(row.line, Action.DUPLICATE)
+            return Plan(row.line, Action.REJECT, errors=[RowError(row.line, "buyer_code", "duplicate_in_file",
+                                                                  _("the same unit and year differ from line %d")
+                                                                  % first[0])])
+        self.remember(key, row.line, values)
+        current = self.stored.get((org.pk, year))
+        if current is not None and _stored(current) == _wanted(values):
+            return Plan(row.line, Action.UNCHANGED)
+        return Plan(row.line, Action.CREATE if current is None else Action.UPDATE, key=key,
+                    values={"organisation": org, "year": year, "values": values})
+
+    def write(self, plans: list[Plan]) -> None:
+        for p in plans:
+            _decl, outcome = _apply(**p.values, source=rules.DeclarationSource.IMPORT, actor=self.actor)
+            p.action = _ACTIONS[outcome]
+
+
 def canteen_declaration_import(*, path: str | Path, file_name: str, actor: Any, dry_run: bool = False) -> ImportReport:
-    """Import declarations from CSV or .xlsx (English or Chinese headers). Every row is validated; good rows
-    are written (unless `dry_run`), rejected rows are reported and kept as a file to fix and re-import; the
-    same file twice changes nothing."""
+    """Import declarations (`DeclarationImport`): good rows are written (unless `dry_run`), rejected rows are
+    reported and kept as a file to fix and re-import; the same file twice changes nothing."""
     require_role(actor, *DECLARERS)
-    reader = TableReader(path, columns=COLUMNS, file_name=file_name)
-    rows = list(reader)
-    report = ImportReport(kind=IMPORT_KIND, file_name=file_name, dry_run=dry_run, total=len(rows),
-                          warnings=list(reader.warnings))
-    codes = {r.get("buyer_code").strip().upper() for r in rows}
-    orgs = {o.credit_code: o for o in registry.organisation_list(viewer=actor).filter(credit_code__in=codes)}
-    this_year = timezone.localdate().year
-    seen: dict[tuple[str, int], tuple[int, DeclarationInput]] = {}
-    outcomes = {"created": 0, "updated": 0, "unchanged": 0}
-    with transaction.atomic():
-        for row in rows:
-            parsed = _parse_row(row, orgs, this_year)
-            if isinstance(parsed, list):
-                report.reject(row, parsed)
-                continue
-            org, year, values = parsed
-            key = (org.credit_code, year)
-            if key in seen:
-                first_line, first_values = seen[key]
-                if first_values == values:
-                    report.duplicates += 1
-                else:
-                    report.reject(row, [RowError(row.line, "buyer_code", "duplicate_in_file",
-                                                 _("the same unit and year differ from line %d") % first_line)])
-                continue
-            seen[key] = (row.line, values)
-            _decl, outcome = _apply(organisation=org, year=year, values=values, source=rules.DeclarationSource.IMPORT,
-                                    actor=actor, dry_run=dry_run)
-            outcomes[outcome] += 1
-    report.accepted = outcomes["created"] + outcomes["updated"]
-    report.unchanged = outcomes["unchanged"]
-    report.extra.update(created=outcomes["created"], updated=outcomes["updated"])
-    rejected_name = ""
-    if report.rejected_rows:
-        fmt = "xlsx" if Path(file_name).suffix.lower() in {".xlsx", ".xlsm", ".xls", ".ods"} else "csv"
-        content = rejected_rows_bytes(report, columns=COLUMNS, fmt=fmt)
-        rejected_name = default_storage.save(f"imports/{IMPORT_KIND}/rejected-{Path(file_name).stem[:60]}.{fmt}",
-                                             ContentFile(content))
-    import_run_record(report=report, file_sha256=file_sha256(path), actor=actor, rejected_file=rejected_name)
-    return report
+    return run_import(DeclarationImport(actor=actor, dry_run=dry_run), path=path, file_name=file_name)
