@@ -65,11 +65,23 @@ def household(*, village_code: str = "522627100201", status: str = "registered_p
     )
 
 
+def office(scope_code: str = "") -> Organisation:
+    """The government office of a scope (the national office for the nation; a local government below)."""
+    code = scope_code.ljust(6, "0")[:6] if scope_code else "110000"
+    kind = "local_government" if scope_code else "government_department"
+    found = Organisation.objects.filter(kind=kind, region__code=code, name=f"Office {scope_code or 'national'}").first()
+    return found or organisation(f"Office {scope_code or 'national'}", kind=kind, region_code=code)
+
+
 def user(username: str | None = None, *, roles: str = "viewer", scope_level: str = "nation", scope_code: str = "",
-         organisation: Organisation | None = None, password: str = "correct-horse-42") -> Any:
+         organisation: Organisation | None | str = "office", password: str = "correct-horse-42") -> Any:
+    """A user acting for `organisation` — by default the government office of its scope (pass a market entity's
+    or a buyer's organisation, or None, to test what those may not do)."""
     n = next(_seq)
     if scope_code:
         region(scope_code if len(scope_code) >= 6 else scope_code.ljust(6, "0"))
+    if organisation == "office":
+        organisation = office(scope_code)
     return user_create(username=username or f"user{n}", password=password, roles=roles, scope_level=scope_level,
                        scope_code=scope_code, organisation=organisation)
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from fupin.core.access import log_denial
+from fupin.core.access import log_denial, log_refusal
 from fupin.core.errors import AccessDenied, FupinError
+from fupin.core.money import ERROR_CODES as MONEY_ERROR_CODES
 
 log = logging.getLogger("fupin.api")
 
@@ -31,16 +33,18 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(FupinError)
     def fupin_error(request, exc: FupinError):
         if isinstance(exc, AccessDenied):
-            log_denial(request.user, str(exc.message), request.path)
+            log_refusal(request.user, exc, request.path)
         return api.create_response(request, exc.as_dict(), status=exc.status)
 
     @api.exception_handler(NinjaValidationError)
     def validation_error(request, exc: NinjaValidationError):
-        return api.create_response(
-            request,
-            {"code": "invalid_input", "message": _("The request is not valid."), "details": _json_safe_errors(exc.errors)},
-            status=422,
-        )
+        details = _json_safe_errors(exc.errors)
+        code, message = "invalid_input", _("The request is not valid.")
+        # an amount refused by core's one money parser keeps the parser's code (as in imports and forms)
+        if details and all(e.get("type") in MONEY_ERROR_CODES for e in details):
+            first = details[0]
+            code, message = first["type"], f"{first['loc'][-1]}: {first['msg']}" if first["loc"] else first["msg"]
+        return api.create_response(request, {"code": code, "message": message, "details": details}, status=422)
 
     @api.exception_handler(DjangoValidationError)
     def django_validation_error(request, exc: DjangoValidationError):
@@ -66,6 +70,19 @@ def install(api: NinjaAPI) -> None:
         code = {400: "bad_request", 401: "not_authenticated", 403: "permission_denied", 404: "not_found",
                 405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid_input"}.get(exc.status_code, "error")
         return api.create_response(request, {"code": code, "message": str(exc)}, status=exc.status_code)
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request, exc):
+        return api.create_response(request, {"code": "too_large", "message": _("The request body is too large.")},
+                                   status=413)
+
+    @api.exception_handler(SuspiciousOperation)
+    @api.exception_handler(MultiPartParserError)
+    @api.exception_handler(BadRequest)
+    def bad_request(request, exc):
+        # too many fields or files (TooManyFieldsSent, TooManyFilesSent), a malformed or oversized multipart body
+        return api.create_response(request, {"code": "bad_request", "message": _("The request is malformed.")},
+                                   status=400)
 
     @api.exception_handler(Exception)
     def unexpected(request, exc: Exception):

@@ -16,7 +16,6 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from fupin.core.errors import TransitionNotAllowed
-from fupin.core.rules import code_in_scope, has_any_role
 from fupin.core.validators import is_valid_uscc
 from fupin.registry.enums import LEGAL_PERSON_KINDS
 
@@ -344,24 +343,6 @@ def sources_of(action: str, to: str) -> list[str]:
     return sorted(s for s, t in REVIEW_TRANSITIONS[action].items() if t == to)
 
 
-def reviewer_refusal(*, roles: Iterable[str], scope_level: str, scope_prefix: str, region_code: str,
-                     status: str) -> str | None:
-    """None if a user with these roles and scope may decide an application in `status` located in `region_code`;
-    else the reason. The reviewer must be a reviewer or approver at exactly the stage's level, scoped over the
-    application's region (谁审核、谁把关、谁负责)."""
-    level = STAGE_LEVEL.get(status)
-    if level is None:
-        return _("No reviewer decides an application in state “%(status)s”.") % {"status": status}
-    if not has_any_role(roles, REVIEW_ROLES):
-        return _("Deciding applications needs the reviewer or approver role.")
-    if scope_level != level:
-        return _("This stage is decided at %(level)s level; your scope is at %(mine)s level.") % {
-            "level": level, "mine": scope_level}
-    if not code_in_scope(scope_prefix, region_code):
-        return _("The application's region %(code)s is outside your region scope.") % {"code": region_code}
-    return None
-
-
 def notice_over(*, notice_end: dt.date | None, today: dt.date) -> bool:
     return notice_end is not None and today > notice_end
 
@@ -398,30 +379,10 @@ def product_move(status: str, action: str) -> tuple[list[str], str]:
     return sorted(sources), to
 
 
-def product_action_refusal(*, roles: Iterable[str], scope_level: str, scope_prefix: str, region_code: str,
-                           action: str) -> str | None:
-    """Suspending and reinstating need a reviewer or approver whose scope covers the product's supplier;
-    revoking needs one at province or national level."""
-    if not has_any_role(roles, REVIEW_ROLES):
-        return _("This needs the reviewer or approver role.")
-    if action == "revoke" and scope_level not in (L.PROVINCE, L.NATION):
-        return _("Revocation is decided at province or national level.")
-    if not code_in_scope(scope_prefix, region_code):
-        return _("The product's region %(code)s is outside your region scope.") % {"code": region_code}
-    return None
-
-
-def supplier_refusal(*, authenticated: bool, org_credit_code: str | None, roles: Iterable[str], scope_prefix: str,
-                     supplier_credit_code: str | None, supplier_region_code: str) -> str | None:
-    """A user acts for a supplier when their organisation carries the supplier's unified social credit code (the
-    same legal person), or as a clerk whose scope covers the supplier's region (a county office entering it)."""
-    if not authenticated:
-        return _("Sign in to act for a supplier.")
-    if org_credit_code and supplier_credit_code and org_credit_code == supplier_credit_code:
-        return None
-    if has_any_role(roles, ("clerk",)) and code_in_scope(scope_prefix, supplier_region_code):
-        return None
-    return _("You do not act for this supplier.")
+# Scope levels that decide a product action (None: any level whose scope covers the product).
+PRODUCT_ACTION_LEVELS: dict[str, tuple[str, ...] | None] = {
+    "suspend": None, "reinstate": None, "revoke": (L.PROVINCE, L.NATION),
+}
 
 
 def blacklist_end(start: dt.date, days: int | None) -> dt.date | None:

@@ -96,16 +96,30 @@ def _visible(viewer: Any, supplier_region_field: str, supplier_code_field: str) 
 
 
 def supplier_entities(*, viewer: Any) -> QuerySet[MarketEntity]:
-    """The market entities the viewer may act for as a supplier (same credit code, or a clerk over their region)."""
+    """The market entities the viewer may act for as a supplier: the legal person its organisation is (same credit
+    code), or — for clerks of a government office and administrators — every entity in its region scope."""
     if not _authenticated(viewer):
         return MarketEntity.objects.none()
     q = Q(pk__in=[])
     code = _own_credit_code(viewer)
     if code:
         q |= Q(credit_code=code)
-    if viewer.has_role(Role.CLERK):
+    if viewer.has_role(Role.CLERK) and access.acts_for_office(viewer):
         q |= access.scope_q(viewer, "region__code") if viewer.scope_prefix else Q()
     return MarketEntity.objects.filter(q).select_related("region").order_by("name")
+
+
+def may_act_for_supplier(*, viewer: Any, supplier: MarketEntity) -> bool:
+    """Whether the viewer may register products and apply for certification for `supplier` (the services' rule)."""
+    return access.refusal(viewer, roles=("clerk",), region_code=supplier.region.code,
+                          party=access.Party(credit_code=supplier.credit_code), office=True) is None
+
+
+def may_review(*, viewer: Any, application: Application) -> bool:
+    """Whether the viewer decides `application` at its current stage (level, role and region: the services' rule)."""
+    level = rules.STAGE_LEVEL.get(application.status)
+    return level is not None and access.refusal(viewer, roles=rules.REVIEW_ROLES, region_code=application.region_code,
+                                                scope_levels=(level,)) is None
 
 
 def product_list(*, viewer: Any, supplier_id: int | None = None, status: str | None = None, q: str | None = None,

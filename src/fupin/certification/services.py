@@ -102,21 +102,11 @@ def _int(value: Any, *, field: str, minimum: int = 0, maximum: int = MAX_NUMBER)
 
 
 def require_supplier_actor(actor: Any, supplier: MarketEntity) -> None:
-    org = getattr(actor, "organisation", None) if getattr(actor, "is_authenticated", False) else None
-    refusal = rules.supplier_refusal(
-        authenticated=getattr(actor, "is_authenticated", False), org_credit_code=getattr(org, "credit_code", None),
-        roles=getattr(actor, "role_list", []), scope_prefix=getattr(actor, "scope_prefix", ""),
-        supplier_credit_code=supplier.credit_code, supplier_region_code=supplier.region.code,
-    )
-    if refusal:
-        access.log_denial(actor, refusal)
-        raise AccessDenied(refusal)
-
-
-def deny(actor: Any, refusal: str | None) -> None:
-    if refusal:
-        access.log_denial(actor, refusal)
-        raise AccessDenied(refusal)
+    """A clerk acts for a supplier when its organisation is that legal person (same unified social credit code), or
+    for a government office (or as an administrator) whose scope covers the supplier's region. Another seller's
+    clerk never acts for it, whatever its region scope."""
+    access.authorise(actor, roles=("clerk",), region_code=supplier.region.code,
+                     party=access.Party(credit_code=supplier.credit_code), office=True, what="supplier")
 
 
 # -- products and licences ------------------------------------------------------------------------------------------
@@ -192,7 +182,7 @@ def blacklisted_until(*, supplier_id: int, on: dt.date) -> tuple[bool, dt.date |
     ends = list(rows.values_list("end", flat=True))
     if not ends:
         return False, None
-    return True, (None if any(e is None for e in ends) else max(ends))
+    return True, (None if any(e is None for e in ends) else max(e for e in ends if e is not None))
 
 
 def precheck_run(*, supplier: MarketEntity, items: Sequence[ItemInput], household_refs: Sequence[str],
@@ -204,9 +194,10 @@ def precheck_run(*, supplier: MarketEntity, items: Sequence[ItemInput], househol
     products = [i.product for i in items]
     regions = [supplier.region, *(pr.origin_region for pr in products)]
     areas = area_facts(regions)
-    open_items = (ApplicationItem.objects.filter(product__in=products, application__status__in=rules.OPEN_STATUSES)
-                  .exclude(application_id=exclude_application_id).values_list("product_id", "application__number"))
-    open_by_product = dict(open_items)
+    open_items = ApplicationItem.objects.filter(product__in=products, application__status__in=rules.OPEN_STATUSES)
+    if exclude_application_id is not None:
+        open_items = open_items.exclude(application_id=exclude_application_id)
+    open_by_product = dict(open_items.values_list("product_id", "application__number"))
     item_facts = [
         rules.ItemFacts(
             product_id=i.product.pk, product_code=i.product.code, category=i.product.category,
@@ -360,13 +351,15 @@ def application_withdraw(*, application: Application, actor: Any, reason: str = 
 
 # -- the review -------------------------------------------------------------------------------------------------------
 def require_reviewer(actor: Any, application: Application) -> str:
-    """The stage level if `actor` may decide `application` now; AccessDenied otherwise."""
-    if not getattr(actor, "is_authenticated", False):
-        raise AccessDenied(_("Sign in to review applications."))
-    deny(actor, rules.reviewer_refusal(roles=actor.role_list, scope_level=actor.scope_level,
-                                        scope_prefix=actor.scope_prefix, region_code=application.region_code,
-                                        status=application.status))
-    return rules.STAGE_LEVEL[application.status]
+    """The stage level if `actor` may decide `application` now; AccessDenied otherwise. The reviewer must be a
+    reviewer or approver at exactly the stage's level, scoped over the application's region (谁审核、谁把关、谁负责)."""
+    level = rules.STAGE_LEVEL.get(application.status)
+    if level is None:
+        raise TransitionNotAllowed(_("No reviewer decides an application in state “%(status)s”.")
+                                   % {"status": application.status}, details={"from": application.status})
+    access.authorise(actor, roles=rules.REVIEW_ROLES, region_code=application.region_code, scope_levels=(level,),
+                     what="application review")
+    return level
 
 
 def open_objection_count(application: Application) -> int:
@@ -465,9 +458,7 @@ def objection_decide(*, objection: Objection, uphold: bool, actor: Any, reason: 
     if app is not None:
         require_reviewer(actor, app)
     else:
-        deny(actor, rules.product_action_refusal(roles=actor.role_list, scope_level=actor.scope_level,
-                                                  scope_prefix=actor.scope_prefix, region_code=objection.region_code,
-                                                  action="suspend"))
+        require_product_actor(actor, region_code=objection.region_code, action="suspend")
     to = ObjectionStatus.UPHELD if uphold else ObjectionStatus.DISMISSED
     audit.transition(objection, to=to, allowed_from=[ObjectionStatus.OPEN], actor=actor, reason=reason,
                      action=f"objection:{to}", changes={"decided_by": actor, "decided_at": moment(today),
@@ -572,12 +563,11 @@ def batch_publish(*, number: str, published_on: dt.date, application_ids: Sequen
 
 
 # -- after listing: suspension, reinstatement, revocation, expiry -----------------------------------------------------
-def _require_product_actor(actor: Any, product: Product, action: str) -> None:
-    if not getattr(actor, "is_authenticated", False):
-        raise AccessDenied(_("Sign in first."))
-    deny(actor, rules.product_action_refusal(roles=actor.role_list, scope_level=actor.scope_level,
-                                              scope_prefix=actor.scope_prefix,
-                                              region_code=product.supplier.region.code, action=action))
+def require_product_actor(actor: Any, *, region_code: str, action: str) -> None:
+    """Suspending and reinstating need a reviewer or approver whose scope covers the product's supplier; revoking
+    needs one at province or national level."""
+    access.authorise(actor, roles=rules.REVIEW_ROLES, region_code=region_code,
+                     scope_levels=rules.PRODUCT_ACTION_LEVELS.get(action), what=f"product {action}")
 
 
 def product_suspend_unchecked(*, product: Product, actor: Any, reason_kind: str, reason: str,
@@ -596,7 +586,7 @@ def product_suspend(*, product: Product, actor: Any, reason: str, reason_kind: s
         raise InvalidInput(_("Unknown suspension reason “%(r)s”.") % {"r": reason_kind}, code="bad_reason")
     reason = clean_text(reason, field="reason")
     rules.product_move(product.status, "suspend")
-    _require_product_actor(actor, product, "suspend")
+    require_product_actor(actor, region_code=product.supplier.region.code, action="suspend")
     return product_suspend_unchecked(product=product, actor=actor, reason_kind=reason_kind, reason=reason, today=today)
 
 
@@ -604,7 +594,7 @@ def product_suspend(*, product: Product, actor: Any, reason: str, reason_kind: s
 def product_reinstate(*, product: Product, actor: Any, reason: str, today: dt.date | None = None) -> Product:
     reason = clean_text(reason, field="reason")
     rules.product_move(product.status, "reinstate")
-    _require_product_actor(actor, product, "reinstate")
+    require_product_actor(actor, region_code=product.supplier.region.code, action="reinstate")
     on = today_or(today)
     if not product.certified_until or product.certified_until < on:
         raise InvalidInput(_("The certificate has lapsed; the product must be renewed instead."), code="lapsed")
@@ -622,7 +612,7 @@ def product_revoke(*, product: Product, actor: Any, reason_kind: str, reason: st
                            details={"allowed": list(RevocationReason.values)})
     reason = clean_text(reason, field="reason")
     rules.product_move(product.status, "revoke")
-    _require_product_actor(actor, product, "revoke")
+    require_product_actor(actor, region_code=product.supplier.region.code, action="revoke")
     on = today_or(today)
     _product_move(product, action="revoke", actor=actor, reason=f"[{reason_kind}] {reason}")
     _close_period(product, day=on)

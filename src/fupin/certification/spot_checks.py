@@ -11,13 +11,13 @@ from django.db import transaction
 from django.db.models import Count, Min, Q
 from django.utils.translation import gettext as _
 
-from fupin.core import audit
-from fupin.core.errors import AccessDenied, Conflict, InvalidInput
+from fupin.core import access, audit
+from fupin.core.errors import Conflict, InvalidInput
 
 from . import parameters, rules
 from .enums import LicenceKind, ObjectionStatus, ProductStatus, SpotCheckResult, SuspensionReason
 from .models import Licence, Product, SpotCheck, SpotCheckRound
-from .services import clean_text, deny, moment, product_suspend_unchecked, today_or
+from .services import clean_text, moment, product_suspend_unchecked, today_or
 
 
 def default_seed(period: str, region_prefix: str) -> int:
@@ -38,6 +38,8 @@ def risk_facts(*, products: list[Product], on: dt.date) -> dict[int, rules.RiskF
     for sup, prod, end in Licence.objects.filter(supplier_id__in=supplier_ids, valid_until__isnull=False).filter(
             Q(product_id__in=ids) | Q(product__isnull=True, kind=LicenceKind.BUSINESS)).values_list(
             "supplier_id", "product_id", "valid_until"):
+        if end is None:  # never: valid_until__isnull=False above (narrows the type)
+            continue
         key = (sup, prod)
         licence_ends[key] = min(end, licence_ends.get(key, end))
     out = {}
@@ -53,12 +55,8 @@ def risk_facts(*, products: list[Product], on: dt.date) -> dict[int, rules.RiskF
 
 
 def _require_supervisor(actor: Any, region_prefix: str) -> None:
-    if not getattr(actor, "is_authenticated", False):
-        raise AccessDenied(_("Sign in first."))
-    if not actor.has_role("reviewer", "approver"):
-        deny(actor, _("Spot checks need the reviewer or approver role."))
-    if not region_prefix.startswith(actor.scope_prefix):
-        deny(actor, _("The region %(code)s is outside your region scope.") % {"code": region_prefix or "*"})
+    """Spot checks are drawn and recorded by reviewers or approvers whose scope covers the region (a code prefix)."""
+    access.authorise(actor, roles=rules.REVIEW_ROLES, region_code=region_prefix, what="spot check")
 
 
 @transaction.atomic

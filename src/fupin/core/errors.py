@@ -43,6 +43,8 @@ class AccessDenied(FupinError):
     code = "permission_denied"
     status = 403
     default_message = _("You do not have permission to do this.")
+    logged = False  # whether the refusal's one security event is written (`fupin.core.access.deny`, `log_refusal`)
+    detail = ""  # what the security log says of it (roles, region, organisation)
 
 
 class Conflict(FupinError):

@@ -3,6 +3,8 @@ logs (append-only); API tokens; dated policy parameters; import runs."""
 
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -12,10 +14,10 @@ from .enums import Role, ScopeLevel, SecurityEventKind
 
 
 class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # type: ignore[override]
+    def update(self, **kwargs: Any) -> NoReturn:
         raise TypeError(f"{self.model.__name__} is append-only")
 
-    def delete(self):  # type: ignore[override]
+    def delete(self) -> NoReturn:
         raise TypeError(f"{self.model.__name__} is append-only")
 
 
@@ -27,12 +29,12 @@ class AppendOnlyModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):  # noqa: D401 - guard only
+    def save(self, *args: Any, **kwargs: Any) -> None:  # noqa: D401 - guard only
         if self.pk is not None and not kwargs.pop("_allow_update", False):
             raise TypeError(f"{type(self).__name__} is append-only")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise TypeError(f"{type(self).__name__} is append-only")
 
 
@@ -61,14 +63,19 @@ class User(AbstractUser):
 
     @property
     def role_list(self) -> list[str]:
-        return [r for r in self.roles.split(",") if r]
+        """The stored roles; a superuser (`fupin createsuperuser`) is always an administrator as well."""
+        roles = [r for r in self.roles.split(",") if r]
+        if self.is_superuser and Role.ADMINISTRATOR not in roles:
+            roles.append(Role.ADMINISTRATOR)
+        return roles
 
     def has_role(self, *wanted: str) -> bool:
         return self.is_active and rules.has_any_role(self.role_list, wanted)
 
     @property
     def scope_prefix(self) -> str:
-        if self.scope_level == ScopeLevel.NATION:
+        """The region-code prefix the user's scope covers ('' for the nation, and for every superuser)."""
+        if self.scope_level == ScopeLevel.NATION or self.is_superuser:
             return ""
         return rules.scope_prefix(self.scope_level, self.scope_code)
 

@@ -48,3 +48,79 @@ def parse_roles(text: str) -> list[str]:
     if bad:
         raise ValueError(f"unknown roles: {', '.join(bad)}")
     return sorted(set(roles))
+
+
+# -- the one authorisation policy (pure part; `fupin.core.access.authorise` gathers the facts) ----------------------
+# Organisation kinds that govern a region: their staff work for the public administration of their scope (county
+# poverty offices, prefecture and provincial governments, departments). Everyone else — enterprises, cooperatives,
+# budget units, social organisations — acts only for itself and the units below it. The values are
+# `registry.enums.OrganisationKind` codes (core sits below the registry; a registry test checks they exist).
+OFFICE_KINDS = frozenset({"government_department", "provincial_government", "local_government"})
+
+
+class Refusal:
+    """Machine codes of the reasons an action is refused (the message is translated by `fupin.core.access`)."""
+
+    NOT_SIGNED_IN = "not_signed_in"
+    ROLE = "role"
+    SCOPE = "scope"
+    SCOPE_LEVEL = "scope_level"
+    NOT_OFFICE = "not_office"
+    NOT_YOURS = "not_yours"
+
+
+def access_refusal(
+    *,
+    authenticated: bool,
+    active: bool,
+    roles: Iterable[str],
+    scope_level: str,
+    scope_prefix: str,
+    organisation_id: int | None,
+    organisation_kind: str | None,
+    organisation_credit_code: str | None,
+    needed_roles: Iterable[str],
+    region_code: str | None = None,
+    check_region: bool = False,
+    scope_levels: Iterable[str] | None = None,
+    office: bool = False,
+    office_levels: Iterable[str] | None = None,
+    party_organisation_ids: Iterable[int] = (),
+    party_credit_code: str | None = None,
+    party_given: bool = False,
+) -> str | None:
+    """Why the actor described by the facts may not act, as a `Refusal` code, or None when it may.
+
+    1. It must be signed in and active, and hold one of `needed_roles` (administrators hold every role but auditor).
+    2. When `check_region`, `region_code` must lie in its region scope (a nation scope covers everything; no code
+       at all is covered only by the nation); when `scope_levels` is given, its scope must be at one of those levels
+       (a county stage is decided by a county-scoped reviewer, a revocation at province or national level).
+    3. *For whom*: when the action concerns a party (`party_given`: an object owned by organisations — itself and
+       the units above it — or by a credit code) or is reserved to offices (`office`), the actor must be an
+       administrator, or act for the party itself (its organisation is one of `party_organisation_ids`, or its
+       organisation's credit code is `party_credit_code`), or — when `office` — act for a governing office (one of
+       `OFFICE_KINDS`), at one of `office_levels` when given (e.g. only county offices write household records).
+    """
+    if not authenticated or not active:
+        return Refusal.NOT_SIGNED_IN
+    role_set = list(roles)
+    if not has_any_role(role_set, needed_roles):
+        return Refusal.ROLE
+    if check_region and not code_in_scope(scope_prefix, region_code):
+        return Refusal.SCOPE
+    if scope_levels is not None and scope_level not in set(scope_levels):
+        return Refusal.SCOPE_LEVEL
+    if not (party_given or office):
+        return None
+    if Role.ADMINISTRATOR in role_set:
+        return None
+    ids = set(party_organisation_ids)
+    if party_given and organisation_id is not None and (
+        organisation_id in ids or (party_credit_code and organisation_credit_code == party_credit_code)
+    ):
+        return None
+    if office and organisation_kind in OFFICE_KINDS:
+        if office_levels is not None and scope_level not in set(office_levels):
+            return Refusal.SCOPE_LEVEL
+        return None
+    return Refusal.NOT_YOURS if party_given else Refusal.NOT_OFFICE

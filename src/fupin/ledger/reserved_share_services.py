@@ -13,13 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.core import audit
-from fupin.core.access import require_code_in_scope, require_role
+from fupin.core.access import authorise, require_role
 from fupin.core.enums import Role
 from fupin.core.errors import InvalidInput, NotFound
 from fupin.core.imports import Action, Column, Importer, ImportReport, Plan, Row, RowError, run_import
 from fupin.core.money import MoneyError, yuan_to_fen
 from fupin.core.validators import uscc_error
 from fupin.registry import selectors as registry
+from fupin.registry.policy import organisation_party
 
 from . import reserved_share_rules as rules
 from .models_reserved import CanteenDeclaration
@@ -116,7 +117,9 @@ def canteen_declaration_submit(
     organisation = registry.organisation_list(viewer=actor).filter(pk=organisation_id).first()
     if organisation is None:
         raise NotFound(_("No such unit in your scope."), details={"organisation": organisation_id})
-    require_code_in_scope(actor, organisation.region.code)
+    # The unit itself or a unit above it declares; a government office (finance) may declare for units of its scope.
+    authorise(actor, roles=DECLARERS, region_code=organisation.region.code, party=organisation_party(organisation),
+              office=True, what="canteen declaration")
     values = DeclarationInput(canteen_food_fen, farm_produce_fen, exempt_reason or "", (note or "").strip()[:300])
     _check_declaration(year=year, values=values)
     try:
@@ -137,7 +140,7 @@ def _fen_or_none(row: Row, name: str, errors: list[RowError]) -> int | None:
     try:
         return yuan_to_fen(text, allow_zero=(name == "farm_produce_yuan"))
     except MoneyError as exc:
-        errors.append(RowError(row.line, name, "bad_amount", str(exc)))
+        errors.append(RowError(row.line, name, exc.code, exc.message))
         return None
 
 

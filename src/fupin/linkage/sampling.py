@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,11 @@ from .models import BenefitPayment, VerificationItem, VerificationRound
 from .services import WRITE_ROLES
 
 
+def _require_verifier(actor: Any, county_code: str) -> None:
+    """Verification rounds are drawn and recorded by a government office whose scope covers the county."""
+    access.authorise(actor, roles=WRITE_ROLES, region_code=county_code, office=True, what="verification round")
+
+
 # -- drawing -------------------------------------------------------------------------------------------------------
 @transaction.atomic
 def round_draw(*, county_code: str, period_start: dt.date, period_end: dt.date, actor: Any,
@@ -36,8 +41,7 @@ def round_draw(*, county_code: str, period_start: dt.date, period_end: dt.date, 
     """Draw the sample of (household, entity) pairs with net benefit in the period among households living in the
     county; strata are the entities. The seed (drawn at random when not given), the method and the parameter
     versions are recorded, so the same database and seed give the same sample again."""
-    access.require_role(actor, *WRITE_ROLES)
-    access.require_code_in_scope(actor, county_code)
+    _require_verifier(actor, county_code)
     county = Region.objects.filter(code=county_code, level=RegionLevel.COUNTY).first()
     if county is None:
         raise InvalidInput(_("%(code)s is not a county code.") % {"code": county_code}, code="bad_county")
@@ -85,6 +89,8 @@ def _expected_by_pair(pairs: set[tuple[int, int]], *, start: dt.date, end: dt.da
                                                        parties__household_id__in={h for h, _e in pairs}).distinct()
     out: dict[tuple[int, int], int] = {}
     for line in lines_for(qs, start=start, end=end):
+        if line.household_id is None:  # a collective's line is never a sampled pair
+            continue
         key = (line.household_id, line.contract.entity_id)
         if key in pairs:
             out[key] = out.get(key, 0) + line.due_fen
@@ -112,16 +118,14 @@ def item_outcome_record(*, item: VerificationItem, outcome: str, actor: Any, rep
 def round_require_open(*, round: VerificationRound, actor: Any) -> None:
     """Whether `actor` may record outcomes in the round now: a writing role, the round's county in scope, the round
     still open (raises AccessDenied or Conflict `round_completed`)."""
-    access.require_role(actor, *WRITE_ROLES)
-    access.require_code_in_scope(actor, round.county.code)
+    _require_verifier(actor, round.county.code)
     if round.status != RoundStatus.OPEN:
         raise Conflict(_("The round is completed; its outcomes are final."), code="round_completed")
 
 
 @transaction.atomic
 def round_complete(*, round: VerificationRound, actor: Any, reason: str = "") -> VerificationRound:
-    access.require_role(actor, *WRITE_ROLES)
-    access.require_code_in_scope(actor, round.county.code)
+    _require_verifier(actor, round.county.code)
     pending = round.items.filter(outcome=Outcome.PENDING).count()
     if pending:
         raise Conflict(_("%(n)d sampled households are not verified yet.") % {"n": pending}, code="items_pending",
@@ -189,7 +193,7 @@ def round_rates(*, round: VerificationRound) -> tuple[Rate, list[Rate], int | No
     return county, entities, threshold.id
 
 
-QUESTIONS = {
+QUESTIONS: dict[str, Callable[[], str]] = {
     Mechanism.EMPLOYMENT: lambda: _("Did a member of the household work for the entity in the period, and how much "
                                     "wage was received?"),
     Mechanism.ORDER_PURCHASE: lambda: _("Did the entity buy the household's produce at the protected price, and how "
@@ -247,5 +251,5 @@ def field_list_xlsx(*, round: VerificationRound, viewer: Any, language: str = "e
     return tabular.xlsx_bytes(rows, header=header, sheet_title=f"verification {round.county.code}")
 
 
-def outcome_choices() -> Iterable[tuple[str, str]]:
+def outcome_choices() -> Iterable[tuple[str, Any]]:
     return [(v, label) for v, label in Outcome.choices if v != Outcome.PENDING]

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from fupin.core import access, audit
 from fupin.core.enums import Role
 from fupin.core.errors import Conflict, InvalidInput, NotFound
+from fupin.registry import policy as registry_policy
 from fupin.registry.enums import EntityKind
 from fupin.registry.models import Household, MarketEntity
 
@@ -31,9 +32,11 @@ def local_today() -> dt.date:
     return timezone.localdate()
 
 
-def _require_writer(actor: Any, region_code: str) -> None:
-    access.require_role(actor, *WRITE_ROLES)
-    access.require_code_in_scope(actor, region_code)
+def _require_writer(actor: Any, entity: MarketEntity) -> None:
+    """Contracts and payments of a market entity are written by the entity itself (its organisation carries the
+    entity's credit code) or by a government office whose scope covers the entity's region."""
+    access.authorise(actor, roles=WRITE_ROLES, region_code=entity.region.code,
+                     party=registry_policy.entity_party(entity), office=True, what="linkage write")
 
 
 def _invalid(errors: Sequence[rules.TermError], message: str | None = None) -> InvalidInput:
@@ -117,7 +120,7 @@ def contract_create(*, code: str, entity: MarketEntity, mechanism: str, start_da
                     collective: MarketEntity | None = None, schedule: str = Schedule.MONTHLY, note: str = "",
                     actor: Any) -> Contract:
     """Write a draft contract with its parties, or refuse with every reason (nothing is written then)."""
-    _require_writer(actor, entity.region.code)
+    _require_writer(actor, entity)
     code = (code or "").strip()
     if not code:
         raise InvalidInput(_("The contract number is required."), code="missing_code")
@@ -157,7 +160,7 @@ def contract_update(*, contract: Contract, start_date: dt.date, end_date: dt.dat
                     schedule: str = Schedule.MONTHLY, note: str = "", actor: Any) -> Contract:
     """Change a draft contract (terms, period, parties). Once active, a contract's terms are fixed: end it and
     sign a new one."""
-    _require_writer(actor, contract.entity.region.code)
+    _require_writer(actor, contract.entity)
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     if contract.status != ContractStatus.DRAFT:
         raise Conflict(_("Only a draft contract can be changed; this one is %(s)s.") % {"s": contract.status},
@@ -190,7 +193,7 @@ def _parties_of(contract: Contract) -> list[PartyInput]:
 @transaction.atomic
 def contract_activate(*, contract: Contract, actor: Any, reason: str = "") -> Contract:
     """draft → active, after checking again that terms are complete and no other contract overlaps."""
-    _require_writer(actor, contract.entity.region.code)
+    _require_writer(actor, contract.entity)
     parties = _parties_of(contract)
     _lock_parties(parties, contract.collective)
     errors = contract_problems(mechanism=contract.mechanism, party_kind=contract.party_kind, terms=contract.terms,
@@ -208,7 +211,7 @@ def contract_activate(*, contract: Contract, actor: Any, reason: str = "") -> Co
 
 @transaction.atomic
 def contract_suspend(*, contract: Contract, actor: Any, reason: str) -> Contract:
-    _require_writer(actor, contract.entity.region.code)
+    _require_writer(actor, contract.entity)
     if not reason.strip():
         raise InvalidInput(_("Give the reason for suspending the contract."), code="missing_reason")
     t = rules.TRANSITIONS["suspend"]
@@ -219,7 +222,7 @@ def contract_suspend(*, contract: Contract, actor: Any, reason: str) -> Contract
 
 @transaction.atomic
 def contract_resume(*, contract: Contract, actor: Any, reason: str = "") -> Contract:
-    _require_writer(actor, contract.entity.region.code)
+    _require_writer(actor, contract.entity)
     t = rules.TRANSITIONS["resume"]
     audit.transition(contract, to=t.to, allowed_from=t.allowed_from, actor=actor, reason=reason,
                      action="linkage_contract:resume")
@@ -229,7 +232,7 @@ def contract_resume(*, contract: Contract, actor: Any, reason: str = "") -> Cont
 @transaction.atomic
 def contract_end(*, contract: Contract, actor: Any, reason: str, ended_on: dt.date | None = None) -> Contract:
     """→ ended. The contract's end date becomes `ended_on` (default today) when that is earlier."""
-    _require_writer(actor, contract.entity.region.code)
+    _require_writer(actor, contract.entity)
     if not reason.strip():
         raise InvalidInput(_("Give the reason for ending the contract."), code="missing_reason")
     ended_on = ended_on or local_today()
@@ -244,7 +247,7 @@ def contract_end(*, contract: Contract, actor: Any, reason: str, ended_on: dt.da
     return contract
 
 
-CONTRACT_TRANSITIONS = {
+CONTRACT_TRANSITIONS: dict[str, Callable[..., Any]] = {
     "activate": contract_activate, "suspend": contract_suspend, "resume": contract_resume, "end": contract_end,
 }
 
@@ -252,7 +255,7 @@ CONTRACT_TRANSITIONS = {
 @transaction.atomic
 def contract_document_add(*, contract: Contract, title: str, reference: str = "", file: Any = None,
                           actor: Any) -> ContractDocument:
-    _require_writer(actor, contract.entity.region.code)
+    _require_writer(actor, contract.entity)
     if not (title or "").strip():
         raise InvalidInput(_("The document needs a title."), code="missing_title")
     doc = ContractDocument(contract=contract, title=title.strip()[:200], reference=(reference or "").strip()[:200],
@@ -323,7 +326,7 @@ def payment_record(*, source: str, external_id: str, contract: Contract, paid_on
                    today: dt.date | None = None) -> PaymentResult:
     """Append one benefit payment. The same (source, external id) again with the same content changes nothing;
     with different content it is refused."""
-    _require_writer(actor, contract.entity.region.code)
+    _require_writer(actor, contract.entity)
     source, external_id = (source or "").strip(), (external_id or "").strip()
     if not source or not external_id:
         raise InvalidInput(_("Source and external id are required (they make recording idempotent)."),
@@ -360,7 +363,7 @@ def payment_record(*, source: str, external_id: str, contract: Contract, paid_on
 def payment_reverse(*, payment: BenefitPayment, reason: str, actor: Any, on: dt.date | None = None) -> BenefitPayment:
     """Append the reversing entry of a payment (negative amount, pointing at it). A payment is reversed at most
     once; a reversal is never reversed (record the payment again instead)."""
-    _require_writer(actor, payment.entity_code)
+    _require_writer(actor, payment.entity)
     if not (reason or "").strip():
         raise InvalidInput(_("Give the reason for the reversal."), code="missing_reason")
     if payment.reverses_id is not None:

@@ -29,7 +29,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fupin.core import audit
-from fupin.core.access import require_role
 from fupin.core.batching import batches
 from fupin.core.enums import Role
 from fupin.core.errors import InvalidInput
@@ -46,7 +45,7 @@ from fupin.core.tabular import (
 )
 from fupin.core.validators import mask_name, mask_phone, normalise_resident_id
 
-from . import rules, selectors, services
+from . import policy, rules, selectors, services
 from .enums import EntityKind, HouseholdStatus, OrganisationKind, RegionLevel, RelationKind, Sector
 from .models import AssistanceRelation, Household, MarketEntity, Organisation, Region
 
@@ -148,7 +147,7 @@ class BaseImport:
         self.seen: dict[Any, int] = {}
         self.creates: list[Pending] = []
         self.updates: list[Pending] = []
-        self.restricted = not (services.is_system_actor(actor) or getattr(actor, "is_superuser", False))
+        self.restricted = not services.is_system_actor(actor)
 
     @property
     def columns(self) -> tuple[Column, ...]:
@@ -902,8 +901,7 @@ def registry_import(*, kind: str, path: str | Path, actor: Any, file_name: str |
     if kind not in IMPORTERS:
         raise InvalidInput(_("Unknown import kind “%(kind)s”: use one of %(kinds)s.")
                            % {"kind": kind, "kinds": ", ".join(KINDS)}, code="bad_kind")
-    if not services.is_system_actor(actor) and not getattr(actor, "is_superuser", False):
-        require_role(actor, Role.CLERK, Role.ADMINISTRATOR)
+    policy.authorise_import(actor, kind=kind)
     path = Path(path)
     file_name = file_name or path.name
     reader = TableReader(path, columns=COLUMNS[kind], file_name=file_name)

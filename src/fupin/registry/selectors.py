@@ -7,7 +7,6 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from fupin.core import access
-from fupin.core.enums import Role
 from fupin.core.errors import NotFound
 from fupin.core.validators import mask_name, mask_phone
 
@@ -26,7 +25,7 @@ def _bool(value: Any) -> bool | None:
 # -- regions: public reference data, readable by every signed-in user --------------------------------------------
 def region_list(*, viewer: Any, level: str | None = None, poverty_county: Any = None, poor_village: Any = None,
                 parent_code: str | None = None, within: str | None = None, q: str | None = None,
-                zone: str | None = None) -> QuerySet[Region]:
+                zone: str | None = None, code: str | None = None) -> QuerySet[Region]:
     qs = Region.objects.select_related("parent").all() if getattr(viewer, "is_authenticated", False) else Region.objects.none()
     if level:
         qs = qs.filter(level=level)
@@ -42,6 +41,8 @@ def region_list(*, viewer: Any, level: str | None = None, poverty_county: Any = 
         qs = qs.filter(code__startswith=rules.subtree_prefix(within))
     if zone:
         qs = qs.filter(zone=zone)
+    if code:
+        qs = qs.filter(code=code.strip())
     if q:
         qs = qs.filter(Q(name__contains=q) | Q(code__startswith=q))
     return qs
@@ -77,7 +78,7 @@ def regions_by_codes(*, codes: set[str]) -> dict[str, Region]:
 
 # -- organisations: buyers and helpers, visible by home region --------------------------------------------------
 def organisation_list(*, viewer: Any, kind: str | None = None, q: str | None = None, region_code: str | None = None,
-                      parent_id: int | None = None) -> QuerySet[Organisation]:
+                      parent_id: int | None = None, credit_code: str | None = None) -> QuerySet[Organisation]:
     qs = access.scoped(Organisation.objects.select_related("region", "parent"), viewer, "region__code")
     if kind:
         qs = qs.filter(kind=kind)
@@ -85,6 +86,8 @@ def organisation_list(*, viewer: Any, kind: str | None = None, q: str | None = N
         qs = qs.filter(region__code__startswith=rules.subtree_prefix(region_code))
     if parent_id:
         qs = qs.filter(parent_id=parent_id)
+    if credit_code:
+        qs = qs.filter(credit_code=rules.normalise_credit_code(credit_code))
     if q:
         qs = qs.filter(Q(name__contains=q) | Q(credit_code=q.upper()))
     return qs
@@ -109,9 +112,21 @@ def organisation_ancestors(*, organisation: Organisation) -> list[Organisation]:
     return chain
 
 
+def organisation_subtree_ids(*, organisation: Organisation | int) -> set[int]:
+    """The ids of the organisation and of every unit below it (`parent` links), one query per level of the tree
+    (cycle-safe): what a user of the organisation may book purchases for (the ledger's "for whom" rule)."""
+    root = organisation if isinstance(organisation, int) else organisation.pk
+    found = {root}
+    frontier = {root}
+    while frontier:
+        frontier = set(Organisation.objects.filter(parent_id__in=frontier).values_list("id", flat=True)) - found
+        found |= frontier
+    return found
+
+
 # -- market entities ---------------------------------------------------------------------------------------------
 def entity_list(*, viewer: Any, kind: str | None = None, sector: str | None = None, q: str | None = None,
-                region_code: str | None = None) -> QuerySet[MarketEntity]:
+                region_code: str | None = None, credit_code: str | None = None) -> QuerySet[MarketEntity]:
     qs = access.scoped(MarketEntity.objects.select_related("region", "household"), viewer, "region__code")
     if kind:
         qs = qs.filter(kind=kind)
@@ -119,6 +134,8 @@ def entity_list(*, viewer: Any, kind: str | None = None, sector: str | None = No
         qs = qs.filter(sectors__contains=f",{sector},")
     if region_code:
         qs = qs.filter(region__code__startswith=rules.subtree_prefix(region_code))
+    if credit_code:
+        qs = qs.filter(credit_code=rules.normalise_credit_code(credit_code))
     if q:
         qs = qs.filter(Q(name__contains=q) | Q(credit_code=q.upper()))
     return qs
@@ -133,12 +150,14 @@ def entity_get(*, viewer: Any, pk: int) -> MarketEntity:
 
 # -- households: personal data, scoped and masked ----------------------------------------------------------------
 def household_list(*, viewer: Any, status: str | None = None, region_code: str | None = None,
-                   q: str | None = None) -> QuerySet[Household]:
+                   q: str | None = None, registry_code: str | None = None) -> QuerySet[Household]:
     qs = access.scoped(Household.objects.select_related("village"), viewer, "village__code")
     if status:
         qs = qs.filter(status=status)
     if region_code:
         qs = qs.filter(village__code__startswith=rules.subtree_prefix(region_code))
+    if registry_code:
+        qs = qs.filter(registry_code=registry_code.strip())
     if q:
         qs = qs.filter(registry_code__startswith=q)
     return qs
@@ -152,13 +171,10 @@ def household_get(*, viewer: Any, pk: int) -> Household:
 
 
 def can_see_personal_data(*, viewer: Any, household: Household) -> bool:
-    """Only clerks and reviewers scoped to a county or below (the people who work with the household) see
-    names and phone numbers unmasked; everyone else sees them masked."""
-    return (
-        viewer.has_role(Role.CLERK, Role.REVIEWER)
-        and viewer.scope_level == "county"
-        and viewer.can_see_code(household.village.code)
-    )
+    """Only clerks and reviewers of the county office responsible for the household (a government office scoped
+    to its county) see names and phone numbers unmasked; market entities, buyers, higher levels and administrators
+    see them masked (`fupin.core.access.may_see_personal_data`)."""
+    return access.may_see_personal_data(viewer, region_code=household.village.code)
 
 
 def household_display(*, viewer: Any, household: Household) -> dict[str, Any]:

@@ -16,7 +16,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fupin.core import access, audit
-from fupin.core.enums import Role
 from fupin.core.errors import AccessDenied, InvalidInput
 from fupin.core.validators import (
     keyed_hash,
@@ -27,7 +26,7 @@ from fupin.core.validators import (
     uscc_error,
 )
 
-from . import rules, selectors
+from . import policy, rules, selectors
 from .enums import EntityKind, HouseholdStatus, OrganisationKind, RegionLevel, RelationKind, Sector
 from .models import AssistanceRelation, Household, MarketEntity, Organisation, Region
 
@@ -47,22 +46,14 @@ HOUSEHOLD_FIELDS = ["registry_code", "village_id", "size", "status", "lifted_yea
 RELATION_FIELDS = ["kind", "helper_org_id", "helper_region_id", "helped_region_id", "year_from", "year_to", "note"]
 
 
-# -- who may write ----------------------------------------------------------------------------------------------
+# -- who may write: `registry.policy` (one call of core's authorisation policy per kind of record) ------------------
 def is_system_actor(actor: Any) -> bool:
     """Commands and the demo act as a named system process (a string), not as a signed-in user."""
-    return actor is None or isinstance(actor, str)
-
-
-def authorise_write(*, actor: Any, region_code: str | None) -> None:
-    """Clerks and administrators write within their region scope; superusers and system processes anywhere."""
-    if is_system_actor(actor) or getattr(actor, "is_superuser", False):
-        return
-    access.require_role(actor, Role.CLERK, Role.ADMINISTRATOR)
-    access.require_code_in_scope(actor, region_code)
+    return access.is_system(actor)
 
 
 def is_administrator(actor: Any) -> bool:
-    return is_system_actor(actor) or getattr(actor, "is_superuser", False) or actor.has_role(Role.ADMINISTRATOR)
+    return access.is_administrator(actor)
 
 
 # -- shared checks (used by the services and, row by row, by the imports) --------------------------------------
@@ -161,7 +152,7 @@ def region_create(*, code: str, name: str, is_poverty_county: bool = False, pove
                            details={"field": "code"})
     if not name.strip():
         raise InvalidInput(_("A name is required."), details={"field": "name"})
-    authorise_write(actor=actor, region_code=code)
+    policy.authorise_region_write(actor, region_code=code)
     if not is_administrator(actor) and not rules.region_editable_by_clerk(level):
         raise AccessDenied(_("Only administrators add or change provinces, prefectures and counties."))
     if Region.objects.filter(code=code).exists():
@@ -186,7 +177,7 @@ def region_update(*, region: Region, actor: Any, name: str = UNSET, is_poverty_c
                   poverty_exit_year: int | None = UNSET, is_poor_village: bool = UNSET, active: bool = UNSET,
                   reason: str = "") -> Region:
     """Rename a region or set its flags (poverty county and exit year, poor village, in use)."""
-    authorise_write(actor=actor, region_code=region.code)
+    policy.authorise_region_write(actor, region_code=region.code)
     if not is_administrator(actor) and not rules.region_editable_by_clerk(region.level):
         raise AccessDenied(_("Only administrators add or change provinces, prefectures and counties."))
     changes: dict[str, Any] = {}
@@ -231,7 +222,7 @@ def organisation_create(*, name: str, kind: str, region_code: str, credit_code: 
     if not name.strip():
         raise InvalidInput(_("A name is required."), details={"field": "name"})
     region = _region(region_code, field="region_code")
-    authorise_write(actor=actor, region_code=region.code)
+    policy.authorise_organisation_write(actor, organisation=parent, region_code=region.code)
     code = _clean_credit_code(credit_code, kind=kind, entity=False)
     _unique_credit_code(Organisation, code)
     org = Organisation.objects.create(name=name.strip(), kind=kind, region=region, credit_code=code, parent=parent,
@@ -244,7 +235,7 @@ def organisation_create(*, name: str, kind: str, region_code: str, credit_code: 
 def organisation_update(*, organisation: Organisation, actor: Any, name: str = UNSET, kind: str = UNSET,
                         region_code: str = UNSET, credit_code: str | None = UNSET, parent: Organisation | None = UNSET,
                         active: bool = UNSET, reason: str = "") -> Organisation:
-    authorise_write(actor=actor, region_code=organisation.region.code)
+    policy.authorise_organisation_write(actor, organisation=organisation, region_code=organisation.region.code)
     changes: dict[str, Any] = {}
     if name is not UNSET:
         if not name.strip():
@@ -254,7 +245,7 @@ def organisation_update(*, organisation: Organisation, actor: Any, name: str = U
         changes["kind"] = _choice(kind, OrganisationKind, _("organisation kind"))
     if region_code is not UNSET:
         region = _region(region_code, field="region_code")
-        authorise_write(actor=actor, region_code=region.code)
+        policy.authorise_organisation_write(actor, organisation=organisation, region_code=region.code)
         changes["region"] = region
     if credit_code is not UNSET:
         code = _clean_credit_code(credit_code, kind=changes.get("kind", organisation.kind), entity=False)
@@ -290,7 +281,7 @@ def entity_create(*, name: str, kind: str, region_code: str | None = None, credi
         if household is not None:
             raise InvalidInput(_("Only a poor household entity links a household."), details={"field": "household"})
         region = _region(region_code, field="region_code")
-    authorise_write(actor=actor, region_code=region.code)
+    policy.authorise_entity_write(actor, entity=None, region_code=region.code)
     code = _clean_credit_code(credit_code, kind=kind, entity=True)
     _unique_credit_code(MarketEntity, code)
     entity = MarketEntity.objects.create(name=name.strip(), kind=kind, region=region, credit_code=code,
@@ -304,7 +295,7 @@ def entity_update(*, entity: MarketEntity, actor: Any, name: str = UNSET, region
                   credit_code: str | None = UNSET, sectors: Sequence[str] = UNSET, active: bool = UNSET,
                   reason: str = "") -> MarketEntity:
     """Change a seller's name, region, credit code, sectors or activity (its kind is fixed: register anew)."""
-    authorise_write(actor=actor, region_code=entity.region.code)
+    policy.authorise_entity_write(actor, entity=entity, region_code=entity.region.code)
     changes: dict[str, Any] = {}
     if name is not UNSET:
         if not name.strip():
@@ -312,7 +303,7 @@ def entity_update(*, entity: MarketEntity, actor: Any, name: str = UNSET, region
         changes["name"] = name.strip()
     if region_code is not UNSET:
         region = _region(region_code, field="region_code")
-        authorise_write(actor=actor, region_code=region.code)
+        policy.authorise_entity_write(actor, entity=entity, region_code=region.code)
         changes["region"] = region
     if credit_code is not UNSET:
         code = _clean_credit_code(credit_code, kind=entity.kind, entity=True)
@@ -362,7 +353,7 @@ def household_create(*, resident_id: str, village_code: str, status: str, size: 
     if problem:
         raise InvalidInput(problem, details={"field": "resident_id"})
     village = _village(village_code)
-    authorise_write(actor=actor, region_code=village.code)
+    policy.authorise_household_write(actor, village_code=village.code)
     status = _choice(status, HouseholdStatus, _("household status"))
     id_hash = resident_id_hash(number)
     if Household.objects.filter(id_hash=id_hash).exists():
@@ -385,11 +376,11 @@ def household_update(*, household: Household, actor: Any, village_code: str = UN
                      lifted_year: int | None = UNSET, head_name: str = UNSET, phone: str = UNSET,
                      reason: str = "") -> Household:
     """Change a household's details (not its status: see `household_status_change`)."""
-    authorise_write(actor=actor, region_code=household.village.code)
+    policy.authorise_household_write(actor, village_code=household.village.code)
     changes: dict[str, Any] = {}
     if village_code is not UNSET:
         village = _village(village_code)
-        authorise_write(actor=actor, region_code=village.code)
+        policy.authorise_household_write(actor, village_code=village.code)
         changes["village"] = village
     if size is not UNSET:
         changes["size"] = _size(size)
@@ -407,7 +398,7 @@ def household_update(*, household: Household, actor: Any, village_code: str = UN
 def household_status_change(*, household: Household, to: str, actor: Any, lifted_year: int | None = UNSET,
                             reason: str = "") -> Household:
     """The named transitions of a household's status: lift out, monitor, register as poor again."""
-    authorise_write(actor=actor, region_code=household.village.code)
+    policy.authorise_household_write(actor, village_code=household.village.code)
     to = _choice(to, HouseholdStatus, _("household status"))
     changes: dict[str, Any] = {}
     if lifted_year is not UNSET:
@@ -422,10 +413,13 @@ def household_status_change(*, household: Household, to: str, actor: Any, lifted
 # -- assistance relations ---------------------------------------------------------------------------------------
 def relation_exists(*, kind: str, helper_org: Organisation | None, helper_region: Region | None,
                     helped_region: Region, year_from: int, exclude_pk: int | None = None) -> bool:
-    return AssistanceRelation.objects.filter(
+    found = AssistanceRelation.objects.filter(
         kind=kind, helper_org=helper_org, helper_region=helper_region, helped_region=helped_region,
         year_from=year_from,
-    ).exclude(pk=exclude_pk).exists()
+    )
+    if exclude_pk is not None:
+        found = found.exclude(pk=exclude_pk)
+    return found.exists()
 
 
 def _relation_years(year_from: int, year_to: int | None) -> None:
@@ -454,7 +448,7 @@ def relation_create(*, kind: str, helped_region_code: str, year_from: int, helpe
     if problem:
         raise InvalidInput(_(problem), details={"field": "helper"})
     _relation_years(year_from, year_to)
-    authorise_write(actor=actor, region_code=helped.code)
+    policy.authorise_relation_write(actor, helped_region_code=helped.code)
     if relation_exists(kind=kind, helper_org=helper_org, helper_region=helper_region, helped_region=helped,
                        year_from=year_from):
         raise InvalidInput(_("This relation is already recorded."), code="duplicate")
@@ -470,7 +464,7 @@ def relation_create(*, kind: str, helped_region_code: str, year_from: int, helpe
 def relation_update(*, relation: AssistanceRelation, actor: Any, year_to: int | None = UNSET, note: str = UNSET,
                     reason: str = "") -> AssistanceRelation:
     """End a relation (year_to) or change its note; who helps where from when is its identity."""
-    authorise_write(actor=actor, region_code=relation.helped_region.code)
+    policy.authorise_relation_write(actor, helped_region_code=relation.helped_region.code)
     changes: dict[str, Any] = {}
     if year_to is not UNSET:
         _relation_years(relation.year_from, year_to)

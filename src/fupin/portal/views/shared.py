@@ -16,7 +16,9 @@ from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from fupin.core.access import log_refusal
 from fupin.core.errors import AccessDenied, FupinError, NotFound
+from fupin.core.uploads import UploadTooLarge
 
 PER_PAGE_CHOICES = (25, 50, 100, 200)
 DEFAULT_PER_PAGE = 50
@@ -109,7 +111,7 @@ def export_format(request: HttpRequest) -> str | None:
 
 def file_response(content: bytes, *, filename: str, fmt: str) -> HttpResponse:
     response = HttpResponse(content, content_type=CONTENT_TYPES.get(fmt, "application/octet-stream"))
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Content-Disposition"] = content_disposition_header(True, filename) or ""  # never None for an attachment
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -122,6 +124,7 @@ def error_page(request: HttpRequest, *, status: int, message: Any = "") -> HttpR
 
 def domain_error_response(request: HttpRequest, exc: FupinError) -> HttpResponse:
     if isinstance(exc, AccessDenied):
+        log_refusal(request.user, exc, request.path)
         return error_page(request, status=403, message=exc.message)
     if isinstance(exc, NotFound):
         return error_page(request, status=404, message="")
@@ -140,5 +143,7 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """handler400"""
+    """handler400 (an upload above the limit arrives here too, refused by `fupin.core.uploads`: 413 with its reason)"""
+    if isinstance(exception, UploadTooLarge):
+        return error_page(request, status=413, message=str(exception))
     return error_page(request, status=400, message=_("The request could not be processed."))

@@ -51,16 +51,14 @@ class ProductFilter(FilterForm):
     category = forms.ChoiceField(label=_l("Category"), choices=blank(ProductCategory.choices))
 
 
-ACTION_LABELS = {
+ACTION_LABELS: dict[str, Any] = {
     ReviewAction.APPROVE: _l("Approve"), ReviewAction.REJECT: _l("Reject"), ReviewAction.RETURN: _l("Return for changes"),
     ReviewAction.CLOSE_NOTICE: _l("Close the public notice"),
 }
 
 
 def _decidable_actions(user: Any, app: Any) -> list[tuple[str, Any]]:
-    if not user.is_authenticated or rules.reviewer_refusal(
-            roles=user.role_list, scope_level=user.scope_level, scope_prefix=user.scope_prefix,
-            region_code=app.region_code, status=app.status):
+    if not selectors.may_review(viewer=user, application=app):
         return []
     return [(a, ACTION_LABELS[a]) for a in rules.allowed_actions(app.status) if a in ACTION_LABELS]
 
@@ -81,10 +79,7 @@ def application_list(request):
 def application_detail(request, pk: int):
     app = selectors.application_get(viewer=request.user, pk=pk)
     user = request.user
-    is_supplier = rules.supplier_refusal(
-        authenticated=True, org_credit_code=getattr(user.organisation, "credit_code", None) if user.organisation_id
-        else None, roles=user.role_list, scope_prefix=user.scope_prefix,
-        supplier_credit_code=app.supplier.credit_code, supplier_region_code=app.region_code) is None
+    is_supplier = selectors.may_act_for_supplier(viewer=user, supplier=app.supplier)
     items = [{"i": i, "price": yuan(i.price_fen), "reference": yuan(i.reference_price_fen),
               "category": category_label(i.product.category)} for i in app.items.select_related("product")]
     decisions = [{"d": d, "to": status_label(d.to_status) if d.to_status else ""}
