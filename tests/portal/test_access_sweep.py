@@ -7,6 +7,8 @@ so routes that other apps add later are swept too.
    pages or the API: reads of the other county's objects by id are 403/404, no response of any route shows
    their names, codes or phone numbers, and writes aimed at them (by id, or by naming the other county's codes
    in the body or an uploaded file) change nothing.
+3. For whom, not only where: a cooperative's clerk and a budget unit's clerk, whose scopes cover a county, change
+   neither its households (the county office's records) nor another seller of it, through any route.
 
 Path parameters are filled by name and by the segment before them (see `sample_values`). If the sweep cannot
 fill a new route's parameters, it fails naming the route: add a sample to PARAM_SAMPLES.
@@ -475,15 +477,12 @@ def test_county_user_api_never_reads_another_countys_households_or_entities(swee
         assert client.get(api_paths(path, own)[0], **headers).status_code == 200, path
 
 
-def test_county_user_cannot_change_another_countys_households_or_entities(sweep_world):
-    """Every unsafe API operation and every page, called with data aimed at the other county (its objects' ids
-    in the path, its codes and ids in the body, a file putting rows into it): nothing of it changes."""
-    w = sweep_world
-    user = w.here["user"]
-    before = state_of(w.there)
+def unsafe_sweep(user: Any, target: dict[str, Any]) -> list[str]:
+    """Call every unsafe API operation and POST every page as `user`, with data aimed at `target` (its objects' ids
+    in the path, its codes and ids in the body, a file putting rows into its county); the problems found."""
     operations, schema = api_operations()
-    body = Body(schema, w.there)
-    other = Objects(household=w.there["household"].pk, entity=w.there["entity"].pk)
+    body = Body(schema, target)
+    objects = Objects(household=target["household"].pk, entity=target["entity"].pk)
     api = Client()
     headers = {"HTTP_AUTHORIZATION": f"Bearer {factories.token(user)}"}
     problems = []
@@ -491,7 +490,7 @@ def test_county_user_cannot_change_another_countys_households_or_entities(sweep_
         if method not in UNSAFE:
             continue
         content = op.get("requestBody", {}).get("content", {})
-        for concrete in api_paths(path, other):
+        for concrete in api_paths(path, objects):
             if "multipart/form-data" in content:
                 data = {k: v for k, v in body.obj(content["multipart/form-data"]["schema"]).items()}
                 data = {k: (body.upload() if k == "file" else v) for k, v in data.items()}
@@ -503,10 +502,10 @@ def test_county_user_cannot_change_another_countys_households_or_entities(sweep_
                 problems.append(f"{method.upper()} {concrete} -> {r.status_code}")
             addressed = re.search(r"/(households|entities)/\{", path)
             if addressed and r.status_code < 400:
-                problems.append(f"{method.upper()} {concrete} accepted ({r.status_code}) for another county's object")
+                problems.append(f"{method.upper()} {concrete} accepted ({r.status_code}) for an object not the user's")
     pages = Client()
     pages.force_login(user)
-    paths, _ = concrete_paths(other)
+    paths, _ = concrete_paths(objects)
     form = {"kind": "households", "dry_run": "", **{k: body.by_name(k) for k in (
         "village_code", "region_code", "code", "resident_id", "id_number", "credit_code", "household_id",
         "entity_id", "name", "head_name", "phone")}}
@@ -517,5 +516,37 @@ def test_county_user_cannot_change_another_countys_households_or_entities(sweep_
         r = pages.post(path, {**form, "file": body.upload()})
         if r.status_code >= 500:
             problems.append(f"POST {path} -> {r.status_code}")
+    return problems
+
+
+def test_county_user_cannot_change_another_countys_households_or_entities(sweep_world):
+    """Every unsafe API operation and every page, called with data aimed at the other county (its objects' ids
+    in the path, its codes and ids in the body, a file putting rows into it): nothing of it changes."""
+    w = sweep_world
+    before = state_of(w.there)
+    problems = unsafe_sweep(w.here["user"], w.there)
     assert not problems, "\n".join(problems)
     assert state_of(w.there) == before, "another county's household or entity was changed"
+
+
+# -- 3. for whom: market entities and buyers act only for themselves ------------------------------------------------
+@pytest.mark.parametrize("who", ["cooperative_clerk", "budget_unit_clerk"])
+def test_market_entities_and_buyers_change_no_household_and_no_other_seller(sweep_world, who):
+    """The permission matrix covers *for whom* as well as *where*: a cooperative's clerk scoped to its own county and
+    a budget unit's clerk scoped to the nation sweep every unsafe operation and page with data aimed at a household
+    of that county and at another seller of it. Their region scope covers both; their organisation is neither the
+    county office nor that seller, so nothing of it changes."""
+    w = sweep_world
+    own = w.here["entity"]
+    target = {**w.here, "entity": factories.entity("天柱县邻村合作社", kind="cooperative", region_code="522627")}
+    if who == "cooperative_clerk":
+        org = factories.organisation("天柱县高酿合作社", kind="private_enterprise", region_code="522627",
+                                     credit_code=own.credit_code)
+        user = factories.user("sweep_coop", roles="clerk", scope_level="county", scope_code="522627",
+                              organisation=org)
+    else:
+        user = factories.user("sweep_unit", roles="clerk", organisation=w.here["unit"])
+    before = state_of(target)
+    problems = unsafe_sweep(user, target)
+    assert not problems, "\n".join(problems)
+    assert state_of(target) == before, f"the {who} changed a household or another seller"
