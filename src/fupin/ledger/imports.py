@@ -1,5 +1,5 @@
 """Purchase files: reading CSV/.xlsx rows in the pipeline's column order, and keeping rejected rows as a file to
-fix and re-import (same format as the upload, with `line` and `reason` columns).
+fix and re-import (core's rejected-rows file: same format as the upload, with `line` and `reason` columns).
 
 Reading uses `fupin.core.tabular.TableReader` (encoding detection, English or Chinese headers, file-level
 errors). For CSV the rows are taken straight from the csv module in column order (no per-cell conversion), which
@@ -8,9 +8,7 @@ keeps the reader at the speed of the csv module; spreadsheets go through the rea
 
 from __future__ import annotations
 
-import csv
 import operator
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +16,8 @@ from typing import Any
 
 from django.conf import settings
 
-from fupin.core.tabular import CSV_EXTS, TableReader, neutralise
+from fupin.core.imports import RejectedFile
+from fupin.core.tabular import CSV_EXTS, TableReader
 
 from .pipeline import COLUMNS, NAMES
 
@@ -62,42 +61,15 @@ class PurchaseTable(TableReader):
             yield line, cells
 
 
-class RejectedRows:
-    """Streams rejected rows to a CSV file as they come; `finish()` converts it to the upload's format."""
+class RejectedRows(RejectedFile):
+    """Core's rejected-rows file (streamed as the rows come), kept in the ledger's files folder as `import-<job>.csv`
+    (`.xlsx` for a spreadsheet upload, `fmt` being the upload's extension); `finish()` returns its path, '' when
+    nothing was rejected."""
 
     def __init__(self, *, job_id: int | None, fmt: str) -> None:
-        self.fmt = "xlsx" if fmt in {"xlsx", "xlsm", "xls", "ods"} else "csv"
         name = f"import-{job_id}" if job_id else f"rows-{uuid.uuid4().hex}"
-        self.csv_path = storage_dir("rejected") / f"{name}.csv"
-        self._fh: Any = None
-        self._writer: Any = None
-        self.count = 0
+        super().__init__(columns=NAMES, file_name=f"upload.{fmt}", path=storage_dir("rejected") / f"{name}.csv")
 
-    def __call__(self, line: int, values: dict[str, str], reason: str) -> None:
-        if self._fh is None:
-            self._fh = open(self.csv_path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed in finish()
-            self._writer = csv.writer(self._fh)
-            self._writer.writerow([*NAMES, "line", "reason"])
-        self._writer.writerow([neutralise(values.get(n, "")) for n in NAMES]
-                              + [line, neutralise(reason)])
-        self.count += 1
-
-    def finish(self) -> str:
-        """The path of the rejected-rows file ('' when nothing was rejected)."""
-        if self._fh is None:
-            return ""
-        self._fh.close()
-        self._fh = None
-        if self.fmt == "csv":
-            return str(self.csv_path)
-        from openpyxl import Workbook
-
-        xlsx_path = self.csv_path.with_suffix(".xlsx")
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(title="rejected")
-        with open(self.csv_path, encoding="utf-8-sig", newline="") as fh:
-            for record in csv.reader(fh):
-                ws.append(record)
-        wb.save(xlsx_path)
-        os.unlink(self.csv_path)
-        return str(xlsx_path)
+    def finish(self) -> str:  # type: ignore[override]
+        path = super().finish()
+        return str(path) if path is not None else ""

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from fupin.certification.rules import certified_on
 from fupin.core import audit
 from fupin.core.batching import batches
-from fupin.core.tabular import Column, ImportReport, Row, RowError
+from fupin.core.imports import Column, ImportReport, Row, RowError
 from fupin.core.validators import uscc_error
 
 from . import rules, writer
@@ -69,12 +69,11 @@ DEFAULT_BATCH = 10_000
 
 
 class PurchaseReport(ImportReport):
-    """An ImportReport whose rejected rows go to a sink (a file) instead of memory, with bounded error lists."""
+    """Core's ImportReport with rejected rows going to a sink (a file) and at most MAX_REPORTED_ERRORS errors kept;
+    filled by the writer thread and the validating thread both (a lock), with the ledger's counting figures."""
 
-    def __init__(self, *args: Any, sink: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.sink = sink
-        self.rejected_count = 0
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, keep_errors=MAX_REPORTED_ERRORS, **kwargs)
         self.duplicate_lines: list[dict[str, Any]] = []
         self.counted = 0
         self.counted_amount_fen = 0
@@ -83,23 +82,9 @@ class PurchaseReport(ImportReport):
         self.entry_ids: list[int] = []
         self.lock = threading.Lock()  # the writer thread and the validating thread both report
 
-    @property
-    def rejected(self) -> int:  # type: ignore[override]
-        return self.rejected_count
-
     def reject(self, row: Row, errors: Sequence[RowError]) -> None:
         with self.lock:
-            self._reject(row, errors)
-
-    def _reject(self, row: Row, errors: Sequence[RowError]) -> None:
-        self.rejected_count += 1
-        if len(self.errors) < MAX_REPORTED_ERRORS:
-            self.errors.extend(errors)
-        reason = "; ".join(f"{e.column}: {e.message}" if e.column else e.message for e in errors)
-        if self.sink is not None:
-            self.sink(row.line, row.values, reason)
-        else:
-            self.rejected_rows.append((row.line, dict(row.values), reason))
+            super().reject(row, errors)
 
     def duplicate(self, line: int, source: str, external_id: str, code: str) -> None:
         with self.lock:

@@ -38,7 +38,6 @@ class RejectedFile:
         self.count = 0
         self._fh: IO[str] | None = None
         self._writer: Any = None
-        self._digest = hashlib.sha256(repr(self.columns).encode())
 
     def __call__(self, line: int, values: dict[str, str], reason: str) -> None:
         if self._fh is None:
@@ -51,7 +50,6 @@ class RejectedFile:
             self._writer.writerow([*self.columns, *ERROR_COLUMNS])
         cells = [neutralise(values.get(n, "")) for n in self.columns] + [line, neutralise(reason)]
         self._writer.writerow(cells)
-        self._digest.update(repr(cells).encode())
         self.count += 1
 
     def finish(self) -> Path | None:
@@ -80,7 +78,11 @@ class RejectedFile:
     def store(self, *, kind: str) -> str:
         """Finish and keep the file in the default storage; returns its name ('' when nothing was rejected).
         The name follows the rows (same rejects, same file: a dry run and the import after it name one file)."""
-        digest = self._digest.hexdigest()[:24]
+        if self._fh is None or self.csv_path is None:
+            return ""
+        self._fh.close()
+        with open(self.csv_path, "rb") as fh:
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()[:24]
         path = self.finish()
         if path is None:
             return ""
