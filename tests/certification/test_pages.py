@@ -107,8 +107,13 @@ def test_supplier_registers_checks_and_applies(client):
     assert product.price_fen == 11850
     r = c.post(f"/certification/supplier/products/new/?supplier={sup.entity.pk}", {
         "supplier": sup.entity.pk, "name": "X", "category": "handicraft", "unit": "piece", "origin": "999999",
-        "annual_capacity": "1", "reference_price": "abc", "price": "1"})
+        "annual_capacity": "1", "reference_price": "1", "price": "1"})
     assert r.status_code == 200 and "Unknown origin region" in r.content.decode()
+    r = c.post(f"/certification/supplier/products/new/?supplier={sup.entity.pk}", {
+        "supplier": sup.entity.pk, "name": "X", "category": "handicraft", "unit": "piece", "origin": cf.VILLAGE,
+        "annual_capacity": "1", "reference_price": "10,00", "price": "1"})   # not 1,000 yuan: refused by the parser
+    assert r.status_code == 200 and "is not an amount in yuan" in r.content.decode()
+    assert not Product.objects.filter(name="X").exists()
     form = {"supplier": sup.entity.pk, "kind": "new", f"volume_{product.pk}": "2000",
             "households": "\n".join(sup.refs[:2])}
     html = c.post("/certification/supplier/apply/", {**form, "go": "precheck"}).content.decode()

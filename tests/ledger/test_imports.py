@@ -62,6 +62,8 @@ BAD = [
     ({"amount_yuan": "0"}, "amount_yuan", "amount_not_positive"),
     ({"amount_yuan": "1.005"}, "amount_yuan", "too_many_decimals"),
     ({"amount_yuan": "ten"}, "amount_yuan", "invalid_amount"),
+    ({"amount_yuan": "10,00"}, "amount_yuan", "invalid_amount"),   # was read as 1,000.00 yuan (issue #9)
+    ({"amount_yuan": "0,5"}, "amount_yuan", "invalid_amount"),     # was read as 5.00 yuan
     ({"buyer_code": "91110000MA0000000X"}, "buyer_code", "invalid_credit_code"),
     ({"buyer_code": "UNKNOWN"}, "buyer_code", "invalid_credit_code"),
     ({"seller_code": "91522627MA00000001"}, "seller_code", "invalid_credit_code"),

@@ -124,7 +124,7 @@ def test_import_validates_every_row_keeps_rejects_and_is_idempotent(tmp_path, hu
     assert (report.total, report.accepted, report.unchanged, report.duplicates, report.rejected) == (11, 2, 0, 1, 8)
     errors = {(e.line, e.column, e.code) for e in report.errors}
     assert {(5, "buyer_code", "duplicate_in_file"), (6, "buyer_code", "unknown_buyer"),
-            (7, "buyer_code", "bad_credit_code"), (8, "canteen_food_yuan", "bad_amount"), (9, "year", "bad_year"),
+            (7, "buyer_code", "bad_credit_code"), (8, "canteen_food_yuan", "too_many_decimals"), (9, "year", "bad_year"),
             (10, "exempt_reason", "bad_exempt_reason"), (11, "year", "bad_year"),
             (12, "farm_produce_yuan", "farm_produce_exceeds_total")} == errors
     decl_a = CanteenDeclaration.objects.get(organisation=a)
@@ -298,18 +298,19 @@ def test_api_declare_list_get_export_and_import(share_world, api_as, admin_user,
     assert CanteenDeclaration.objects.get(organisation=w.central).exempt_reason == "outsourced_canteen"
 
 
-@pytest.mark.parametrize(("payload", "status"), [
-    ({"year": 2025, "canteen_food_yuan": "12.345"}, 422),
-    ({"year": 2025, "canteen_food_yuan": "lots"}, 422),
-    ({"year": 2025, "canteen_food_yuan": "-5"}, 422),
-    ({"year": 2099, "canteen_food_yuan": "5"}, 422),
-    ({"year": "soon", "canteen_food_yuan": "5"}, 422),
-    ({"year": 2025, "exempt_reason": "closed"}, 422),
+@pytest.mark.parametrize(("payload", "code"), [
+    ({"year": 2025, "canteen_food_yuan": "12.345"}, "too_many_decimals"),
+    ({"year": 2025, "canteen_food_yuan": "lots"}, "invalid_amount"),
+    ({"year": 2025, "canteen_food_yuan": "1,000,00"}, "invalid_amount"),
+    ({"year": 2025, "canteen_food_yuan": "-5"}, "amount_not_positive"),
+    ({"year": 2099, "canteen_food_yuan": "5"}, "invalid_input"),
+    ({"year": "soon", "canteen_food_yuan": "5"}, "invalid_input"),
+    ({"year": 2025, "exempt_reason": "closed"}, "invalid_input"),
 ])
-def test_api_refuses_bad_declarations_with_json_errors(share_world, api_as, admin_user, payload, status):
+def test_api_refuses_bad_declarations_with_json_errors(share_world, api_as, admin_user, payload, code):
     r = api_as(admin_user).post("/reserved-share/declarations", {"organisation_id": share_world.hubei.pk, **payload})
-    assert r.status_code == status
-    assert r.json()["code"] == "invalid_input"
+    assert r.status_code == 422
+    assert r.json()["code"] == code
     assert not CanteenDeclaration.objects.exists()
 
 

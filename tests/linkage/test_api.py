@@ -61,7 +61,8 @@ def test_payment_api_idempotent_and_bad_input(api_as, data, county_clerk):
     r2 = client.post("/linkage/payments", body)
     assert r2.status_code == 200 and r2.json()["created"] is False
     bad = [
-        ({**body, "external_id": "B2", "amount_yuan": "-1"}, 422, "bad_amount"),
+        ({**body, "external_id": "B2", "amount_yuan": "-1"}, 422, "amount_not_positive"),
+        ({**body, "external_id": "B2", "amount_yuan": "10,00"}, 422, "invalid_amount"),   # not 1,000 yuan
         ({**body, "external_id": "B3", "household": "NOPE"}, 422, "unknown_household"),
         ({**body, "external_id": "B4", "household": data["h2"].registry_code}, 422, "not_linked"),
         ({**body, "external_id": "B5", "paid_on": "2023-01-01"}, 422, "outside_contract"),

@@ -1,5 +1,6 @@
 """Imports of contracts and payments: row-level report, rejects kept, idempotent, dry run, Chinese headers."""
 
+import csv
 import datetime as dt
 import io
 
@@ -17,8 +18,9 @@ pytestmark = pytest.mark.django_db
 
 def write_csv(tmp_path, name, header, rows):
     path = tmp_path / name
-    lines = [",".join(header)] + [",".join(str(c) for c in r) for r in rows]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([header, *rows])   # quoted: "1,200" stays one cell
+    path.write_text(out.getvalue(), encoding="utf-8")
     return path
 
 
@@ -91,17 +93,20 @@ def test_payment_import_bad_rows_and_idempotence(tmp_path, setup):
         ["E6", "PAY-1", h1.registry_code, "2025-03-01", "5", ""],           # outside the contract
         ["E7", "NO-SUCH", h1.registry_code, "2024-03-01", "5", ""],         # unknown contract
         ["E1", "PAY-1", h1.registry_code, "2024-03-01", "1200.00", "V1"],   # duplicated line
+        ["E8", "PAY-1", h1.registry_code, "2024-03-01", "0,5", ""],          # not 5 yuan: refused (issue #9)
     ]
     path = write_csv(tmp_path, "payments.csv", header, rows)
     report = imports.payment_import(path=path, file_name="payments.csv", actor=clerk)
-    assert (report.accepted, report.rejected, report.duplicates) == (2, 5, 1)
+    assert (report.accepted, report.rejected, report.duplicates) == (2, 6, 1)
     by_line = {e.line: (e.column, e.code) for e in report.errors}
     assert by_line[4] == ("household", "not_linked")
     assert by_line[5] == ("household", "unknown_household")
-    assert by_line[6] == ("amount_yuan", "bad_amount")
+    assert by_line[6] == ("amount_yuan", "amount_not_positive")
+    assert by_line[10] == ("amount_yuan", "invalid_amount")
     assert by_line[7] == ("paid_on", "outside_contract")
     assert by_line[8] == ("contract_no", "unknown_contract")
     assert BenefitPayment.objects.filter(contract=c).count() == 2
+    assert BenefitPayment.objects.get(external_id="E2").amount_fen == 120000   # "1,200": exact thousands grouping
     again = imports.payment_import(path=path, file_name="payments.csv", actor=clerk)
     assert (again.accepted, again.unchanged) == (0, 2)
     assert BenefitPayment.objects.count() == 2

@@ -139,8 +139,8 @@ def test_each_bad_row_is_reported_and_kept(world, county_clerk, tmp_path):
     found = {(e.line, e.column, e.code) for e in report.errors}
     assert found == {
         (2, "item_id", "unknown_item"), (3, "item_id", "other_round"), (4, "household", "household_mismatch"),
-        (5, "outcome", "bad_outcome"), (6, "reported_yuan", "missing_amount"), (7, "reported_yuan", "bad_amount"),
-        (8, "reported_yuan", "bad_amount"), (9, "outcome", "bad_outcome"), (10, "item_id", "bad_item_id"),
+        (5, "outcome", "bad_outcome"), (6, "reported_yuan", "missing_amount"), (7, "reported_yuan", "amount_negative"),
+        (8, "reported_yuan", "too_many_decimals"), (9, "outcome", "bad_outcome"), (10, "item_id", "bad_item_id"),
     }
     assert all(e.message for e in report.errors)
     assert (report.accepted, report.rejected) == (1, 9)

@@ -14,7 +14,7 @@ from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from fupin.core.errors import InvalidInput, NotFound
-from fupin.core.money import MoneyError, fen_to_yuan, yuan_to_fen
+from fupin.core.money import OptionalYuanOrZero, YuanOrZero, fen_to_yuan
 from fupin.core.pagination import Page
 from fupin.core.services import export_log
 from fupin.core.tabular import CONTENT_TYPES, header_labels, table_bytes
@@ -24,17 +24,6 @@ from . import selectors, services, signing, spot_checks
 from .models import Application, Product
 
 router = Router(tags=["certification"])
-
-
-def _fen(value: str | None, field: str, *, default: int | None = None) -> int:
-    if value is None or value == "":
-        if default is not None:
-            return default
-        raise InvalidInput(_("“%(field)s” is required.") % {"field": field}, code="required", details={"field": field})
-    try:
-        return yuan_to_fen(value, allow_zero=True)
-    except MoneyError as exc:
-        raise InvalidInput(f"{field}: {exc}", code="bad_amount", details={"field": field}) from None
 
 
 def _entity(pk: int) -> MarketEntity:
@@ -69,8 +58,9 @@ class ProductIn(Schema):
     unit: str
     origin_region_code: str
     annual_capacity: int = Field(..., ge=0)
-    reference_price: str = Field(..., description="Market reference price per unit, yuan")
-    price: str = Field(..., description="The supplier's price per unit, yuan")
+    reference_price_fen: YuanOrZero = Field(..., alias="reference_price",
+                                            description="Market reference price per unit, yuan")
+    price_fen: YuanOrZero = Field(..., alias="price", description="The supplier's price per unit, yuan")
     specification: str = ""
 
 
@@ -95,7 +85,8 @@ class LicenceOut(Schema):
 class ItemIn(Schema):
     product_code: str
     supply_volume: int = Field(..., ge=0)
-    price: str | None = Field(None, description="Price per unit in yuan (default: the product's price)")
+    price_fen: OptionalYuanOrZero = Field(None, alias="price",
+                                          description="Price per unit in yuan (default: the product's price)")
 
 
 class ApplicationIn(Schema):
@@ -456,7 +447,7 @@ def product_create(request, body: ProductIn):
     product = services.product_create(
         supplier=_entity(body.supplier_id), name=body.name, category=body.category, unit=body.unit,
         origin_region=region, annual_capacity=body.annual_capacity,
-        reference_price_fen=_fen(body.reference_price, "reference_price"), price_fen=_fen(body.price, "price"),
+        reference_price_fen=body.reference_price_fen, price_fen=body.price_fen,
         specification=body.specification, actor=request.user)
     return 201, product
 
@@ -511,7 +502,7 @@ def _items(request, supplier: MarketEntity, items: list[ItemIn]) -> list[service
         if product is None or product.supplier_id != supplier.pk:
             raise InvalidInput(_("Unknown product %(code)s for this supplier.") % {"code": i.product_code},
                                code="unknown_product", details={"product": i.product_code})
-        out.append(services.ItemInput(product, i.supply_volume, None if i.price in (None, "") else _fen(i.price, "price")))
+        out.append(services.ItemInput(product, i.supply_volume, i.price_fen))
     return out
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from fupin.core.errors import InvalidInput
-from fupin.core.money import MoneyError, fen_to_yuan, yuan_to_fen
+from fupin.core.money import OptionalYuan, OptionalYuanOrZero, fen_to_yuan
 from fupin.core.pagination import Page
 from fupin.core.services import export_log
 from fupin.core.tabular import CONTENT_TYPES, save_upload, table_bytes
@@ -30,8 +29,10 @@ router = Router(tags=["reserved share"])
 class DeclarationIn(Schema):
     organisation_id: int
     year: int
-    canteen_food_yuan: Decimal | str | None = Field(None, description="annual canteen food procurement, yuan")
-    farm_produce_yuan: Decimal | str | None = Field(None, description="of which farm produce, yuan (optional)")
+    canteen_food_fen: OptionalYuan = Field(None, alias="canteen_food_yuan",
+                                           description="annual canteen food procurement, yuan")
+    farm_produce_fen: OptionalYuanOrZero = Field(None, alias="farm_produce_yuan",
+                                                 description="of which farm produce, yuan (optional)")
     exempt_reason: str = Field("", description="no_canteen | outsourced_canteen; empty when not exempt")
     note: str = Field("", max_length=300)
 
@@ -86,16 +87,6 @@ class ShareOut(Schema):
     member_ids: list[int]
 
 
-def _fen(value: Any, field: str, *, allow_zero: bool = False) -> int | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        return yuan_to_fen(value, allow_zero=allow_zero)
-    except MoneyError as exc:
-        raise InvalidInput(f"{field}: {exc}", details=[{"field": field, "code": "bad_amount", "message": str(exc)}]) \
-            from None
-
-
 def _year(year: int | None) -> int:
     return year if year is not None else timezone.localdate().year - 1
 
@@ -105,8 +96,7 @@ def declaration_submit(request, payload: DeclarationIn):
     """Declare (or correct) a unit's canteen food procurement for a year, or its exemption with reason."""
     return services.canteen_declaration_submit(
         organisation_id=payload.organisation_id, year=payload.year,
-        canteen_food_fen=_fen(payload.canteen_food_yuan, "canteen_food_yuan"),
-        farm_produce_fen=_fen(payload.farm_produce_yuan, "farm_produce_yuan", allow_zero=True),
+        canteen_food_fen=payload.canteen_food_fen, farm_produce_fen=payload.farm_produce_fen,
         exempt_reason=payload.exempt_reason.strip(), note=payload.note, source=rules.DeclarationSource.API,
         actor=request.user,
     )

@@ -16,6 +16,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from fupin.core.money import MoneyError, yuan_to_fen
+
 from .enums import Basis, Channel, EntryStatus, Kind, NotCounted, Scheme
 
 # The account starts with targeted poverty alleviation (2013); earlier dates are typing errors, not history.
@@ -78,34 +80,13 @@ def parse_bool(text: str) -> bool:
 
 
 # -- amounts, quantities, dates -----------------------------------------------------------------------------------
-_AMOUNT_RE = re.compile(r"(\d{1,13})(?:\.(\d{1,2}))?")
-
-
 def parse_amount_fen(text: str) -> int:
-    """Yuan with at most two decimals, > 0, into integer fen. Fast path for plain numbers; the slow path
-    explains what is wrong (not a number, three decimals, zero or negative, too large)."""
-    m = _AMOUNT_RE.fullmatch(text)
-    if m is not None:
-        whole, dec = m.groups()
-        fen = int(whole) * 100 + (int(dec) * (10 if len(dec) == 1 else 1) if dec else 0)
-    else:
-        clean = text.strip().replace(",", "").replace("，", "").replace("¥", "").replace("￥", "")
-        if not clean:
-            raise CellError("required", _("the amount is empty"))
-        try:
-            amount = Decimal(clean)
-        except InvalidOperation:
-            raise CellError("invalid_amount", _("“%(value)s” is not a number") % {"value": text[:40]}) from None
-        if not amount.is_finite():
-            raise CellError("invalid_amount", _("“%(value)s” is not a number") % {"value": text[:40]})
-        if amount != amount.quantize(Decimal("0.01"), rounding="ROUND_DOWN"):
-            raise CellError("too_many_decimals", _("the amount has more than two decimals (fen)"))
-        fen = int(amount * 100)
-    if fen <= 0:
-        raise CellError("amount_not_positive", _("the amount must be greater than zero"))
-    if fen > MAX_AMOUNT_FEN:
-        raise CellError("amount_too_large", _("the amount is larger than 100,000,000 yuan: check the unit"))
-    return fen
+    """Yuan with at most two decimals, > 0 and at most MAX_AMOUNT_FEN, into integer fen: core's one money parser
+    (its fast path reads plain numbers without a Decimal), its refusal as a CellError with the same code."""
+    try:
+        return yuan_to_fen(text, max_fen=MAX_AMOUNT_FEN)
+    except MoneyError as exc:
+        raise CellError(exc.code, exc.message) from None
 
 
 def parse_quantity_milli(text: str) -> int | None:

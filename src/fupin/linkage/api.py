@@ -12,12 +12,12 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema
+from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from fupin.core.errors import InvalidInput, NotFound
-from fupin.core.money import MoneyError, fen_to_yuan, yuan_to_fen
+from fupin.core.money import OptionalYuanOrZero, Yuan, fen_to_yuan
 from fupin.core.pagination import Page
 from fupin.core.tabular import CONTENT_TYPES, save_upload
 from fupin.registry.models import Household, MarketEntity
@@ -124,7 +124,7 @@ class PaymentIn(Schema):
     household: str | None = None
     collective_id: int | None = None
     paid_on: dt.date
-    amount_yuan: str
+    amount_fen: Yuan = Field(..., alias="amount_yuan")
     quantity: Decimal | None = None
     evidence_ref: str = ""
     note: str = ""
@@ -279,7 +279,7 @@ class ItemOut(Schema):
 
 class OutcomeIn(Schema):
     outcome: str
-    reported_yuan: str | None = None
+    reported_fen: OptionalYuanOrZero = Field(None, alias="reported_yuan")
     note: str = ""
 
 
@@ -297,14 +297,6 @@ def _contract_detail(contract) -> dict[str, Any]:
     return {**{f: getattr(contract, f) for f in ContractBase.model_fields if hasattr(contract, f)},
             "entity_name": contract.entity.name, "households": len(parties), "parties": parties,
             "transitions": selectors.transitions_for(contract=contract), "note": contract.note}
-
-
-def _yuan(text: str | None, *, field: str, allow_zero: bool = False) -> int:
-    try:
-        return yuan_to_fen(text or "", allow_zero=allow_zero)
-    except MoneyError as exc:
-        raise InvalidInput(_("%(field)s: %(reason)s") % {"field": field, "reason": exc}, code="bad_amount",
-                           details={"field": field}) from None
 
 
 def _rate(r: sampling.Rate) -> dict[str, Any]:
@@ -427,7 +419,7 @@ def payment_record(request, body: PaymentIn):
         raise InvalidInput(_("No village collective #%(id)s.") % {"id": body.collective_id}, code="unknown_entity")
     result = services.payment_record(
         source=body.source, external_id=body.external_id, contract=contract, household=household, collective=collective,
-        paid_on=body.paid_on, amount_fen=_yuan(body.amount_yuan, field="amount_yuan"), quantity=body.quantity,
+        paid_on=body.paid_on, amount_fen=body.amount_fen, quantity=body.quantity,
         evidence_ref=body.evidence_ref, note=body.note, actor=request.user)
     return (201 if result.created else 200), {"created": result.created, "payment": result.payment}
 
@@ -525,8 +517,7 @@ def round_field_list(request, pk: int):
 @router.post("/linkage/verification/items/{pk}/outcome", response=ItemOut)
 def item_outcome(request, pk: int, body: OutcomeIn):
     item = sampling.item_get(viewer=request.user, pk=pk)
-    reported = _yuan(body.reported_yuan, field="reported_yuan", allow_zero=True) if body.reported_yuan else None
-    return sampling.item_outcome_record(item=item, outcome=body.outcome, reported_fen=reported, note=body.note,
+    return sampling.item_outcome_record(item=item, outcome=body.outcome, reported_fen=body.reported_fen, note=body.note,
                                         actor=request.user)
 
 

@@ -175,7 +175,7 @@ def _terms(row: Row, mechanism: str, errors: list[RowError]) -> dict[str, Any]:
             try:
                 terms[key] = yuan_to_fen(text)
             except MoneyError as exc:
-                errors.append(RowError(row.line, col, "bad_amount", str(exc)))
+                errors.append(RowError(row.line, col, exc.code, exc.message))
         elif kind == "num":
             d = parse_decimal(text)
             if d is None:
@@ -369,7 +369,7 @@ class PaymentImport(Importer):
         try:
             amount = yuan_to_fen(row.get("amount_yuan"))
         except MoneyError as exc:
-            errors.append(RowError(row.line, "amount_yuan", "bad_amount", str(exc)))
+            errors.append(RowError(row.line, "amount_yuan", exc.code, exc.message))
         quantity = None
         if row.get("quantity").strip():
             quantity = parse_decimal(row.get("quantity"))
@@ -500,7 +500,7 @@ def _outcome_values(row: Row, aliases: dict[str, str],
         try:
             reported = yuan_to_fen(amount, allow_zero=True)
         except MoneyError as exc:
-            errors.append(RowError(row.line, "reported_yuan", "bad_amount", str(exc)))
+            errors.append(RowError(row.line, "reported_yuan", exc.code, exc.message))
     elif outcome == Outcome.AMOUNT_DIFFERS:
         errors.append(RowError(row.line, "reported_yuan", "missing_amount",
                                _("give the amount the household reports when the amount differs")))

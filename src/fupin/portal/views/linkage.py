@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from fupin.core.access import require_role
 from fupin.core.errors import FupinError, InvalidInput
-from fupin.core.money import MoneyError, fen_to_yuan_grouped, yuan_to_fen
+from fupin.core.money import YuanField, fen_to_yuan_grouped
 from fupin.core.tabular import save_upload
 from fupin.ledger import benefits
 from fupin.linkage import expected, imports, indicators, sampling, selectors, services
@@ -127,7 +127,7 @@ class PaymentForm(forms.Form):
     household = forms.CharField(label=_l("Household registry code"), required=False, max_length=32)
     collective = forms.CharField(label=_l("Village collective (credit code)"), required=False, max_length=40)
     paid_on = forms.DateField(label=_l("Date paid"), widget=forms.DateInput(attrs={"type": "date"}))
-    amount_yuan = forms.CharField(label=_l("Amount (yuan)"), max_length=20)
+    amount_yuan = YuanField(label=_l("Amount (yuan)"))
     quantity = forms.DecimalField(label=_l("Quantity (order purchase)"), required=False, max_digits=14, decimal_places=2)
     evidence_ref = forms.CharField(label=_l("Evidence reference (voucher, bank record)"), required=False, max_length=200)
     note = forms.CharField(label=_l("Note"), required=False, max_length=300)
@@ -166,7 +166,7 @@ class RoundForm(forms.Form):
 
 class OutcomeForm(forms.Form):
     outcome = forms.ChoiceField(label=_l("Outcome"), choices=sampling.outcome_choices)
-    reported_yuan = forms.CharField(label=_l("Amount the household reports (yuan)"), required=False, max_length=20)
+    reported_yuan = YuanField(label=_l("Amount the household reports (yuan)"), required=False, allow_zero=True)
     note = forms.CharField(label=_l("Note"), required=False, max_length=500)
 
 
@@ -442,15 +442,11 @@ def payment_new(request):
             form.add_error("household", _("No household with this registry code."))
         if d["collective"].strip() and collective is None:
             form.add_error("collective", _("No village collective with this code."))
-        try:
-            amount = yuan_to_fen(d["amount_yuan"])
-        except MoneyError as exc:
-            form.add_error("amount_yuan", str(exc))
         if not form.errors:
             try:
                 result = services.payment_record(
                     source="form", external_id=d["external_id"], contract=contract, household=household,
-                    collective=collective, paid_on=d["paid_on"], amount_fen=amount, quantity=d.get("quantity"),
+                    collective=collective, paid_on=d["paid_on"], amount_fen=d["amount_yuan"], quantity=d.get("quantity"),
                     evidence_ref=d["evidence_ref"], note=d["note"], actor=request.user)
             except FupinError as exc:
                 if exc.status == 403:
@@ -598,15 +594,15 @@ def item_outcome(request, pk: int):
     item = sampling.item_get(viewer=request.user, pk=pk)
     form = OutcomeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose an outcome."))
+        if "outcome" in form.errors:
+            messages.error(request, _("Choose an outcome."))
+        for error in form.errors.get("reported_yuan", []):
+            messages.error(request, str(error))
         return redirect("portal:linkage_round", pk=item.round_id)
     d = form.cleaned_data
     try:
-        reported = yuan_to_fen(d["reported_yuan"], allow_zero=True) if d["reported_yuan"].strip() else None
-        sampling.item_outcome_record(item=item, outcome=d["outcome"], reported_fen=reported, note=d["note"],
+        sampling.item_outcome_record(item=item, outcome=d["outcome"], reported_fen=d["reported_yuan"], note=d["note"],
                                      actor=request.user)
-    except MoneyError as exc:
-        messages.error(request, str(exc))
     except FupinError as exc:
         if exc.status == 403:
             raise

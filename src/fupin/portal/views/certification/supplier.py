@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _l
 from fupin.certification import selectors, services
 from fupin.certification.enums import ApplicationKind, LicenceKind, ProductCategory, ProductStatus
 from fupin.core.errors import FupinError, InvalidInput, NotFound
-from fupin.core.money import MoneyError, yuan_to_fen
+from fupin.core.money import MoneyError, YuanField, yuan_to_fen
 from fupin.registry.models import Region
 
 from ..shared import int_param
@@ -29,8 +29,8 @@ class ProductForm(forms.Form):
     unit = forms.CharField(label=_l("Unit"), max_length=20)
     origin = forms.RegexField(label=_l("Origin region code (county or village)"), regex=r"^(\d{6}|\d{9}|\d{12})$")
     annual_capacity = forms.IntegerField(label=_l("Annual supply capacity (units)"), min_value=0)
-    reference_price = forms.CharField(label=_l("Market reference price per unit (yuan)"), max_length=20)
-    price = forms.CharField(label=_l("Your price per unit (yuan)"), max_length=20)
+    reference_price = YuanField(label=_l("Market reference price per unit (yuan)"), allow_zero=True)
+    price = YuanField(label=_l("Your price per unit (yuan)"), allow_zero=True)
 
 
 class LicenceForm(forms.Form):
@@ -50,13 +50,6 @@ def _supplier(request) -> Any:
     if wanted is not None and chosen is None:
         raise NotFound(details={"supplier": wanted})
     return entities, chosen
-
-
-def _fen(text: str, field: str) -> int:
-    try:
-        return yuan_to_fen(text, allow_zero=True)
-    except MoneyError as exc:
-        raise InvalidInput(f"{field}: {exc}", code="bad_amount") from None
 
 
 @login_required
@@ -88,8 +81,7 @@ def product_new(request):
             product = services.product_create(
                 supplier=supplier, name=d["name"], category=d["category"], unit=d["unit"], origin_region=region,
                 specification=d["specification"], annual_capacity=d["annual_capacity"],
-                reference_price_fen=_fen(d["reference_price"], _("reference price")),
-                price_fen=_fen(d["price"], _("price")), actor=request.user)
+                reference_price_fen=d["reference_price"], price_fen=d["price"], actor=request.user)
             messages.success(request, _("Product %(code)s registered.") % {"code": product.code})
             return redirect(f"{_home_url()}?supplier={supplier.pk}")
         except FupinError as exc:
@@ -153,9 +145,9 @@ def apply(request):
                 continue
             price_raw = (request.POST.get(f"price_{p.pk}") or "").strip()
             try:
-                price = _fen(price_raw, p.code) if price_raw else None
-            except InvalidInput as exc:
-                problems.append(str(exc.message))
+                price = yuan_to_fen(price_raw, allow_zero=True) if price_raw else None
+            except MoneyError as exc:
+                problems.append(f"{p.code}: {exc.message}")
                 continue
             items.append(services.ItemInput(p, volume, price))
         refs = lines(refs_text)

@@ -8,6 +8,7 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fupin.core.money import YuanField
 from fupin.ledger.enums import Basis, Channel, Kind, Scheme
 from fupin.ledger.reserved_share_rules import ExemptReason, ShareStatus
 from fupin.registry.enums import OrganisationKind
@@ -123,10 +124,8 @@ class ReservedShareFilter(FilterForm):
 class DeclarationForm(forms.Form):
     organisation = forms.TypedChoiceField(label=_("Unit"), coerce=int)
     year = forms.IntegerField(label=_("Year"), min_value=2013, max_value=2100)
-    canteen_food_yuan = forms.DecimalField(label=_("Canteen food procurement (yuan)"), required=False, min_value=0,
-                                           max_digits=15, decimal_places=2)
-    farm_produce_yuan = forms.DecimalField(label=_("of which farm produce (yuan, optional)"), required=False,
-                                           min_value=0, max_digits=15, decimal_places=2)
+    canteen_food_yuan = YuanField(label=_("Canteen food procurement (yuan)"), required=False, allow_zero=True)
+    farm_produce_yuan = YuanField(label=_("of which farm produce (yuan, optional)"), required=False, allow_zero=True)
     exempt_reason = forms.ChoiceField(label=_("Exempt"), required=False,
                                       choices=[("", _("not exempt")), *ExemptReason.choices])
     note = forms.CharField(label=_("Note"), max_length=300, required=False)

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from fupin.core import selectors as core_selectors
 from fupin.core.access import require_role
 from fupin.core.errors import InvalidInput, NotFound
-from fupin.core.money import yuan_to_fen
 from fupin.core.services import export_log
 from fupin.core.tabular import save_upload, table_bytes
 from fupin.ledger import reserved_share_rules as rules
@@ -119,10 +118,7 @@ def declare(request):
         try:
             decl = services.canteen_declaration_submit(
                 organisation_id=data["organisation"], year=data["year"],
-                canteen_food_fen=yuan_to_fen(data["canteen_food_yuan"], allow_zero=True)
-                if data["canteen_food_yuan"] is not None else None,
-                farm_produce_fen=yuan_to_fen(data["farm_produce_yuan"], allow_zero=True)
-                if data["farm_produce_yuan"] is not None else None,
+                canteen_food_fen=data["canteen_food_yuan"], farm_produce_fen=data["farm_produce_yuan"],
                 exempt_reason=data["exempt_reason"], note=data["note"], source=rules.DeclarationSource.FORM,
                 actor=request.user,
             )
