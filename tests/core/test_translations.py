@@ -23,7 +23,10 @@ DYNAMIC = {
     "registry": ["a registered poor household has no year lifted out",
                  "east–west cooperation needs a helping region (an eastern province or city)",
                  "this kind of relation needs a helping organisation",
-                 "a relation needs a helping organisation or region", "the end year is before the start year"],
+                 "a relation needs a helping organisation or region", "the end year is before the start year",
+                 "the effective date is in the future",
+                 "the effective date is before 2014, when households were first registered",
+                 "the effective date is before the start of the status in force"],
 }
 
 
@@ -71,6 +74,11 @@ def test_the_dynamic_reasons_are_what_the_pure_functions_return():
                 rules.relation_helper_error("east_west", has_org=True, has_region=False),
                 rules.relation_helper_error("designated_assistance", has_org=False, has_region=True),
                 rules.relation_helper_error("local_pairing", has_org=False, has_region=False)}
+    import datetime as dt
+
+    today, periods = dt.date(2024, 6, 30), [rules.StatusPeriod("lifted_out", dt.date(2019, 1, 1))]
+    produced |= {rules.status_change_error(periods, effective=e, today=today)
+                 for e in (dt.date(2024, 7, 1), dt.date(2012, 1, 1), dt.date(2018, 1, 1))}
     assert produced == set(DYNAMIC["registry"])
 
 

@@ -1,13 +1,13 @@
 """Registry API: regions, organisations, market entities, households, assistance relations; imports and exports.
 
 Reads go through the selectors with the signed-in user as viewer (404 outside the viewer's scope); writes go
-through the services, which allow clerks and administrators within their region scope (403 otherwise)."""
-
-from __future__ import annotations
+through the services, which allow clerks and administrators within their region scope (403 otherwise).
+Numbers, years and choices are bounded by `fupin.core.api_types` (no `from __future__ import annotations`: see
+`fupin.api.system`)."""
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -16,13 +16,24 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from fupin.core import selectors as core_selectors
+from fupin.core.api_types import ExportFormat, Id, Language, RecordDate, RecordYear, SmallCount, choice
 from fupin.core.errors import InvalidInput, NotFound
 from fupin.core.pagination import Page
 from fupin.core.tabular import CONTENT_TYPES, save_upload
 
 from . import exports, imports, selectors, services
+from .enums import EntityKind, HouseholdStatus, OrganisationKind, RegionLevel, RelationKind, Sector, Zone
 
 router = Router(tags=["registry"])
+
+Level = choice(RegionLevel)
+OrgKind = choice(OrganisationKind)
+EntKind = choice(EntityKind)
+SectorName = choice(Sector)
+HouseholdStatusName = choice(HouseholdStatus)
+RelKind = choice(RelationKind)
+ImportKind = Literal[imports.KINDS]
+HouseholdSize = Annotated[SmallCount, Field(ge=1)]
 
 
 NULLABLE = {"credit_code", "parent_id", "lifted_year", "year_to"}
@@ -49,9 +60,9 @@ def _attachment(content: bytes, *, file_name: str, content_type: str) -> HttpRes
 class RegionOut(Schema):
     code: str
     name: str
-    level: str
+    level: Level
     parent_code: str | None
-    zone: str
+    zone: choice(Zone, "")
     is_poverty_county: bool
     poverty_exit_year: int | None
     is_poor_village: bool
@@ -64,10 +75,13 @@ class RegionOut(Schema):
 
 @router.get("/regions", response=list[RegionOut])
 @paginate(Page)
-def regions(request, level: str | None = None, poverty_county: bool | None = None, poor_village: bool | None = None,
-            parent: str | None = None, within: str | None = None, q: str | None = None, zone: str | None = None):
+def regions(request, level: Level | None = None, poverty_county: bool | None = None, poor_village: bool | None = None,
+            parent: str | None = None, within: str | None = None, q: str | None = None,
+            zone: choice(Zone) | None = None, code: str | None = None):
+    """`code` finds one region by its code (an empty page if there is none)."""
     return selectors.region_list(viewer=request.user, level=level, poverty_county=poverty_county,
-                                 poor_village=poor_village, parent_code=parent, within=within, q=q, zone=zone)
+                                 poor_village=poor_village, parent_code=parent, within=within, q=q, zone=zone,
+                                 code=code)
 
 
 @router.get("/regions/{code}", response=RegionOut)
@@ -80,7 +94,7 @@ class OrganisationOut(Schema):
     id: int
     name: str
     credit_code: str | None
-    kind: str
+    kind: OrgKind
     region_code: str = Field(..., alias="region.code")
     region_name: str = Field(..., alias="region.name")
     parent_id: int | None
@@ -94,19 +108,19 @@ class OrganisationOut(Schema):
 
 class OrganisationIn(Schema):
     name: str = Field(..., max_length=200)
-    kind: str
+    kind: OrgKind
     region_code: str = Field(..., max_length=12)
     credit_code: str | None = Field(None, max_length=18)
-    parent_id: int | None = None
+    parent_id: Id | None = None
     active: bool = True
 
 
 class OrganisationPatch(Schema):
     name: str | None = Field(None, max_length=200)
-    kind: str | None = None
+    kind: OrgKind | None = None
     region_code: str | None = Field(None, max_length=12)
     credit_code: str | None = Field(None, max_length=18)
-    parent_id: int | None = None
+    parent_id: Id | None = None
     active: bool | None = None
     reason: str = ""
 
@@ -122,13 +136,15 @@ def _parent(parent_id: int | None) -> Any:
 
 @router.get("/organisations", response=list[OrganisationOut])
 @paginate(Page)
-def organisation_list(request, kind: str | None = None, q: str | None = None, region: str | None = None,
-                      parent: int | None = None):
-    return selectors.organisation_list(viewer=request.user, kind=kind, q=q, region_code=region, parent_id=parent)
+def organisation_list(request, kind: OrgKind | None = None, q: str | None = None, region: str | None = None,
+                      parent: Id | None = None, code: str | None = None):
+    """`code` finds an organisation by its unified social credit code."""
+    return selectors.organisation_list(viewer=request.user, kind=kind, q=q, region_code=region, parent_id=parent,
+                                       credit_code=code)
 
 
 @router.get("/organisations/{int:pk}", response=OrganisationOut)
-def organisation_detail(request, pk: int):
+def organisation_detail(request, pk: Id):
     return selectors.organisation_get(viewer=request.user, pk=pk)
 
 
@@ -141,7 +157,7 @@ def organisation_create(request, payload: OrganisationIn):
 
 
 @router.patch("/organisations/{int:pk}", response=OrganisationOut)
-def organisation_update(request, pk: int, payload: OrganisationPatch):
+def organisation_update(request, pk: Id, payload: OrganisationPatch):
     changes = _patch(payload)
     if "parent_id" in changes:
         changes["parent"] = _parent(changes.pop("parent_id"))
@@ -153,22 +169,22 @@ def organisation_update(request, pk: int, payload: OrganisationPatch):
 class EntityOut(Schema):
     id: int
     name: str
-    kind: str
+    kind: EntKind
     credit_code: str | None
     region_code: str = Field(..., alias="region.code")
     region_name: str = Field(..., alias="region.name")
-    sectors: list[str] = Field(..., alias="sector_list")
+    sectors: list[SectorName] = Field(..., alias="sector_list")
     household_id: int | None
     active: bool
 
 
 class EntityIn(Schema):
     name: str = Field(..., max_length=200)
-    kind: str
+    kind: EntKind
     region_code: str | None = Field(None, max_length=12)
     credit_code: str | None = Field(None, max_length=18)
-    sectors: list[str] = []
-    household_id: int | None = None
+    sectors: list[SectorName] = []
+    household_id: Id | None = None
     active: bool = True
 
 
@@ -176,20 +192,22 @@ class EntityPatch(Schema):
     name: str | None = Field(None, max_length=200)
     region_code: str | None = Field(None, max_length=12)
     credit_code: str | None = Field(None, max_length=18)
-    sectors: list[str] | None = None
+    sectors: list[SectorName] | None = None
     active: bool | None = None
     reason: str = ""
 
 
 @router.get("/entities", response=list[EntityOut])
 @paginate(Page)
-def entity_list(request, kind: str | None = None, sector: str | None = None, q: str | None = None,
-                region: str | None = None):
-    return selectors.entity_list(viewer=request.user, kind=kind, sector=sector, q=q, region_code=region)
+def entity_list(request, kind: EntKind | None = None, sector: SectorName | None = None, q: str | None = None,
+                region: str | None = None, code: str | None = None):
+    """`code` finds a market entity by its unified social credit code."""
+    return selectors.entity_list(viewer=request.user, kind=kind, sector=sector, q=q, region_code=region,
+                                 credit_code=code)
 
 
 @router.get("/entities/{int:pk}", response=EntityOut)
-def entity_detail(request, pk: int):
+def entity_detail(request, pk: Id):
     return selectors.entity_get(viewer=request.user, pk=pk)
 
 
@@ -208,7 +226,7 @@ def entity_create(request, payload: EntityIn):
 
 
 @router.patch("/entities/{int:pk}", response=EntityOut)
-def entity_update(request, pk: int, payload: EntityPatch):
+def entity_update(request, pk: Id, payload: EntityPatch):
     return services.entity_update(entity=selectors.entity_ref(pk=pk), actor=request.user, **_patch(payload))
 
 
@@ -219,7 +237,7 @@ class HouseholdOut(Schema):
     village_code: str
     village_name: str
     size: int
-    status: str
+    status: HouseholdStatusName
     lifted_year: int | None
     head_name: str
     phone: str
@@ -229,27 +247,39 @@ class HouseholdOut(Schema):
 class HouseholdIn(Schema):
     resident_id: str = Field(..., max_length=18, description="The 18-character resident ID; only its keyed hash is kept")
     village_code: str = Field(..., max_length=12)
-    status: str
-    size: int = 1
-    lifted_year: int | None = None
+    status: HouseholdStatusName
+    size: HouseholdSize = 1
+    lifted_year: RecordYear | None = None
     head_name: str = Field("", max_length=60)
     phone: str = Field("", max_length=20)
     registry_code: str = Field("", max_length=32)
+    status_since: RecordDate | None = Field(None, description="Since when the status holds (default: inferred from "
+                                                               "the year lifted out, or 2014)")
 
 
 class HouseholdPatch(Schema):
     village_code: str | None = Field(None, max_length=12)
-    size: int | None = None
-    lifted_year: int | None = None
+    size: HouseholdSize | None = None
+    lifted_year: RecordYear | None = None
     head_name: str | None = Field(None, max_length=60)
     phone: str | None = Field(None, max_length=20)
     reason: str = ""
 
 
 class HouseholdStatusIn(Schema):
-    to: str
-    lifted_year: int | None = None
-    reason: str = ""
+    to: HouseholdStatusName
+    lifted_year: RecordYear | None = None
+    effective_date: RecordDate | None = Field(None, description="The day the new status takes effect (default today; "
+                                                                 "after the start of the status in force)")
+    reason: str = Field("", max_length=300)
+
+
+class HouseholdPeriodOut(Schema):
+    status: HouseholdStatusName
+    valid_from: dt.date
+    valid_to: dt.date | None
+    source: Literal["recorded", "inferred", "historical"]
+    reason: str
 
 
 def _household_out(request, household) -> dict[str, Any]:
@@ -258,8 +288,10 @@ def _household_out(request, household) -> dict[str, Any]:
 
 @router.get("/households", response=list[HouseholdOut])
 @paginate(Page)
-def household_list(request, status: str | None = None, region: str | None = None, q: str | None = None):
-    qs = selectors.household_list(viewer=request.user, status=status, region_code=region, q=q)
+def household_list(request, status: HouseholdStatusName | None = None, region: str | None = None,
+                   q: str | None = None, code: str | None = None):
+    """`code` finds a household by its registry code (`q` by the start of it)."""
+    qs = selectors.household_list(viewer=request.user, status=status, region_code=region, q=q, registry_code=code)
     return _DisplayList(qs, request.user)
 
 
@@ -277,7 +309,7 @@ class _DisplayList:
 
 
 @router.get("/households/{int:pk}", response=HouseholdOut)
-def household_detail(request, pk: int):
+def household_detail(request, pk: Id):
     return _household_out(request, selectors.household_get(viewer=request.user, pk=pk))
 
 
@@ -288,24 +320,31 @@ def household_create(request, payload: HouseholdIn):
 
 
 @router.patch("/households/{int:pk}", response=HouseholdOut)
-def household_update(request, pk: int, payload: HouseholdPatch):
+def household_update(request, pk: Id, payload: HouseholdPatch):
     household = services.household_update(household=selectors.household_ref(pk=pk), actor=request.user,
                                           **_patch(payload))
     return _household_out(request, household)
 
 
 @router.post("/households/{int:pk}/status", response=HouseholdOut)
-def household_status(request, pk: int, payload: HouseholdStatusIn):
+def household_status(request, pk: Id, payload: HouseholdStatusIn):
     changes = _patch(payload)
     household = services.household_status_change(household=selectors.household_ref(pk=pk), actor=request.user,
                                                  **changes)
     return _household_out(request, household)
 
 
+@router.get("/households/{int:pk}/history", response=list[HouseholdPeriodOut])
+def household_history(request, pk: Id):
+    """The household's dated statuses, oldest first (counting reads the status on the purchase date)."""
+    household = selectors.household_get(viewer=request.user, pk=pk)
+    return selectors.household_history(viewer=request.user, household=household)
+
+
 # -- assistance relations ---------------------------------------------------------------------------------------
 class RelationOut(Schema):
     id: int
-    kind: str
+    kind: RelKind
     helper_org_id: int | None
     helper_org_name: str | None
     helper_region_code: str | None
@@ -325,31 +364,31 @@ class RelationOut(Schema):
 
 
 class RelationIn(Schema):
-    kind: str
+    kind: RelKind
     helped_region_code: str = Field(..., max_length=12)
-    year_from: int
-    helper_org_id: int | None = None
+    year_from: RecordYear
+    helper_org_id: Id | None = None
     helper_region_code: str | None = Field(None, max_length=12)
-    year_to: int | None = None
+    year_to: RecordYear | None = None
     note: str = Field("", max_length=200)
 
 
 class RelationPatch(Schema):
-    year_to: int | None = None
+    year_to: RecordYear | None = None
     note: str | None = Field(None, max_length=200)
     reason: str = ""
 
 
 @router.get("/relations", response=list[RelationOut])
 @paginate(Page)
-def relation_list(request, kind: str | None = None, year: int | None = None, helper_org: int | None = None,
-                  region: str | None = None):
+def relation_list(request, kind: RelKind | None = None, year: RecordYear | None = None,
+                  helper_org: Id | None = None, region: str | None = None):
     return selectors.relation_list(viewer=request.user, kind=kind, year=year, helper_org_id=helper_org,
                                    region_code=region)
 
 
 @router.get("/relations/linking", response=list[RelationOut])
-def relations_linking(request, organisation: int, region: str, year: int = Query(..., ge=1949, le=2100)):
+def relations_linking(request, organisation: Id, region: str, year: RecordYear):
     """The relations that link an organisation (or its supervising units, or its home province or city for
     east–west cooperation) to a region (or any region above it) in a year."""
     return selectors.relations_linking_for(viewer=request.user, organisation_id=organisation, region_code=region,
@@ -357,7 +396,7 @@ def relations_linking(request, organisation: int, region: str, year: int = Query
 
 
 @router.get("/relations/{int:pk}", response=RelationOut)
-def relation_detail(request, pk: int):
+def relation_detail(request, pk: Id):
     return selectors.relation_get(viewer=request.user, pk=pk)
 
 
@@ -372,7 +411,7 @@ def relation_create(request, payload: RelationIn):
 
 
 @router.patch("/relations/{int:pk}", response=RelationOut)
-def relation_update(request, pk: int, payload: RelationPatch):
+def relation_update(request, pk: Id, payload: RelationPatch):
     return services.relation_update(relation=selectors.relation_get(viewer=request.user, pk=pk), actor=request.user,
                                     **_patch(payload))
 
@@ -398,7 +437,7 @@ class ImportRunOut(Schema):
 
 
 @router.post("/registry/imports/{kind}", response=dict)
-def registry_import(request, kind: str, file: File[UploadedFile], dry_run: Form[bool] = False):
+def registry_import(request, kind: ImportKind, file: File[UploadedFile], dry_run: Form[bool] = False):
     """Import a CSV or .xlsx file of regions, organisations, entities, households or relations (English or
     Chinese headers). Returns the report: counts, warnings and each rejected row's line, column and reason."""
     path = save_upload(file, suffix=Path(file.name or "upload").suffix.lower())
@@ -414,13 +453,13 @@ def registry_import(request, kind: str, file: File[UploadedFile], dry_run: Form[
 
 @router.get("/registry/imports", response=list[ImportRunOut])
 @paginate(Page)
-def registry_import_runs(request, kind: str | None = None):
+def registry_import_runs(request, kind: ImportKind | None = None):
     runs = core_selectors.import_runs(viewer=request.user).filter(kind__startswith="registry_")
     return runs.filter(kind=imports.run_kind(kind)) if kind else runs
 
 
 @router.get("/registry/imports/{int:run_id}/rejected")
-def registry_import_rejected(request, run_id: int):
+def registry_import_rejected(request, run_id: Id):
     """The rejected rows of an import, in the file's own format, with `line` and `reason` columns."""
     run = core_selectors.import_runs(viewer=request.user).filter(pk=run_id, kind__startswith="registry_").first()
     if run is None or not run.rejected_file:
@@ -432,8 +471,9 @@ def registry_import_rejected(request, run_id: int):
 
 
 @router.get("/registry/{kind}/export")
-def registry_export(request, kind: str, fmt: str = Query("csv", alias="format"), language: str = "en",
-                    region: str | None = None, q: str | None = None, status: str | None = None):
+def registry_export(request, kind: ImportKind, fmt: ExportFormat = Query("csv", alias="format"),  # noqa: B008
+                    language: Language = "en", region: str | None = None, q: str | None = None,
+                    status: HouseholdStatusName | None = None):
     """Export a registry list (regions, organisations, entities, households, relations) within your scope."""
     filters: dict[str, Any] = {"regions": {"within": region, "q": q}, "households": {"region_code": region, "q": q,
                                                                                      "status": status},

@@ -58,9 +58,29 @@ class Sector(models.TextChoices):
 
 
 class HouseholdStatus(models.TextChoices):
+    """A household's status on a date. Until 2020: registered poor (建档立卡贫困户), lifted out (脱贫户). From 2021 the
+    monitored households (防止返贫监测对象) come in three kinds, and a monitored household whose risk is eliminated
+    (风险已消除) leaves monitoring on that date. `monitored` is the kind-less status of records before 2021."""
+
     REGISTERED_POOR = "registered_poor", _("Registered poor")
     LIFTED_OUT = "lifted_out", _("Lifted out of poverty")
     MONITORED = "monitored", _("Monitored (at risk of returning to poverty)")
+    MONITORED_UNSTABLE = "monitored_unstable", _("Monitored: lifted out but unstable")
+    MONITORED_MARGINAL = "monitored_marginal", _("Monitored: marginal, prone to poverty")
+    MONITORED_SUDDEN = "monitored_sudden", _("Monitored: sudden serious hardship")
+    RISK_ELIMINATED = "risk_eliminated", _("Risk eliminated")
+
+
+MONITORED_STATUSES = frozenset({HouseholdStatus.MONITORED, HouseholdStatus.MONITORED_UNSTABLE,
+                                HouseholdStatus.MONITORED_MARGINAL, HouseholdStatus.MONITORED_SUDDEN})
+
+
+class StatusSource(models.TextChoices):
+    """Where a dated status period comes from."""
+
+    RECORDED = "recorded", _("Recorded (a status change with its effective date)")
+    INFERRED = "inferred", _("Inferred from the year lifted out (records without a history)")
+    HISTORICAL = "historical", _("Historical import")
 
 
 class RelationKind(models.TextChoices):
@@ -69,3 +89,14 @@ class RelationKind(models.TextChoices):
     COUNTERPART_SUPPORT = "counterpart_support", _("Counterpart support")
     LOCAL_PAIRING = "local_pairing", _("Local pairing")
     ENTERPRISE_VILLAGE = "enterprise_village", _("Enterprise helps village")
+
+
+class RegionSet(models.TextChoices):
+    """Dated sets of regions that the policy names (a region is in a set from a date to a date)."""
+
+    POVERTY_COUNTY = "poverty_county", _("National poverty county (贫困县, the 832 list) until its exit")
+    LIFTED_COUNTY = "lifted_county", _("County lifted out of poverty (脱贫县), from the year after its exit")
+    KEY_COUNTY = "key_county", _("National key county for rural revitalisation (国家乡村振兴重点帮扶县)")
+    PROVINCIAL_KEY_COUNTY = "provincial_key_county", _("Provincial key county for rural revitalisation")
+    POOR_VILLAGE = "poor_village", _("Poor village (贫困村)")
+    LIFTED_VILLAGE = "lifted_village", _("Village lifted out of poverty (脱贫村)")

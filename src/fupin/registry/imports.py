@@ -792,6 +792,8 @@ class HouseholdImport(BaseImport):
             ids.update(selectors.household_ids_by_id_hashes(hashes=set(hashes[start:start + CHUNK])))
         for p in items:
             p.pk = ids[p.key]
+        services.household_history_start(facts=[(p.pk, p.values["status"], p.values.get("lifted_year"))
+                                                for p in items])
 
     def created_record(self, pending: Pending) -> tuple[Any, str, dict[str, Any]]:
         v = pending.values
@@ -814,6 +816,8 @@ class HouseholdImport(BaseImport):
             if p.transition is None:
                 continue
             to, changes = p.transition
+            services.household_history_start(households=[p.obj])
+            services.household_period_record(household=p.obj, to=to, effective=self.today, reason=reason)
             audit.transition(p.obj, to=to, allowed_from=rules.household_allowed_from(to), actor=self.actor,
                              reason=reason, action=rules.HOUSEHOLD_TRANSITION_NAMES[to], changes=changes)
 

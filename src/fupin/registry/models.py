@@ -8,7 +8,16 @@ from django.utils.translation import gettext_lazy as _
 
 from fupin.core.models import TimestampedModel
 
-from .enums import EntityKind, HouseholdStatus, OrganisationKind, RegionLevel, RelationKind, Zone
+from .enums import (
+    EntityKind,
+    HouseholdStatus,
+    OrganisationKind,
+    RegionLevel,
+    RegionSet,
+    RelationKind,
+    StatusSource,
+    Zone,
+)
 
 
 class Region(TimestampedModel):
@@ -127,7 +136,7 @@ class MarketEntity(TimestampedModel):
     @property
     def seller_code(self) -> str:
         """The code the purchase ledger names this seller by."""
-        return self.credit_code or (self.household.registry_code if self.household_id else f"ME{self.pk}")
+        return self.credit_code or (self.household.registry_code if self.household is not None else f"ME{self.pk}")
 
 
 class AssistanceRelation(TimestampedModel):
@@ -159,3 +168,51 @@ class AssistanceRelation(TimestampedModel):
     def __str__(self) -> str:
         helper = self.helper_org or self.helper_region
         return f"{self.get_kind_display()}: {helper} → {self.helped_region} ({self.year_from}–{self.year_to or ''})"
+
+
+class HouseholdStatusPeriod(TimestampedModel):
+    """A household's status from a date to a date: the dated history that counting reads on the purchase date.
+    Written only by `services.household_status_change` and the historical import; `Household.status` is the status
+    of the period in force today."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="status_periods",
+                                  verbose_name=_("household"))
+    status = models.CharField(_("status"), max_length=20, choices=HouseholdStatus.choices)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True, help_text=_("Empty while in force"))
+    source = models.CharField(_("source"), max_length=12, choices=StatusSource.choices, default=StatusSource.RECORDED)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["household_id", "valid_from"]
+        verbose_name = _("household status period")
+        verbose_name_plural = _("household status history")
+        constraints = [models.UniqueConstraint(fields=["household", "valid_from"], name="statusperiod_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.status} {self.valid_from}–{self.valid_to or ''}"
+
+
+class RegionSetMembership(TimestampedModel):
+    """A region in a dated set (the 832 poverty counties until their exit, counties lifted out, the 160 national key
+    counties for rural revitalisation from 2021, provincial key counties, poor villages)."""
+
+    set_kind = models.CharField(_("region set"), max_length=24, choices=RegionSet.choices, db_index=True)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="set_memberships",
+                               verbose_name=_("region"))
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True, help_text=_("Empty while in force"))
+    source = models.CharField(_("source"), max_length=200, blank=True,
+                              help_text=_("The reference file, document or decision it comes from"))
+    is_sample = models.BooleanField(_("sample, not the official list"), default=False)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["set_kind", "region__code", "valid_from"]
+        verbose_name = _("region set membership")
+        verbose_name_plural = _("region set memberships")
+        constraints = [models.UniqueConstraint(fields=["set_kind", "region", "valid_from"],
+                                               name="regionset_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.set_kind} {self.region_id} {self.valid_from}–{self.valid_to or ''}"

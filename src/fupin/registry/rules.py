@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from fupin.core.rules import scope_prefix
 from fupin.core.validators import is_region_code
 
-from .enums import LEGAL_PERSON_KINDS, EntityKind, HouseholdStatus, RegionLevel, RelationKind, Zone
+from .enums import LEGAL_PERSON_KINDS, EntityKind, HouseholdStatus, RegionLevel, RegionSet, RelationKind, Zone
 
 # The nine eastern provinces and municipalities (东部), and the central ones (中部); the rest are western.
 EAST_PROVINCES = {"11", "12", "13", "21", "31", "32", "33", "35", "37", "44", "46"}
@@ -115,7 +119,9 @@ ENUM_ALIASES: dict[str, dict[str, str]] = {
     "HouseholdStatus": {
         "建档立卡贫困户": "registered_poor", "贫困户": "registered_poor", "未脱贫": "registered_poor",
         "已脱贫": "lifted_out", "脱贫户": "lifted_out", "脱贫": "lifted_out", "监测户": "monitored",
-        "防返贫监测对象": "monitored", "监测对象": "monitored",
+        "防返贫监测对象": "monitored", "监测对象": "monitored", "防止返贫监测对象": "monitored",
+        "脱贫不稳定户": "monitored_unstable", "边缘易致贫户": "monitored_marginal", "突发严重困难户": "monitored_sudden",
+        "风险已消除": "risk_eliminated", "风险消除": "risk_eliminated", "已消除风险": "risk_eliminated",
     },
     "RelationKind": {
         "定点扶贫": "designated_assistance", "定点帮扶": "designated_assistance", "东西部扶贫协作": "east_west",
@@ -207,20 +213,110 @@ def normalise_region_code(text: str) -> str:
 
 # -- households ------------------------------------------------------------------------------------------------------
 # Which statuses a household may move to from which (the named transitions of its status).
+_S = HouseholdStatus
+_MONITORED = {_S.MONITORED, _S.MONITORED_UNSTABLE, _S.MONITORED_MARGINAL, _S.MONITORED_SUDDEN}
 HOUSEHOLD_TRANSITIONS: dict[str, set[str]] = {
-    HouseholdStatus.LIFTED_OUT: {HouseholdStatus.REGISTERED_POOR, HouseholdStatus.MONITORED},
-    HouseholdStatus.MONITORED: {HouseholdStatus.REGISTERED_POOR, HouseholdStatus.LIFTED_OUT},
-    HouseholdStatus.REGISTERED_POOR: {HouseholdStatus.MONITORED},
+    _S.LIFTED_OUT: {_S.REGISTERED_POOR, *_MONITORED},
+    _S.REGISTERED_POOR: {_S.MONITORED},
+    # monitoring: a lifted-out household becomes unstable, any rural household marginal or in sudden hardship; a
+    # monitored household may be re-classified, and one whose risk was eliminated may be monitored again
+    **{m: {_S.LIFTED_OUT, _S.REGISTERED_POOR, _S.RISK_ELIMINATED, *(_MONITORED - {m})} for m in _MONITORED},
+    _S.RISK_ELIMINATED: set(_MONITORED),
 }
-HOUSEHOLD_TRANSITION_NAMES = {
-    HouseholdStatus.LIFTED_OUT: "household:lift_out",
-    HouseholdStatus.MONITORED: "household:monitor",
-    HouseholdStatus.REGISTERED_POOR: "household:register_poor",
+HOUSEHOLD_TRANSITION_NAMES: dict[str, str] = {
+    _S.LIFTED_OUT: "household:lift_out",
+    _S.MONITORED: "household:monitor",
+    _S.MONITORED_UNSTABLE: "household:monitor",
+    _S.MONITORED_MARGINAL: "household:monitor",
+    _S.MONITORED_SUDDEN: "household:monitor",
+    _S.REGISTERED_POOR: "household:register_poor",
+    _S.RISK_ELIMINATED: "household:eliminate_risk",
 }
+# Precise identification of poor households (精准识别) was completed in 2014: a status without a recorded start
+# is taken to hold from then (the record says so: `StatusSource.INFERRED`).
+IDENTIFICATION_START = dt.date(2014, 1, 1)
 
 
 def household_allowed_from(to: str) -> set[str]:
     return set(HOUSEHOLD_TRANSITIONS.get(to, set()))
+
+
+@dataclass(frozen=True)
+class StatusPeriod:
+    """A household's status from `valid_from` to `valid_to` (inclusive; None: still in force)."""
+
+    status: str
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+
+
+def status_on(periods: Sequence[StatusPeriod], day: dt.date) -> str:
+    """The status in force on `day` ("" when no period covers it: the household was not registered then)."""
+    for p in periods:
+        if p.valid_from <= day and (p.valid_to is None or day <= p.valid_to):
+            return p.status
+    return ""
+
+
+def status_change_error(periods: Sequence[StatusPeriod], *, effective: dt.date, today: dt.date) -> str | None:
+    """Why a status change effective on `effective` cannot be recorded after `periods` (None when it can): it may
+    not lie in the future, nor before the start of the period in force (that would overlap or reverse history:
+    correct older history by a historical import instead). On the start day itself it corrects that period."""
+    if effective > today:
+        return "the effective date is in the future"
+    if effective < IDENTIFICATION_START:
+        return "the effective date is before 2014, when households were first registered"
+    current = max(periods, key=lambda p: p.valid_from, default=None)
+    if current is not None and effective < current.valid_from:
+        return "the effective date is before the start of the status in force"
+    return None
+
+
+def inferred_history(status: str, lifted_year: int | None, *, since: dt.date | None = None) -> list[StatusPeriod]:
+    """The periods of a household registered without a history: lifted out from 1 January of its year lifted out
+    (registered poor from 2014 until then); any other status from `since` (default: 2014)."""
+    start = since or IDENTIFICATION_START
+    if status == HouseholdStatus.LIFTED_OUT and lifted_year and since is None:
+        lifted = dt.date(max(lifted_year, IDENTIFICATION_START.year), 1, 1)
+        if lifted > IDENTIFICATION_START:
+            return [StatusPeriod(HouseholdStatus.REGISTERED_POOR, IDENTIFICATION_START, lifted - dt.timedelta(days=1)),
+                    StatusPeriod(status, lifted)]
+        return [StatusPeriod(status, IDENTIFICATION_START)]
+    return [StatusPeriod(status, start)]
+
+
+def history_errors(periods: Sequence[StatusPeriod]) -> list[str]:
+    """Problems of a whole history (a historical import): reversed dates, overlaps, unknown statuses."""
+    problems = []
+    ordered = sorted(periods, key=lambda p: p.valid_from)
+    for p in ordered:
+        if p.status not in HouseholdStatus.values:
+            problems.append(f"unknown status {p.status!r}")
+        if p.valid_to is not None and p.valid_to < p.valid_from:
+            problems.append(f"the period from {p.valid_from} ends before it starts ({p.valid_to})")
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        if a.valid_to is None or a.valid_to >= b.valid_from:
+            problems.append(f"the period from {a.valid_from} overlaps the one from {b.valid_from}")
+    return problems
+
+
+# -- dated region sets ----------------------------------------------------------------------------------------------
+# The 832 national poverty counties were named in the 2014 list (国开办发〔2014〕…, 贫困县 identification of 2014).
+POVERTY_LIST_START = dt.date(2014, 1, 1)
+
+
+def poverty_county_memberships(exit_year: int | None) -> list[tuple[str, dt.date, dt.date | None]]:
+    """(set, from, to) of a county of the 832 list: a poverty county from 2014 to the end of its exit year, a county
+    lifted out of poverty (脱贫县) from the next 1 January."""
+    if not exit_year:
+        return [(RegionSet.POVERTY_COUNTY, POVERTY_LIST_START, None)]
+    return [(RegionSet.POVERTY_COUNTY, POVERTY_LIST_START, dt.date(exit_year, 12, 31)),
+            (RegionSet.LIFTED_COUNTY, dt.date(exit_year + 1, 1, 1), None)]
+
+
+def in_set_on(periods: Sequence[tuple[dt.date, dt.date | None]], day: dt.date) -> bool:
+    """Whether any (from, to) membership period covers `day`."""
+    return any(start <= day and (end is None or day <= end) for start, end in periods)
 
 
 def household_registry_code(*, village_code: str, id_hash: str) -> str:

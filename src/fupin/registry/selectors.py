@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -11,7 +12,16 @@ from fupin.core.errors import NotFound
 from fupin.core.validators import mask_name, mask_phone
 
 from . import rules
-from .models import AssistanceRelation, Household, MarketEntity, Organisation, Region, RegionCodeChange
+from .models import (
+    AssistanceRelation,
+    Household,
+    HouseholdStatusPeriod,
+    MarketEntity,
+    Organisation,
+    Region,
+    RegionCodeChange,
+    RegionSetMembership,
+)
 
 
 def _bool(value: Any) -> bool | None:
@@ -334,3 +344,40 @@ def poverty_counties() -> QuerySet[Region]:
 def region_children(*, code: str, level: str | None = None) -> QuerySet[Region]:
     qs = Region.objects.filter(parent__code=code).order_by("code")
     return qs.filter(level=level) if level else qs
+
+
+# -- dated facts: household status history and region sets (bulk reads for counting; no viewer) --------------------
+def household_status_periods(*, household_ids: Collection[int]) -> dict[int, tuple[rules.StatusPeriod, ...]]:
+    """The status history of each household, oldest first (what counting reads on the purchase date)."""
+    out: dict[int, list[rules.StatusPeriod]] = {}
+    ids = list(household_ids)
+    for start in range(0, len(ids), 5000):
+        rows = HouseholdStatusPeriod.objects.filter(household_id__in=ids[start:start + 5000]).order_by(
+            "household_id", "valid_from").values_list("household_id", "status", "valid_from", "valid_to")
+        for hid, status, valid_from, valid_to in rows:
+            out.setdefault(hid, []).append(rules.StatusPeriod(status, valid_from, valid_to))
+    return {hid: tuple(periods) for hid, periods in out.items()}
+
+
+def household_history(*, viewer: Any, household: Household) -> list[dict[str, Any]]:
+    """A household's dated statuses for its page and the API (the household is already checked for scope)."""
+    return [{"status": p.status, "valid_from": p.valid_from, "valid_to": p.valid_to, "source": p.source,
+             "reason": p.reason} for p in household.status_periods.order_by("valid_from")]
+
+
+def region_set_periods(*, set_kinds: Collection[str],
+                       region_codes: Collection[str] | None = None) -> dict[str, dict[str, tuple[tuple[Any, Any], ...]]]:
+    """region code → set kind → ((valid_from, valid_to), ...) for the named sets (optionally only some regions)."""
+    qs = RegionSetMembership.objects.filter(set_kind__in=list(set_kinds))
+    if region_codes is not None:
+        qs = qs.filter(region__code__in=list(region_codes))
+    out: dict[str, dict[str, list[tuple[Any, Any]]]] = {}
+    for code, kind, start, end in qs.values_list("region__code", "set_kind", "valid_from", "valid_to"):
+        out.setdefault(code, {}).setdefault(kind, []).append((start, end))
+    return {code: {k: tuple(v) for k, v in kinds.items()} for code, kinds in out.items()}
+
+
+def region_set_members(*, set_kind: str, on: Any) -> QuerySet[RegionSetMembership]:
+    """The memberships of a set in force on a date (for lists, pages and exports)."""
+    return (RegionSetMembership.objects.filter(set_kind=set_kind, valid_from__lte=on)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on)).select_related("region").order_by("region__code"))

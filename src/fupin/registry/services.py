@@ -8,11 +8,13 @@ Actors are users (checked) or a string naming a system process (`"seed_demo"`, `
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.core import access, audit
@@ -27,8 +29,16 @@ from fupin.core.validators import (
 )
 
 from . import policy, rules, selectors
-from .enums import EntityKind, HouseholdStatus, OrganisationKind, RegionLevel, RelationKind, Sector
-from .models import AssistanceRelation, Household, MarketEntity, Organisation, Region
+from .enums import (
+    EntityKind,
+    HouseholdStatus,
+    OrganisationKind,
+    RegionLevel,
+    RelationKind,
+    Sector,
+    StatusSource,
+)
+from .models import AssistanceRelation, Household, HouseholdStatusPeriod, MarketEntity, Organisation, Region
 
 
 class _Unset:
@@ -332,8 +342,6 @@ def _size(size: int) -> int:
 
 
 def _lifted_year(status: str, year: int | None) -> int | None:
-    from django.utils import timezone
-
     if year is not None and not rules.FIRST_YEAR["lifted_year"] <= year <= timezone.localdate().year:
         raise InvalidInput(_("The year lifted out must be between %(first)d and this year.")
                            % {"first": rules.FIRST_YEAR["lifted_year"]}, details={"field": "lifted_year"})
@@ -346,8 +354,10 @@ def _lifted_year(status: str, year: int | None) -> int | None:
 @transaction.atomic
 def household_create(*, resident_id: str, village_code: str, status: str, size: int = 1,
                      lifted_year: int | None = None, head_name: str = "", phone: str = "", registry_code: str = "",
-                     actor: Any) -> Household:
-    """Register a household. The resident ID is checked (ISO 7064) and kept only as a keyed hash."""
+                     status_since: dt.date | None = None, actor: Any) -> Household:
+    """Register a household. The resident ID is checked (ISO 7064) and kept only as a keyed hash. Its status
+    holds from `status_since`; without it the history is inferred (lifted out from 1 January of the year lifted
+    out, registered poor from 2014 before that: `rules.inferred_history`) and marked as inferred."""
     number = normalise_resident_id(resident_id)
     problem = resident_id_problem(number)
     if problem:
@@ -367,8 +377,56 @@ def household_create(*, resident_id: str, village_code: str, status: str, size: 
         registry_code=code, id_hash=id_hash, village=village, size=_size(size), status=status,
         lifted_year=_lifted_year(status, lifted_year), head_name=head_name.strip()[:60], phone=phone.strip()[:20],
     )
+    if status_since is not None:
+        problem = rules.status_change_error([], effective=status_since, today=timezone.localdate())
+        if problem:
+            raise InvalidInput(_(problem), code="bad_effective_date", details={"field": "status_since"})
+    household_history_start(households=[household], since=status_since)
     audit.record(actor=actor, action="household:create", obj=household, after=_household_audit(household))
     return household
+
+
+def household_history_start(*, households: Sequence[Household] = (), facts: Sequence[tuple[int, str, int | None]] = (),
+                            since: dt.date | None = None) -> int:
+    """Open the status history of households that have none (new records, bulk imports: `facts` as (id, status,
+    lifted year) without loading them); returns the periods written. Callers hold the transaction and the
+    authorisation."""
+    rows = [(h.pk, h.status, h.lifted_year) for h in households] + list(facts)
+    have: set[int] = set()
+    for start in range(0, len(rows), 5000):
+        have.update(HouseholdStatusPeriod.objects.filter(household_id__in=[r[0] for r in rows[start:start + 5000]])
+                    .values_list("household_id", flat=True).distinct())
+    source = StatusSource.RECORDED if since is not None else StatusSource.INFERRED
+    periods = [HouseholdStatusPeriod(household_id=pk, status=p.status, valid_from=p.valid_from, valid_to=p.valid_to,
+                                     source=source)
+               for pk, status, lifted in rows if pk not in have
+               for p in rules.inferred_history(status, lifted, since=since)]
+    HouseholdStatusPeriod.objects.bulk_create(periods, batch_size=2000)
+    return len(periods)
+
+
+def _history(household: Household) -> list[rules.StatusPeriod]:
+    return [rules.StatusPeriod(p.status, p.valid_from, p.valid_to)
+            for p in HouseholdStatusPeriod.objects.select_for_update().filter(household=household)]
+
+
+def household_period_record(*, household: Household, to: str, effective: dt.date, reason: str = "") -> None:
+    """Close the period in force the day before `effective` and open `to` from it (the history stays). Callers
+    hold the transaction, the authorisation and the transition check (`household_status_change`, the import)."""
+    periods = _history(household)
+    problem = rules.status_change_error(periods, effective=effective, today=timezone.localdate())
+    if problem:
+        raise InvalidInput(_(problem), code="bad_effective_date", details={"field": "effective_date",
+                                                                           "effective_date": effective.isoformat()})
+    current = HouseholdStatusPeriod.objects.filter(household=household, valid_to__isnull=True).first()
+    if current is not None and current.valid_from == effective:  # a correction on the day the status started
+        current.status, current.source, current.reason = to, StatusSource.RECORDED, reason[:300]
+        current.save()
+        return
+    HouseholdStatusPeriod.objects.filter(household=household, valid_to__isnull=True).update(
+        valid_to=effective - dt.timedelta(days=1), updated_at=timezone.now())
+    HouseholdStatusPeriod.objects.create(household=household, status=to, valid_from=effective,
+                                         source=StatusSource.RECORDED, reason=reason[:300])
 
 
 @transaction.atomic
@@ -396,15 +454,26 @@ def household_update(*, household: Household, actor: Any, village_code: str = UN
 
 @transaction.atomic
 def household_status_change(*, household: Household, to: str, actor: Any, lifted_year: int | None = UNSET,
-                            reason: str = "") -> Household:
-    """The named transitions of a household's status: lift out, monitor, register as poor again."""
+                            effective_date: dt.date | None = None, reason: str = "") -> Household:
+    """The named transitions of a household's status (lift out, monitor in one of the three kinds, eliminate the
+    risk, register as poor again), effective on `effective_date` (default today, never in the future, always after
+    the start of the status in force): the status history keeps every period, and counting reads the status on
+    the purchase date."""
     policy.authorise_household_write(actor, village_code=household.village.code)
     to = _choice(to, HouseholdStatus, _("household status"))
+    if to not in rules.HOUSEHOLD_TRANSITIONS:
+        raise InvalidInput(_("Unknown household status “%(value)s”.") % {"value": to}, code="bad_status")
+    household_history_start(households=[household])
+    if household.status in rules.household_allowed_from(to):
+        household_period_record(household=household, to=to, effective=effective_date or timezone.localdate(),
+                                reason=reason)
     changes: dict[str, Any] = {}
     if lifted_year is not UNSET:
         changes["lifted_year"] = _lifted_year(to, lifted_year)
     elif to == HouseholdStatus.REGISTERED_POOR and household.lifted_year is not None:
         changes["lifted_year"] = None
+    if effective_date is not None:  # a back-dated change says so in its audit entry
+        reason = f"{reason} [effective {effective_date.isoformat()}]".strip()
     audit.transition(household, to=to, allowed_from=rules.household_allowed_from(to), actor=actor, reason=reason,
                      action=rules.HOUSEHOLD_TRANSITION_NAMES[to], changes=changes)
     return household
@@ -423,8 +492,6 @@ def relation_exists(*, kind: str, helper_org: Organisation | None, helper_region
 
 
 def _relation_years(year_from: int, year_to: int | None) -> None:
-    from django.utils import timezone
-
     last = timezone.localdate().year + 10
     for name, year in (("year_from", year_from), ("year_to", year_to)):
         if year is not None and not rules.FIRST_YEAR["relation_year"] <= year <= last:
