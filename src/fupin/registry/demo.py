@@ -16,6 +16,7 @@ What it leaves in the world for later steps:
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import random
 from typing import Any
@@ -23,9 +24,18 @@ from typing import Any
 from fupin.core.services import user_create
 from fupin.core.validators import make_resident_id, make_uscc
 
-from . import rules, selectors, services
-from .enums import EntityKind, HouseholdStatus, OrganisationKind, RegionLevel, RelationKind, Sector, Zone
-from .models import Region
+from . import region_sets, rules, selectors, services
+from .enums import (
+    EntityKind,
+    HouseholdStatus,
+    OrganisationKind,
+    RegionLevel,
+    RegionSet,
+    RelationKind,
+    Sector,
+    Zone,
+)
+from .models import Region, RegionSetMembership
 
 # A small real set of regions for a database without reference data: Guizhou's Qiandongnan and Bijie (their
 # national poverty counties with exit years) and two eastern places (Beijing; Zhejiang with Hangzhou and
@@ -73,6 +83,16 @@ class _Codes:
         return make_uscc(f"{prefix}{region_code[:6]}{next(self.counter) + 100000000:09d}")
 
 
+def _region_sets(counties: list[Region], actor: Any) -> None:
+    """Dated region sets from the flags, the key county sample (it says it is one), and the demo's first county as a
+    key county from 2021 so that every page shows the set."""
+    region_sets.region_sets_sync(actor=actor, key_county_file=region_sets.SAMPLE_FILE, lenient=True)
+    first = counties[0]
+    if not RegionSetMembership.objects.filter(set_kind=RegionSet.KEY_COUNTY, region=first).exists():
+        region_sets.membership_add(set_kind=RegionSet.KEY_COUNTY, region=first, valid_from=dt.date(2021, 8, 27),
+                                   note="demo sample, not the official list", actor=actor)
+
+
 def build(world: Any) -> None:
     rng = world.sub_rng("registry")
     actor = world.actor
@@ -86,12 +106,13 @@ def build(world: Any) -> None:
         townships += towns
         villages_by_county[county.code] = villages
     villages = [v for vs in villages_by_county.values() for v in vs]
-    prefectures = _distinct([c.parent for c in counties if c.parent_id])
-    provinces = _distinct([p.parent for p in prefectures if p.parent_id])
+    prefectures = _distinct([c.parent for c in counties if c.parent is not None])
+    provinces = _distinct([p.parent for p in prefectures if p.parent is not None])
     world.regions.update(
         counties=counties, county_prefectures=prefectures, provinces=provinces, townships=townships, villages=villages,
         poor_villages=[v for v in villages if v.is_poor_village], villages_by_county=villages_by_county,
     )
+    _region_sets(counties, actor)
     beijing = _ensure_region("110000", "北京市", actor)
     world.regions["beijing"] = beijing
 
@@ -300,8 +321,9 @@ def _households(world: Any, rng: random.Random, county: Region, villages: list[R
 
 
 def _entity_prefix(kind: str) -> str:
-    return {EntityKind.ENTERPRISE: "91", EntityKind.COOPERATIVE: "93", EntityKind.FAMILY_FARM: "92",
-            EntityKind.VILLAGE_COLLECTIVE: "N2", EntityKind.RICH_LEADER: "92"}[kind]
+    prefixes: dict[str, str] = {EntityKind.ENTERPRISE: "91", EntityKind.COOPERATIVE: "93", EntityKind.FAMILY_FARM: "92",
+            EntityKind.VILLAGE_COLLECTIVE: "N2", EntityKind.RICH_LEADER: "92"}
+    return prefixes[kind]
 
 
 def _entity_name(rng: random.Random, kind: str, county: Region, village: Region) -> str:

@@ -189,7 +189,8 @@ def read_history(directory: Path) -> list[HistoryRow]:
     used as successor only when the row names no plain one."""
     out = []
     for r in _rows(directory / HISTORY_FILE):
-        plain, partial = [], []
+        plain: list[str] = []
+        partial: list[str] = []
         for part in filter(None, (p.strip() for p in r.get("新代码", "").split(";"))):
             m = _SUCCESSOR.match(part)
             if m:
@@ -319,7 +320,7 @@ def resolve_poverty_list(rows: Iterable[dict[str, str]], *, regions: dict[str, R
             problems.append(f"{where}: zone {row['所属地域']} does not match the province")
         if code[:2] not in rules.PRODUCING_PROVINCES:
             problems.append(f"{where}: {code} is not in a producing (central or western) province")
-        if year not in EXIT_YEARS:
+        if year is None or year not in EXIT_YEARS:
             problems.append(f"{where}: exit year {row.get('摘帽时间')!r} is not one of 2016–2020")
             continue
         if code in result:
@@ -366,6 +367,8 @@ class LoadReport:
     poverty_list_rows: int = 0
     exit_years: dict[int, int] = field(default_factory=dict)
     repairs: list[str] = field(default_factory=list)
+    key_counties: int = 0
+    key_counties_sample: bool = False
     dry_run: bool = False
     seconds: float = 0.0
 
@@ -393,7 +396,7 @@ def _plan_regions(ref: Reference, report: LoadReport) -> tuple[dict[str, list[Re
     for code, *values in Region.objects.values_list("code", "name", "level", "parent__code", "zone",
                                                     "is_poverty_county", "poverty_exit_year", "active"):
         existing[code] = tuple(values)
-        existing_level[code] = values[1]
+        existing_level[code] = str(values[1])
     to_write: dict[str, list[RegionRow]] = {level: [] for level in LEVELS}
     for level in LEVELS:
         report.regions[level] = Counter(created=0, updated=0, unchanged=0)
@@ -409,13 +412,13 @@ def _plan_regions(ref: Reference, report: LoadReport) -> tuple[dict[str, list[Re
             report.regions[row.level]["unchanged"] += 1
     outside: list[tuple[str, dict]] = []
     abolished = {c.old_code for c in ref.changes}
-    for code, values in existing.items():
+    for code, stored in existing.items():
         if code in ref.regions:
             continue
         updates: dict[str, Any] = {}
-        if values[4]:  # is_poverty_county
+        if stored[4]:  # is_poverty_county
             updates.update(is_poverty_county=False, poverty_exit_year=None)
-        if values[6] and code in abolished:  # active
+        if stored[6] and code in abolished:  # active
             updates["active"] = False
         if updates:
             outside.append((code, updates))
@@ -454,6 +457,13 @@ def reference_load(*, directory: Path | str, actor: Any = "load_reference", town
             _write(to_write, outside, changes)
             audit.record(actor=actor, action="reference:load", object_type="registry.region", object_id="*",
                          after=report.counts(), reason=f"reference data from {directory}")
+        if not dry_run:
+            from .region_sets import KEY_COUNTY_FILE, SAMPLE_FILE, region_sets_sync
+
+            key_file = directory / KEY_COUNTY_FILE
+            sets = region_sets_sync(actor=actor, key_county_file=key_file if key_file.exists() else SAMPLE_FILE,
+                                    lenient=not key_file.exists())
+            report.key_counties, report.key_counties_sample = sets.key_counties, sets.sample
     report.seconds = time.monotonic() - started
     return report
 

@@ -20,6 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
 
     def handle(self, *args, directory=None, no_townships=False, dry_run=False, **opts):
+        path: Path | None
         if directory:
             path = Path(directory)
             if not path.is_dir():
@@ -47,6 +48,9 @@ class Command(BaseCommand):
         years = ", ".join(f"{y}: {n}" for y, n in report.exit_years.items())
         out(f"National poverty counties: {report.poverty_counties} of {report.poverty_list_rows} list rows "
             f"(exits {years})")
+        sample = " — a SAMPLE, not the official list: put key_counties.csv in the reference folder" \
+            if report.key_counties_sample else ""
+        out(f"Key counties for rural revitalisation: {report.key_counties}{sample}")
         if report.poverty_counties != 832:
             self.stderr.write(f"Warning: expected 832 national poverty counties, found {report.poverty_counties}.")
         if report.changed:
