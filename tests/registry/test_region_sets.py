@@ -82,3 +82,24 @@ def test_administrators_add_and_close_memberships_audited(counties):
     with pytest.raises(InvalidInput) as bad:
         region_sets.membership_add(set_kind="capital", region=a, valid_from=D(2021, 1, 1), actor=admin)
     assert bad.value.code == "bad_set"
+
+
+def test_the_api_lists_a_set_on_a_date_and_only_administrators_change_it(counties):
+    from tests.conftest import ApiClient
+
+    region_sets.region_sets_sync(actor="test")
+    viewer = ApiClient(factories.user("viewer", roles="viewer"))
+    on_2019 = viewer.get("/region-sets", set_kind="poverty_county", on="2019-06-01").json()
+    on_2020 = viewer.get("/region-sets", set_kind="poverty_county", on="2020-06-01").json()
+    assert {i["region_code"] for i in on_2019["items"]} == {"522627", "520425"}
+    assert {i["region_code"] for i in on_2020["items"]} == {"520425"}
+    assert viewer.get("/region-sets", set_kind="capital").status_code == 422
+    body = {"set_kind": "key_county", "region_code": "522627", "valid_from": "2021-08-27"}
+    assert viewer.post("/region-sets", body).status_code == 403
+    admin = ApiClient(factories.user("admin", roles="administrator"))
+    made = admin.post("/region-sets", body)
+    assert made.status_code == 201, made.content
+    closed = admin.post(f"/region-sets/{made.json()['id']}/close", {"valid_to": "2025-12-31", "reason": "调整"})
+    assert closed.status_code == 200 and closed.json()["valid_to"] == "2025-12-31"
+    assert admin.post(f"/region-sets/{made.json()['id']}/close", {"valid_to": "2020-01-01",
+                                                                   "reason": "x"}).json()["code"] == "reversed_dates"

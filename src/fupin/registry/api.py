@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
@@ -21,8 +22,17 @@ from fupin.core.errors import InvalidInput, NotFound
 from fupin.core.pagination import Page
 from fupin.core.tabular import CONTENT_TYPES, save_upload
 
-from . import exports, imports, selectors, services
-from .enums import EntityKind, HouseholdStatus, OrganisationKind, RegionLevel, RelationKind, Sector, Zone
+from . import exports, imports, region_sets, selectors, services
+from .enums import (
+    EntityKind,
+    HouseholdStatus,
+    OrganisationKind,
+    RegionLevel,
+    RegionSet,
+    RelationKind,
+    Sector,
+    Zone,
+)
 
 router = Router(tags=["registry"])
 
@@ -87,6 +97,59 @@ def regions(request, level: Level | None = None, poverty_county: bool | None = N
 @router.get("/regions/{code}", response=RegionOut)
 def region(request, code: str):
     return selectors.region_get(viewer=request.user, code=code)
+
+
+# -- dated region sets (poverty and lifted counties, key counties, poor villages) --------------------------------
+RegionSetName = choice(RegionSet)
+
+
+class RegionSetOut(Schema):
+    id: int
+    set_kind: RegionSetName
+    region_code: str = Field(..., alias="region.code")
+    region_name: str = Field(..., alias="region.name")
+    valid_from: dt.date
+    valid_to: dt.date | None
+    source: str
+    is_sample: bool
+    note: str
+
+
+class RegionSetIn(Schema):
+    set_kind: RegionSetName
+    region_code: str = Field(..., max_length=12)
+    valid_from: RecordDate
+    valid_to: RecordDate | None = None
+    note: str = Field("", max_length=200)
+
+
+class RegionSetCloseIn(Schema):
+    valid_to: RecordDate
+    reason: str = Field(..., min_length=1, max_length=300)
+
+
+@router.get("/region-sets", response=list[RegionSetOut])
+@paginate(Page)
+def region_set_list(request, set_kind: RegionSetName, on: RecordDate | None = None):
+    """The regions in a set on a date (default today): `is_sample` marks rows of a sample, not an official list."""
+    return selectors.region_set_members(set_kind=set_kind, on=on or timezone.localdate())
+
+
+@router.post("/region-sets", response={201: RegionSetOut})
+def region_set_add(request, payload: RegionSetIn):
+    """Administrators add a region to a set for a period (audited; overlapping periods are refused)."""
+    m = region_sets.membership_add(set_kind=payload.set_kind, region=selectors.region_get(
+        viewer=request.user, code=payload.region_code), valid_from=payload.valid_from, valid_to=payload.valid_to,
+        note=payload.note, actor=request.user)
+    return 201, m
+
+
+@router.post("/region-sets/{int:pk}/close", response=RegionSetOut)
+def region_set_close(request, pk: Id, payload: RegionSetCloseIn):
+    """Administrators end a membership on a date, with the reason (the history stays)."""
+    m = selectors.region_set_membership_get(pk=pk)
+    return region_sets.membership_close(membership=m, valid_to=payload.valid_to, reason=payload.reason,
+                                        actor=request.user)
 
 
 # -- organisations ----------------------------------------------------------------------------------------------

@@ -381,3 +381,10 @@ def region_set_members(*, set_kind: str, on: Any) -> QuerySet[RegionSetMembershi
     """The memberships of a set in force on a date (for lists, pages and exports)."""
     return (RegionSetMembership.objects.filter(set_kind=set_kind, valid_from__lte=on)
             .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on)).select_related("region").order_by("region__code"))
+
+
+def region_set_membership_get(*, pk: int) -> RegionSetMembership:
+    found = RegionSetMembership.objects.select_related("region").filter(pk=pk).first()
+    if found is None:
+        raise NotFound(details={"region_set_membership": pk})
+    return found
