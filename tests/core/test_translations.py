@@ -25,7 +25,7 @@ DYNAMIC = {
                  "this kind of relation needs a helping organisation",
                  "a relation needs a helping organisation or region", "the end year is before the start year",
                  "the effective date is in the future",
-                 "the effective date is before 2014, when households were first registered",
+                 "the effective date is before 2013, when the account starts",
                  "the effective date is before the start of the status in force"],
 }
 

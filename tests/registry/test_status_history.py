@@ -31,7 +31,7 @@ def _periods(h):
 
 
 def test_a_household_without_history_gets_the_inferred_one(household):
-    assert _periods(household) == (StatusPeriod("registered_poor", D(2014, 1, 1), D(2018, 12, 31)),
+    assert _periods(household) == (StatusPeriod("registered_poor", D(2013, 1, 1), D(2018, 12, 31)),
                                    StatusPeriod("lifted_out", D(2019, 1, 1), None))
     assert [p["source"] for p in selectors.household_history(viewer=None, household=household)] == ["inferred"] * 2
 
@@ -48,7 +48,7 @@ def test_a_status_change_is_dated_and_history_stays(household):
                             StatusPeriod("risk_eliminated", D(2023, 9, 1), None))
     assert status_on(periods, D(2022, 2, 28)) == "lifted_out"
     assert status_on(periods, D(2022, 3, 1)) == "monitored_unstable"
-    assert status_on(periods, D(2013, 12, 31)) == ""
+    assert status_on(periods, D(2012, 12, 31)) == ""
     household.refresh_from_db()
     assert household.status == "risk_eliminated"
 
@@ -57,7 +57,7 @@ def test_a_status_change_is_dated_and_history_stays(household):
 @pytest.mark.parametrize("effective,why", [
     (D(2024, 7, 1), "future"),          # tomorrow
     (D(2018, 5, 1), "before the start"),  # before the status in force began: would reverse history
-    (D(2012, 1, 1), "before 2014"),
+    (D(2012, 1, 1), "before 2013"),
 ])
 def test_overlapping_reversed_or_future_dates_are_refused(household, effective, why):
     with pytest.raises(InvalidInput, match=why) as refused:
@@ -90,7 +90,7 @@ def test_the_api_takes_an_effective_date(household):
     assert response.status_code == 200, response.content
     history = ApiClient(office).get(f"/households/{household.pk}/history").json()
     assert [(h["status"], h["valid_from"], h["valid_to"]) for h in history] == [
-        ("registered_poor", "2014-01-01", "2018-12-31"), ("lifted_out", "2019-01-01", "2021-03-31"),
+        ("registered_poor", "2013-01-01", "2018-12-31"), ("lifted_out", "2019-01-01", "2021-03-31"),
         ("monitored_marginal", "2021-04-01", None)]
     bad = ApiClient(office).post(f"/households/{household.pk}/status", {"to": "lifted_out",
                                                                         "effective_date": "2020-01-01"})
@@ -100,10 +100,10 @@ def test_the_api_takes_an_effective_date(household):
 def test_history_errors_name_overlaps_and_reversals():
     assert rules.history_errors([StatusPeriod("lifted_out", D(2019, 1, 1), D(2018, 1, 1))]) == [
         "the period from 2019-01-01 ends before it starts (2018-01-01)"]
-    assert rules.history_errors([StatusPeriod("registered_poor", D(2014, 1, 1), D(2019, 6, 1)),
+    assert rules.history_errors([StatusPeriod("registered_poor", D(2013, 1, 1), D(2019, 6, 1)),
                                  StatusPeriod("lifted_out", D(2019, 1, 1))]) == [
-        "the period from 2014-01-01 overlaps the one from 2019-01-01"]
-    assert rules.history_errors([StatusPeriod("spaceship", D(2014, 1, 1))]) == ["unknown status 'spaceship'"]
+        "the period from 2013-01-01 overlaps the one from 2019-01-01"]
+    assert rules.history_errors([StatusPeriod("spaceship", D(2013, 1, 1))]) == ["unknown status 'spaceship'"]
 
 
 @time_machine.travel("2024-06-30 12:00 +08:00")
@@ -115,7 +115,7 @@ def test_an_import_opens_the_history_and_a_status_change_by_import_is_dated_toda
     path = rf.csv_file(tmp_path, "h.csv", rf.HOUSEHOLD_HEADER, rf.household_rows([41]))
     imports.registry_import(kind="households", path=path, actor="test")
     h = Household.objects.get()
-    assert _periods(h) == (StatusPeriod("registered_poor", D(2014, 1, 1), D(2018, 12, 31)),
+    assert _periods(h) == (StatusPeriod("registered_poor", D(2013, 1, 1), D(2018, 12, 31)),
                            StatusPeriod("lifted_out", D(2019, 1, 1), None))
     path = rf.csv_file(tmp_path, "h2.csv", rf.HOUSEHOLD_HEADER,
                        rf.household_rows([41], status="脱贫不稳定户"))

@@ -317,7 +317,7 @@ class HouseholdIn(Schema):
     phone: str = Field("", max_length=20)
     registry_code: str = Field("", max_length=32)
     status_since: RecordDate | None = Field(None, description="Since when the status holds (default: inferred from "
-                                                               "the year lifted out, or 2014)")
+                                                               "the year lifted out, or 2013)")
 
 
 class HouseholdPatch(Schema):

@@ -232,9 +232,11 @@ HOUSEHOLD_TRANSITION_NAMES: dict[str, str] = {
     _S.REGISTERED_POOR: "household:register_poor",
     _S.RISK_ELIMINATED: "household:eliminate_risk",
 }
-# Precise identification of poor households (精准识别) was completed in 2014: a status without a recorded start
-# is taken to hold from then (the record says so: `StatusSource.INFERRED`).
-IDENTIFICATION_START = dt.date(2014, 1, 1)
+# The account's first day: targeted poverty alleviation (精准扶贫) began in 2013, and the registration of poor
+# households and the list of 832 counties were completed in 2013–2014. A status without a recorded start is taken
+# to hold from then (the record says so: `StatusSource.INFERRED`), and so is the 832 list, so that no purchase the
+# account accepts (from 2013) falls before the facts that make it count.
+IDENTIFICATION_START = dt.date(2013, 1, 1)
 
 
 def household_allowed_from(to: str) -> set[str]:
@@ -265,7 +267,7 @@ def status_change_error(periods: Sequence[StatusPeriod], *, effective: dt.date, 
     if effective > today:
         return "the effective date is in the future"
     if effective < IDENTIFICATION_START:
-        return "the effective date is before 2014, when households were first registered"
+        return "the effective date is before 2013, when the account starts"
     current = max(periods, key=lambda p: p.valid_from, default=None)
     if current is not None and effective < current.valid_from:
         return "the effective date is before the start of the status in force"
@@ -274,7 +276,7 @@ def status_change_error(periods: Sequence[StatusPeriod], *, effective: dt.date, 
 
 def inferred_history(status: str, lifted_year: int | None, *, since: dt.date | None = None) -> list[StatusPeriod]:
     """The periods of a household registered without a history: lifted out from 1 January of its year lifted out
-    (registered poor from 2014 until then); any other status from `since` (default: 2014)."""
+    (registered poor from 2013 until then); any other status from `since` (default: 2013)."""
     start = since or IDENTIFICATION_START
     if status == HouseholdStatus.LIFTED_OUT and lifted_year and since is None:
         lifted = dt.date(max(lifted_year, IDENTIFICATION_START.year), 1, 1)
@@ -301,12 +303,12 @@ def history_errors(periods: Sequence[StatusPeriod]) -> list[str]:
 
 
 # -- dated region sets ----------------------------------------------------------------------------------------------
-# The 832 national poverty counties were named in the 2014 list (国开办发〔2014〕…, 贫困县 identification of 2014).
-POVERTY_LIST_START = dt.date(2014, 1, 1)
+# The 832 national poverty counties (identified 2012–2014) hold from the account's first day.
+POVERTY_LIST_START = IDENTIFICATION_START
 
 
 def poverty_county_memberships(exit_year: int | None) -> list[tuple[str, dt.date, dt.date | None]]:
-    """(set, from, to) of a county of the 832 list: a poverty county from 2014 to the end of its exit year, a county
+    """(set, from, to) of a county of the 832 list: a poverty county from 2013 to the end of its exit year, a county
     lifted out of poverty (脱贫县) from the next 1 January."""
     if not exit_year:
         return [(RegionSet.POVERTY_COUNTY, POVERTY_LIST_START, None)]

@@ -357,7 +357,7 @@ def household_create(*, resident_id: str, village_code: str, status: str, size: 
                      status_since: dt.date | None = None, actor: Any) -> Household:
     """Register a household. The resident ID is checked (ISO 7064) and kept only as a keyed hash. Its status
     holds from `status_since`; without it the history is inferred (lifted out from 1 January of the year lifted
-    out, registered poor from 2014 before that: `rules.inferred_history`) and marked as inferred."""
+    out, registered poor from 2013 before that: `rules.inferred_history`) and marked as inferred."""
     number = normalise_resident_id(resident_id)
     problem = resident_id_problem(number)
     if problem:
