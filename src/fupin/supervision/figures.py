@@ -1,0 +1,248 @@
+"""The actual figure behind each target, read from the account (`fupin.ledger.selectors.account_totals`, on its
+rollups), from linkage (`linkage.selectors`, `linkage.indicators`), from certification and from the reserved-share
+verdicts — never from the entries directly. Each figure carries the filters that open the entries behind it.
+
+Figures are read as the national office reads them (`ASSESSOR`: signed in, nation-wide, read only): a body's
+figures are the same whoever asks, and an approval freezes exactly what the body reported. Who may see a body's
+figures is decided by the selectors that hand out bodies and plans (`fupin.supervision.selectors`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q
+
+from fupin.certification import selectors as certification
+from fupin.ledger import reserved_share_selectors as reserved
+from fupin.ledger import selectors as ledger
+from fupin.ledger.reserved_share_rules import ShareStatus
+from fupin.linkage import indicators as linkage_indicators
+from fupin.linkage import selectors as linkage
+from fupin.registry import rules as registry_rules
+from fupin.registry import selectors as registry
+
+from . import rules
+from .enums import LEDGER_METRICS, Metric, PeriodKind, Scheme
+
+
+class _Assessor:
+    """The reader of supervision's figures: authenticated, active, nation-wide, a viewer only (it writes nothing)."""
+
+    is_authenticated = True
+    is_active = True
+    is_superuser = False
+    is_anonymous = False
+    pk = None
+    organisation = None
+    organisation_id = None
+    username = "supervision"
+    scope_level = "nation"
+    scope_code = ""
+    scope_prefix = ""
+    role_list = ("viewer",)
+
+    def has_role(self, *wanted: str) -> bool:
+        return "viewer" in wanted
+
+    def can_see_code(self, code: str | None) -> bool:
+        return True
+
+    def __str__(self) -> str:
+        return "supervision"
+
+
+ASSESSOR: Any = _Assessor()
+
+
+@dataclass
+class BodyContext:
+    """A body with what its figures depend on in a year: its zone, whether it governs a region, and its relations
+    of each scheme in force (as helper organisation, or as the helping region it governs)."""
+
+    body: Any
+    year: int
+    relations: dict[str, list[Any]] = field(default_factory=dict)
+
+    @property
+    def zone(self) -> str:
+        return self.body.region.zone or registry_rules.zone_of(self.body.region.code)
+
+    @property
+    def governing(self) -> bool:
+        return self.body.kind in rules.GOVERNING_KINDS
+
+    def relation_ids(self, scheme: str) -> list[int]:
+        return sorted(r.pk for r in self.relations.get(scheme, []))
+
+    def helped_codes(self, scheme: str = "") -> list[str]:
+        schemes = [scheme] if scheme else list(self.relations)
+        return sorted({r.helped_region.code for s in schemes for r in self.relations.get(s, [])})
+
+
+def body_context(*, body: Any, year: int) -> BodyContext:
+    ctx = BodyContext(body=body, year=year)
+    for scheme in Scheme.values:
+        qs = registry.relation_list(viewer=ASSESSOR, kind=scheme, year=year)
+        q = Q(helper_org_id=body.pk)
+        if body.kind in rules.GOVERNING_KINDS:
+            q |= Q(helper_region_id=body.region_id)
+        ctx.relations[scheme] = list(qs.filter(q).order_by("id"))
+    return ctx
+
+
+@dataclass(frozen=True)
+class Window:
+    """What a figure covers: a year, optionally some of its months, and the day the figure is read for."""
+
+    year: int
+    months: tuple[int, ...] = ()   # () = the whole year
+    end: dt.date | None = None
+
+    @classmethod
+    def period(cls, kind: str, year: int, number: int) -> Window:
+        months = () if kind == PeriodKind.YEAR else tuple(rules.period_months(kind, number))
+        return cls(year, months, rules.period_bounds(kind, year, number)[1])
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.end or dt.date(self.year, 12, 31)
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.months[0] if self.months else 1, 1)
+
+
+def _prefixes(codes: list[str]) -> list[str]:
+    """The region prefixes of `codes`, without any that an other one already covers."""
+    prefixes = sorted({registry_rules.subtree_prefix(c) for c in codes}, key=len)
+    out: list[str] = []
+    for p in prefixes:
+        if not any(p.startswith(q) for q in out):
+            out.append(p)
+    return out
+
+
+def ledger_filters(*, ctx: BodyContext, metric: str, scheme: str, region_code: str, sub_unit_id: int | None,
+                   window: Window) -> tuple[dict[str, Any] | None, str]:
+    """The account filters of a money target (None when it has nothing to read: a scheme without relations) and
+    the side a drill-down reads (`buyer` for a body's own purchases)."""
+    basis = rules.actual_basis(body_kind=ctx.body.kind, body_zone=ctx.zone, scheme=scheme,
+                               sub_unit=sub_unit_id is not None)
+    f: dict[str, Any] = {"year": window.year, "kind": metric}
+    if window.months:
+        f["month"] = list(window.months)
+    side = "origin"
+    if basis == "sub_unit":
+        f["buyer"] = sub_unit_id
+        side = "buyer"
+    elif basis == "buyer":
+        f["buyer"] = ctx.body.pk
+        side = "buyer"
+    elif basis == "buyer_region":
+        f["buyer_region"] = ctx.body.region.code
+        side = "buyer"
+    elif basis == "origin":
+        f["region"] = ctx.body.region.code
+    if scheme:
+        ids = ctx.relation_ids(scheme)
+        if not ids:
+            return None, side
+        f["scheme"] = scheme
+        f["relation"] = ids
+    if region_code:
+        f["region"] = region_code
+    return f, side
+
+
+def ledger_amount(filters: dict[str, Any] | None) -> int:
+    if filters is None:
+        return 0
+    rows = ledger.account_totals(viewer=ASSESSOR, filters=filters)
+    return int(rows[0]["amount_fen"]) if rows else 0
+
+
+def area_codes(*, ctx: BodyContext, scheme: str, region_code: str) -> list[str]:
+    """The regions a non-ledger figure (certified products, linkage) covers: the paired region of a sub-target;
+    else the helped regions of the body's relations (of the scheme); else the region a government governs."""
+    if region_code:
+        return [region_code]
+    helped = ctx.helped_codes(scheme)
+    if helped or scheme:
+        return helped
+    return [ctx.body.region.code] if ctx.governing else helped
+
+
+def certified_products(codes: list[str], on: dt.date) -> int:
+    if not codes:
+        return 0
+    q = Q()
+    for p in _prefixes(codes):
+        q |= Q(origin_region__code__startswith=p)
+    in_force = Q(periods__start__lte=on) & (Q(periods__end__isnull=True) | Q(periods__end__gte=on))
+    return certification.product_list(viewer=ASSESSOR).filter(q).filter(in_force).distinct().count()
+
+
+def households_linked(codes: list[str], year: int) -> int:
+    return sum(linkage_indicators.indicators(viewer=ASSESSOR, year=year, group_by="province", region_code=p)[1]
+               .households_linked for p in _prefixes(codes))
+
+
+def benefits_paid(codes: list[str], window: Window) -> int:
+    return sum(linkage.payment_totals(linkage.payment_list(viewer=ASSESSOR, region_code=p, date_from=window.first_day,
+                                                           date_to=window.last_day))["total_fen"]
+               for p in _prefixes(codes))
+
+
+def reserved_share_counts(*, ctx: BodyContext) -> tuple[int, int]:
+    """(units that had to reserve a share, units compliant) among the body's units (itself and the units below
+    it), or — for a government — the units registered in its region."""
+    if ctx.governing:
+        rows = reserved.reserved_share_list(viewer=ASSESSOR, year=ctx.year, region_code=ctx.body.region.code)
+    else:
+        ids = registry.organisation_subtree_ids(organisation=ctx.body)
+        rows = [r for r in reserved.reserved_share_list(viewer=ASSESSOR, year=ctx.year) if r.organisation.pk in ids]
+    judged = [r for r in rows if r.status in (ShareStatus.COMPLIANT, ShareStatus.SHORT, ShareStatus.UNDECLARED)]
+    return len(judged), sum(1 for r in judged if r.status == ShareStatus.COMPLIANT)
+
+
+def figure(*, ctx: BodyContext, metric: str, scheme: str, region_code: str, sub_unit_id: int | None,
+           window: Window) -> dict[str, Any]:
+    """The actual figure of one target in a window, with what a drill-down needs: `source` (ledger, linkage,
+    certification, reserved_share), the account `filters` and `side` for ledger figures, the `regions` covered."""
+    out: dict[str, Any] = {"source": "ledger", "filters": None, "side": "origin", "regions": []}
+    if metric in LEDGER_METRICS:
+        f, side = ledger_filters(ctx=ctx, metric=metric, scheme=scheme, region_code=region_code,
+                                 sub_unit_id=sub_unit_id, window=window)
+        out.update(actual=ledger_amount(f), filters=f, side=side)
+        return out
+    if metric == Metric.RESERVED_SHARE:
+        obliged, compliant = reserved_share_counts(ctx=ctx)
+        out.update(source="reserved_share", actual=rules.ratio_bp(compliant, obliged) if obliged else 0,
+                   obliged=obliged, compliant=compliant)
+        return out
+    codes = area_codes(ctx=ctx, scheme=scheme, region_code=region_code)
+    out["regions"] = codes
+    if metric == Metric.CERTIFIED_PRODUCTS:
+        out.update(source="certification", actual=certified_products(codes, window.last_day))
+    elif metric == Metric.HOUSEHOLDS_LINKED:
+        out.update(source="linkage", actual=households_linked(codes, window.year))
+    else:
+        out.update(source="linkage", actual=benefits_paid(codes, window))
+    return out
+
+
+def scheme_purchases(*, ctx: BodyContext, scheme: str, year: int) -> dict[str, int]:
+    """Direct purchases and helped sales attributed to the body's relations of a scheme in a year, and how much of
+    it came from poverty counties or key counties (the scheme rollup grouped by county)."""
+    ids = ctx.relation_ids(scheme)
+    if not ids:
+        return {"total_fen": 0, "poverty_fen": 0}
+    rows = ledger.account_totals(viewer=ASSESSOR, group_by=["county"],
+                                 filters={"year": year, "scheme": scheme, "relation": ids})
+    counties = {r["county"] for r in rows}
+    poor = {r.code for r in registry.region_list(viewer=ASSESSOR, poverty_county=True).filter(code__in=counties)}
+    total = sum(int(r["amount_fen"]) for r in rows)
+    return {"total_fen": total, "poverty_fen": sum(int(r["amount_fen"]) for r in rows if r["county"] in poor)}
