@@ -1,7 +1,12 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from . import audit
+from . import audit, services
+from .access import log_refusal
+from .errors import AccessDenied, InvalidInput
 from .models import AuditEntry, ImportRun, PolicyParameter, SecurityEvent, User
 
 
@@ -52,12 +57,64 @@ class PolicyParameterAdmin(admin.ModelAdmin):
         return False  # a parameter version is closed with valid_to, never deleted
 
 
+class UserAccessFormMixin:
+    """The admin's user forms validate roles, scope and organisation with the one function the commands, the API and
+    the services use (`services.user_access_clean`), and store its normalised values; a scoped administrator
+    changes only users inside its scope (`services.user_change_authorise`)."""
+
+    request_user: Any = None
+    FIELD_OF = {"roles": "roles", "scope": "scope_code", "organisation": "organisation"}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()  # type: ignore[misc]
+        if {"roles", "scope_level", "scope_code", "organisation"} & set(self.errors):  # type: ignore[attr-defined]
+            return cleaned
+        instance = self.instance  # type: ignore[attr-defined]
+        try:
+            access = services.user_access_clean(
+                roles=cleaned.get("roles", instance.roles), scope_code=cleaned.get("scope_code", instance.scope_code),
+                scope_level=cleaned.get("scope_level", instance.scope_level),
+                organisation=cleaned.get("organisation", instance.organisation))
+            if self.request_user is not None:
+                services.user_change_authorise(actor=self.request_user, access=access,
+                                               current=instance if instance.pk else None)
+        except InvalidInput as exc:
+            field = (exc.details or {}).get("field") if isinstance(exc.details, dict) else None
+            self.add_error(self.FIELD_OF.get(field or ""), str(exc.message))  # type: ignore[attr-defined]
+        except AccessDenied as exc:
+            log_refusal(self.request_user, exc, "admin:user")
+            self.add_error(None, str(exc.message))  # type: ignore[attr-defined]
+        else:
+            cleaned.update(roles=",".join(access.roles), scope_level=access.scope_level, scope_code=access.scope_code,
+                           organisation=access.organisation)
+        return cleaned
+
+
+class FupinUserChangeForm(UserAccessFormMixin, UserChangeForm):
+    pass
+
+
+class FupinUserCreationForm(UserAccessFormMixin, AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("username", "organisation", "roles", "scope_level", "scope_code")
+
+
 @admin.register(User)
 class FupinUserAdmin(UserAdmin):
+    form = FupinUserChangeForm
+    add_form = FupinUserCreationForm
+    add_fieldsets = (*(UserAdmin.add_fieldsets or ()),
+                     ("Fupin", {"fields": ("organisation", "roles", "scope_level", "scope_code")}))
     fieldsets = (*UserAdmin.fieldsets, ("Fupin", {"fields": ("organisation", "roles", "scope_level", "scope_code")}))
     list_display = ("username", "organisation", "roles", "scope_level", "scope_code", "is_active")
     list_filter = ("scope_level", "is_active")
     raw_id_fields = ("organisation",)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.request_user = request.user  # a class made for this request by modelform_factory
+        return form
 
     def save_model(self, request, obj, form, change):
         before = audit.snapshot(type(obj).objects.get(pk=obj.pk), ["roles", "scope_level", "scope_code", "organisation_id", "is_active"]) if change else None

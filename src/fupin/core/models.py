@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from . import rules
@@ -48,8 +49,28 @@ class TimestampedModel(models.Model):
         abstract = True
 
 
+class UserManager(DjangoUserManager):
+    """`fupin createsuperuser` makes an administrator for the nation: roles and scope stored as such (the properties
+    of `User` treat every superuser so as well), and the creation audited."""
+
+    def create_superuser(self, username: str, email: str | None = None, password: str | None = None,
+                         **extra_fields: Any) -> User:
+        extra_fields.setdefault("roles", Role.ADMINISTRATOR)
+        extra_fields.setdefault("scope_level", ScopeLevel.NATION)
+        extra_fields.setdefault("scope_code", "")
+        from . import audit
+
+        with transaction.atomic():
+            user = super().create_superuser(username, email, password, **extra_fields)
+            audit.record(actor="createsuperuser", action="user:create", obj=user,
+                         after=audit.snapshot(user, ["username", "roles", "scope_level", "scope_code", "is_superuser"]))
+        return user
+
+
 class User(AbstractUser):
     """A person who acts for one organisation, with roles and a region scope."""
+
+    objects = UserManager()  # type: ignore[misc]
 
     organisation = models.ForeignKey(
         "registry.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="users",

@@ -25,6 +25,41 @@ def scope_prefix(level: str, code: str) -> str:
     return code[:n]
 
 
+# A scope is named by a region code: 2, 4 or 6 significant digits (45 or 450000 Guangxi, 4501 or 450100 Nanning,
+# 450103 a county); the level follows from the significant digits unless it is given.
+SCOPE_LEVEL_BY_DIGITS = {2: ScopeLevel.PROVINCE, 4: ScopeLevel.PREFECTURE, 6: ScopeLevel.COUNTY}
+
+
+class ScopeError(ValueError):
+    """A scope that cannot be: `code` is stable (bad_scope_code, bad_scope_level, scope_code_required,
+    nation_has_no_code)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def scope_of_code(code: str, level: str | None = None) -> tuple[str, str]:
+    """(scope level, full 6-digit region code) for a scope code and an optional explicit level; ('nation', '') for
+    an empty code. Raises ScopeError for a code that is not 2, 4 or 6 digits, an unknown level, a level without a
+    code or a nation with one. Whether the region exists, and has that level, is the registry's to say."""
+    code = (code or "").strip()
+    level = (level or "").strip() or None
+    if level is not None and level not in ScopeLevel.values:
+        raise ScopeError("bad_scope_level")
+    if not code:
+        if level in (None, ScopeLevel.NATION):
+            return ScopeLevel.NATION, ""
+        raise ScopeError("scope_code_required")
+    if level == ScopeLevel.NATION:
+        raise ScopeError("nation_has_no_code")
+    if not (code.isascii() and code.isdigit()) or len(code) not in SCOPE_LEVEL_BY_DIGITS:
+        raise ScopeError("bad_scope_code")
+    full = code.ljust(6, "0")
+    significant = 6 if full[4:] != "00" else 4 if full[2:4] != "00" else 2
+    return level or SCOPE_LEVEL_BY_DIGITS[significant], full
+
+
 def code_in_scope(prefix: str, code: str | None) -> bool:
     """Whether a region code falls inside a scope prefix ('' covers everything, None is outside any scope but the nation)."""
     if not prefix:

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import audit, rules
-from .enums import ScopeLevel, SecurityEventKind
+from .access import authorise
+from .enums import Role, ScopeLevel, SecurityEventKind
+from .errors import InvalidInput
 from .models import ApiToken, ImportRun, PolicyParameter, SecurityEvent, User
 
 if TYPE_CHECKING:
@@ -43,24 +49,194 @@ def token_authenticate(key: str) -> User | None:
     return token.user
 
 
+# -- users: who acts for which organisation, with which roles, over which region ----------------------------------
+USER_FIELDS = ["username", "email", "organisation_id", "roles", "scope_level", "scope_code", "is_active", "is_staff",
+               "is_superuser"]
+UNCHANGED: Any = object()  # `user_roles_set(organisation=UNCHANGED)`: keep the organisation as it is
+
+
+@dataclass(frozen=True)
+class UserAccess:
+    """What a user may do and where, validated: roles, scope level, full scope code and the organisation."""
+
+    roles: list[str]
+    scope_level: str
+    scope_code: str
+    organisation: Any
+
+
+def _registry_model(field: str) -> Any:
+    """The registry's Organisation (`field="organisation"`) or Region model, through the user's foreign keys: core sits
+    below the registry and names it only where the user's organisation is declared."""
+    organisation = User._meta.get_field("organisation").related_model
+    return organisation if field == "organisation" else organisation._meta.get_field("region").related_model
+
+
+def _organisation(ref: Any) -> Any:
+    """An Organisation from an instance, its id, or its unified social credit code; None for None or ''."""
+    if ref is None or (isinstance(ref, str) and not ref.strip()):
+        return None
+    model = _registry_model("organisation")
+    if isinstance(ref, model):
+        return ref
+    text = str(ref).strip()
+    found = None
+    if isinstance(ref, int) or text.isdigit():
+        found = model.objects.select_related("region").filter(pk=int(text)).first()
+    if found is None:
+        found = model.objects.select_related("region").filter(credit_code=text.upper()).first()
+    if found is None:
+        raise InvalidInput(_("No organisation with the id or credit code “%(ref)s”.") % {"ref": text[:40]},
+                           code="unknown_organisation", details={"field": "organisation"})
+    return found
+
+
+def _level_label(level: str) -> str:
+    return str(dict(ScopeLevel.choices).get(level, level)).lower()
+
+
+def user_access_clean(*, roles: Any, scope_code: str | None, scope_level: str | None = None,
+                      organisation: Any = None) -> UserAccess:
+    """The one validation of a user's roles, scope and organisation (commands, services, the API and the admin
+    form): roles from `Role`; the scope's region exists, at the level its code names (2/4/6 significant digits) or
+    the explicit `scope_level`; the organisation (instance, id or credit code) exists. Raises InvalidInput with the
+    field in `details` and a stable code: unknown_role, bad_scope_code, bad_scope_level, scope_code_required,
+    nation_has_no_code, unknown_region, scope_level_mismatch, unknown_organisation."""
+    text = roles if isinstance(roles, str) else ",".join(roles or [])
+    try:
+        role_list = rules.parse_roles(text)
+    except ValueError:
+        valid = {r.value for r in Role}
+        bad = sorted({r.strip() for r in text.replace(";", ",").split(",") if r.strip()} - valid)
+        raise InvalidInput(_("Unknown roles: %(bad)s (use: %(valid)s).")
+                           % {"bad": ", ".join(bad), "valid": ", ".join(r.value for r in Role)},
+                           code="unknown_role", details={"field": "roles"}) from None
+    if not role_list:
+        raise InvalidInput(_("Give at least one role (use: %(valid)s).") % {"valid": ", ".join(r.value for r in Role)},
+                           code="unknown_role", details={"field": "roles"})
+    try:
+        level, code = rules.scope_of_code(scope_code or "", scope_level)
+    except rules.ScopeError as exc:
+        messages = {
+            "bad_scope_code": _("A scope is a region code of 2, 4 or 6 digits (45, 4501, 450103 or 450000); "
+                                "“%(code)s” is not."),
+            "bad_scope_level": _("The scope level must be one of: %(levels)s (nation without a region code)."),
+            "scope_code_required": _("A %(level)s scope needs a region code."),
+            "nation_has_no_code": _("A nation scope has no region code: leave the code empty or choose the level "
+                                    "of “%(code)s”."),
+        }
+        raise InvalidInput(messages[exc.code] % {"code": (scope_code or "")[:20], "level": scope_level,
+                                                 "levels": ", ".join(ScopeLevel.values)},
+                           code=exc.code, details={"field": "scope"}) from None
+    if code:
+        region = _registry_model("region").objects.filter(code=code).first()
+        if region is None:
+            raise InvalidInput(_("No region with the code %(code)s.") % {"code": code}, code="unknown_region",
+                               details={"field": "scope"})
+        if region.level != level:
+            raise InvalidInput(_("%(region)s is a %(actual)s, not a %(level)s: give the region code of the scope "
+                                 "or its level.") % {"region": str(region), "actual": _level_label(region.level),
+                                                     "level": _level_label(level)},
+                               code="scope_level_mismatch", details={"field": "scope"})
+    return UserAccess(role_list, level, code, _organisation(organisation))
+
+
+def _administrators_only(actor: Any) -> None:
+    """Before anything is validated: who is not an administrator learns nothing about users, regions or codes."""
+    authorise(actor, roles=(Role.ADMINISTRATOR,), what="user")
+
+
+def user_change_authorise(*, actor: Any, access: UserAccess, current: User | None = None) -> None:
+    """Administrators only, and only inside their scope: the user's scope (before and after the change) and the
+    organisation's region must lie in the administrator's scope. Commands (string actors) act for the operator."""
+    codes = [access.scope_code or None]
+    if current is not None:  # a superuser acts for the nation whatever its stored scope
+        nation = current.is_superuser or current.scope_level == ScopeLevel.NATION
+        codes.append(None if nation else current.scope_code or None)
+    if access.organisation is not None:
+        codes.append(access.organisation.region.code)
+    for code in codes:
+        authorise(actor, roles=(Role.ADMINISTRATOR,), region_code=code, what="user")
+
+
+def _password_check(password: str, user: User) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise InvalidInput(" ".join(exc.messages), code="weak_password", details={"field": "password"}) from None
+
+
 @transaction.atomic
 def user_create(
-    *, username: str, password: str, organisation: Any = None, roles: list[str] | str = "viewer",
-    scope_level: str = ScopeLevel.NATION, scope_code: str = "", actor: Any = None, email: str = "",
+    *, username: str, password: str | None, organisation: Any = None, roles: list[str] | str = "viewer",
+    scope_level: str | None = None, scope_code: str = "", actor: Any = None, email: str = "",
     first_name: str = "", is_staff: bool = False, is_superuser: bool = False,
 ) -> User:
-    role_list = rules.parse_roles(roles if isinstance(roles, str) else ",".join(roles))
-    if scope_level != ScopeLevel.NATION:
-        rules.scope_prefix(scope_level, scope_code)  # validates the code length
+    """Create a user acting for `organisation` (instance, id or credit code) with validated roles and scope
+    (`user_access_clean`); an empty password leaves it unusable (set one later). Audited; by an administrator inside
+    its scope, or by a command."""
+    _administrators_only(actor)
+    access = user_access_clean(roles=roles, scope_code=scope_code, scope_level=scope_level, organisation=organisation)
+    user_change_authorise(actor=actor, access=access)
+    username = (username or "").strip()
+    try:
+        User.username_validator(username)
+        if not username:
+            raise DjangoValidationError(_("The user name is empty."))
+    except DjangoValidationError as exc:
+        raise InvalidInput(" ".join(exc.messages), code="bad_username", details={"field": "username"}) from None
+    if User.objects.filter(username__iexact=username).exists():
+        raise InvalidInput(_("The user name %(name)s is taken.") % {"name": username}, code="username_taken",
+                           details={"field": "username"})
     user = User(
-        username=username, organisation=organisation, roles=",".join(role_list), scope_level=scope_level,
-        scope_code=scope_code if scope_level != ScopeLevel.NATION else "", email=email, first_name=first_name,
-        is_staff=is_staff or "administrator" in role_list, is_superuser=is_superuser,
+        username=username, organisation=access.organisation, roles=",".join(access.roles),
+        scope_level=access.scope_level, scope_code=access.scope_code, email=(email or "").strip(),
+        first_name=first_name, is_staff=is_staff or is_superuser or Role.ADMINISTRATOR in access.roles,
+        is_superuser=is_superuser,
     )
-    user.set_password(password)
+    if password:
+        _password_check(password, user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
     user.save()
-    audit.record(actor=actor, action="user:create", obj=user,
-                 after=audit.snapshot(user, ["username", "organisation_id", "roles", "scope_level", "scope_code"]))
+    audit.record(actor=actor, action="user:create", obj=user, after=audit.snapshot(user, USER_FIELDS))
+    return user
+
+
+@transaction.atomic
+def user_roles_set(*, user: User, actor: Any, roles: list[str] | str | None = None, scope_code: str | None = None,
+                   scope_level: str | None = None, organisation: Any = UNCHANGED, is_active: bool | None = None,
+                   reason: str = "") -> User:
+    """Change what a user may do: roles, scope (code and/or level), organisation, active or not. What is not given
+    stays. Validated like `user_create`, allowed to administrators inside their scope (the user's scope before and
+    after), audited before → after."""
+    _administrators_only(actor)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    before = audit.snapshot(user, USER_FIELDS)
+    if scope_code is None and scope_level is not None:
+        # a new level alone keeps the region: 450103 as a prefecture is 450100
+        scope_code = user.scope_code[:rules.LEVEL_PREFIX_LEN.get(scope_level, 6)] if user.scope_code else ""
+    access = user_access_clean(
+        roles=user.roles if roles is None else roles,
+        scope_code=user.scope_code if scope_code is None else scope_code,
+        scope_level=user.scope_level if scope_code is None and scope_level is None else scope_level,
+        organisation=user.organisation if organisation is UNCHANGED else organisation,
+    )
+    user_change_authorise(actor=actor, access=access, current=user)
+    user.roles = ",".join(access.roles)
+    user.scope_level, user.scope_code = access.scope_level, access.scope_code
+    user.organisation = access.organisation
+    if is_active is not None:
+        user.is_active = is_active
+    user.is_staff = user.is_superuser or Role.ADMINISTRATOR in access.roles
+    after = audit.snapshot(user, USER_FIELDS)
+    if after == before:
+        return user
+    user.save()
+    changed_before, changed_after = audit.changed_fields(before, after)
+    audit.record(actor=actor, action="user:change", obj=user, before=changed_before, after=changed_after,
+                 reason=reason)
     return user
 
 
