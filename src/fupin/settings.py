@@ -8,13 +8,30 @@ Environment:
 - FUPIN_DATA_DIR: where the embedded database, uploads and job files live (default ./var)
 - FUPIN_REFERENCE_DIR: the reference data folder (default ../shared/data/reference when it exists)
 - FUPIN_ALLOWED_HOSTS: comma-separated host names
+- FUPIN_MAX_UPLOAD_MB, FUPIN_MAX_IMPORT_ROWS, FUPIN_MAX_IMPORT_COLUMNS, FUPIN_MAX_CELL_CHARS,
+  FUPIN_MAX_XLSX_UNCOMPRESSED_MB, FUPIN_MAX_XLSX_RATIO: limits on import files (fupin.core.tabular_guard)
 """
 
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be at least 1.")
+    return value
+
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("FUPIN_DATA_DIR", Path.cwd() / "var")).resolve()
@@ -23,8 +40,6 @@ DEBUG = os.environ.get("FUPIN_DEBUG", "") == "1"
 _INSECURE_DEV_KEY = "insecure-development-key-change-me"
 SECRET_KEY = os.environ.get("FUPIN_SECRET_KEY") or (_INSECURE_DEV_KEY if DEBUG or os.environ.get("FUPIN_ALLOW_DEV_KEY") == "1" else "")
 if not SECRET_KEY:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured("Set FUPIN_SECRET_KEY (or FUPIN_DEBUG=1 for development).")
 FUPIN_HASH_KEY = os.environ.get("FUPIN_HASH_KEY", SECRET_KEY)
 
@@ -56,6 +71,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "fupin.core.uploads.RequestSizeMiddleware",  # a body above the upload limit → 413 before anything reads it
     "fupin.core.middleware.RejectNulMiddleware",  # NUL in path/query/body → 400 (PostgreSQL refuses NUL in text)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -127,8 +143,20 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = os.environ.get("FUPIN_SECURE_COOKIES", "") == "1"
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
-DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Uploads and import files (checked before any file is parsed: fupin.core.tabular_guard, ADR 0002).
+FUPIN_MAX_UPLOAD_MB = _env_int("FUPIN_MAX_UPLOAD_MB", 200)  # one file, and a request body (plus 1 MB of form)
+FUPIN_MAX_IMPORT_ROWS = _env_int("FUPIN_MAX_IMPORT_ROWS", 1_048_576)  # lines of a file, header included
+FUPIN_MAX_IMPORT_COLUMNS = _env_int("FUPIN_MAX_IMPORT_COLUMNS", 200)
+FUPIN_MAX_CELL_CHARS = _env_int("FUPIN_MAX_CELL_CHARS", 131_072)  # the csv module's field limit
+FUPIN_MAX_XLSX_UNCOMPRESSED_MB = _env_int("FUPIN_MAX_XLSX_UNCOMPRESSED_MB", 1024)  # all parts of one .xlsx
+FUPIN_MAX_XLSX_RATIO = _env_int("FUPIN_MAX_XLSX_RATIO", 100)  # uncompressed ÷ compressed, per part above 1 MB
+# Django's own request limits: form fields and JSON bodies are held in memory (a 5,000-row purchase batch is
+# about 2 MB), files above 2.5 MB are streamed to a temporary file instead of memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 
 _shared_reference = Path.cwd().parent / "shared" / "data" / "reference"
 FUPIN_REFERENCE_DIR = os.environ.get("FUPIN_REFERENCE_DIR") or (str(_shared_reference) if _shared_reference.is_dir() else "")

@@ -1,8 +1,10 @@
 """Spreadsheets in and out: the shared reader and writer for every import and export.
 
-Reading: CSV (UTF-8, with or without BOM; GB18030/GBK accepted with a warning; streamed) and .xlsx/.xls/.ods
-(python-calamine; an .xlsx above `STREAM_XLSX_BYTES` is streamed with openpyxl's read-only mode, so memory does
-not grow with the file). Headers may be English or Chinese (each Column names both). Rows are yielded as
+Reading: CSV (UTF-8, with or without BOM; GB18030/GBK accepted with a warning; streamed) and .xlsx/.xlsm
+(python-calamine for small sheets; an .xlsx above `STREAM_XLSX_BYTES`, or whose sheets need a grid above
+`CALAMINE_MAX_CELLS`, is streamed with openpyxl's read-only mode, so memory does not grow with the file). Before
+any reader sees a file, `tabular_guard` checks it against the configured limits (size, zip package, real sheet
+shape, rows, columns, cell and line length) with bounded memory. Headers may be English or Chinese (each Column names both). Rows are yielded as
 `Row(line, values)` with the file's own line numbers (header = line 1). File-level problems (unreadable
 file, missing required columns) raise `TableError` with a clear reason; row-level problems are the
 caller's, reported as `RowError(line, column, code, message)`.
@@ -27,20 +29,24 @@ from typing import IO, Any
 
 from django.utils.translation import gettext as _
 
+from . import tabular_guard as guard
 from .errors import InvalidInput
+from .tabular_guard import TableError, TableTooLarge
 
-SPREADSHEET_EXTS = {".xlsx", ".xlsm", ".xls", ".ods"}
+__all__ = ["TableError", "TableTooLarge"]  # defined with the limits; imported from here by every import
+
+# .xls and .ods are not read: their readers cannot be bounded before parsing (see ADR 0002).
+SPREADSHEET_EXTS = {".xlsx", ".xlsm"}
 CSV_EXTS = {".csv", ".txt"}
 _SNIFF_BYTES = 1 << 20
 # .xlsx files larger than this are streamed with openpyxl's read-only mode (about 40 MB whatever the size, ~9,000
 # rows/s); smaller ones and other spreadsheet formats are read whole by python-calamine (~100,000 rows/s, but
 # ~1.7 KB of memory per row: 340 MB for 200,000 rows). 4 MB is about 50,000 purchase rows.
 STREAM_XLSX_BYTES = 4 * 1024 * 1024
-_STREAMABLE = {".xlsx", ".xlsm"}
-
-
-class TableError(InvalidInput):
-    code = "unreadable_file"
+# python-calamine builds a dense grid of every sheet it reads (32 bytes a cell in Rust, then a Python object per
+# cell): only sheets whose real grid (measured by the guard, never the declared dimension) is below this are read
+# whole; larger ones are streamed. 1,000,000 cells is about 70,000 purchase rows (about 120 MB).
+CALAMINE_MAX_CELLS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -214,7 +220,21 @@ class TableReader:
             )
         self._mapping: dict[int, str] = {}
         self.unknown_columns: list[str] = []
+        self.limits = guard.limits()
+        self.shape = self._check()
         self._rows = self._open()
+
+    def _check(self) -> guard.SheetShape | None:
+        """The limits, before any parsing (raises TableTooLarge / TableError)."""
+        try:
+            size = self.path.stat().st_size
+        except OSError:
+            raise TableError(_("The file cannot be opened."), code="unreadable_file") from None
+        guard.check_size(size, self.limits)
+        if self.ext in CSV_EXTS:
+            guard.check_csv(self.path, self.limits)
+            return None
+        return guard.check_xlsx(self.path, sheet=self.sheet, lim=self.limits, all_sheets=size <= STREAM_XLSX_BYTES)
 
     # -- opening -----------------------------------------------------------------------------------------------
     def _open(self) -> Iterator[tuple[int, Sequence[Any]]]:
@@ -232,23 +252,34 @@ class TableReader:
 
     def _csv_rows(self) -> Iterator[tuple[int, Sequence[Any]]]:
         encoding = _detect_encoding(self.path, self.warnings)
+        lim = self.limits
         fh = open(self.path, encoding=encoding, errors="replace", newline="")  # noqa: SIM115 - closed below
         try:
-            first = fh.readline()
+            first = fh.readline(lim.line_chars)
             fh.seek(0)
             delimiter = "," if "," in first else ("\t" if "\t" in first else (";" if ";" in first else ","))
-            reader = csv.reader(fh, delimiter=delimiter)
-            for record in reader:
+            chars = [0]  # characters read since the last record: only a record that long can hold a long cell
+            reader = csv.reader(guard.bounded_lines(fh, lim, chars=chars), delimiter=delimiter)
+            max_columns, max_rows, max_cell = lim.columns, lim.rows, lim.cell_chars
+            for count, record in enumerate(reader, start=1):
+                if len(record) > max_columns or count > max_rows:
+                    guard.check_record(record, lim, reader.line_num, count)
+                if chars[0] > max_cell and max(map(len, record), default=0) > max_cell:
+                    raise guard.cell_too_long(lim, line=reader.line_num)
+                chars[0] = 0
                 yield reader.line_num, record
         except csv.Error as exc:
+            if "field limit" in str(exc):
+                raise guard.cell_too_long(lim) from None
             raise TableError(_("The CSV file is malformed: %(err)s") % {"err": exc}, code="malformed_csv") from None
         finally:
             fh.close()
 
     def _sheet_rows(self) -> Iterator[tuple[int, Sequence[Any]]]:
-        if self.ext in _STREAMABLE and self.path.stat().st_size > STREAM_XLSX_BYTES:
-            return self._streamed_sheet_rows()
-        return self._calamine_rows()
+        shape = self.shape
+        whole = (shape is not None and self.path.stat().st_size <= STREAM_XLSX_BYTES
+                 and shape.largest_grid <= CALAMINE_MAX_CELLS and shape.strings <= CALAMINE_MAX_CELLS)
+        return self._calamine_rows() if whole else self._streamed_sheet_rows()
 
     def _pick_sheet(self, names: Sequence[str]) -> str:
         if not names:
@@ -269,7 +300,7 @@ class TableReader:
             rows = sheet.to_python(skip_empty_area=False)
         except TableError:
             raise
-        except Exception as exc:  # calamine raises its own error types for broken zips and XML
+        except Exception as exc:  # noqa: BLE001 - calamine raises its own error types for broken zips and XML
             raise _unreadable(exc) from None
         yield from enumerate(rows, start=1)
 
@@ -316,13 +347,29 @@ def read_table(path: str | Path, *, columns: Sequence[Column], file_name: str | 
 
 
 def save_upload(upload: IO[bytes] | Any, *, suffix: str) -> Path:
-    """Copy an uploaded file (Django UploadedFile or a binary stream) to a temporary path, in chunks."""
+    """Copy an uploaded file (Django UploadedFile or a binary stream) to a temporary path, in chunks, refusing it
+    (TableTooLarge, nothing kept) past the upload limit. An .xlsx is checked at once for what its zip directory
+    and sheet dimension show (`tabular_guard.check_xlsx(full=False)`); the reader checks the rest before parsing."""
+    lim = guard.limits()
+    size = getattr(upload, "size", None)
+    if isinstance(size, int):
+        guard.check_size(size, lim)
     fd, name = tempfile.mkstemp(suffix=suffix, prefix="fupin-upload-")
-    with os.fdopen(fd, "wb") as out:
-        chunks = upload.chunks() if hasattr(upload, "chunks") else iter(lambda: upload.read(1 << 20), b"")
-        for chunk in chunks:
-            out.write(chunk)
-    return Path(name)
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            chunks = upload.chunks() if hasattr(upload, "chunks") else iter(lambda: upload.read(1 << 20), b"")
+            written = 0
+            for chunk in chunks:
+                written += len(chunk)
+                guard.check_size(written, lim)
+                out.write(chunk)
+        if suffix.lower() in SPREADSHEET_EXTS:
+            guard.check_xlsx(path, lim=lim, full=False)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
 
 
 # -- writing ---------------------------------------------------------------------------------------------------

@@ -498,8 +498,9 @@ def _upload_run(request, form: UploadForm, fn: Any, **kwargs: Any) -> dict[str, 
     """Run an import of the form's file; a refusal of the whole file (unreadable, missing columns, a completed
     round) becomes the file field's error, a missing role or scope the 403 page."""
     upload = form.cleaned_data["file"]
-    path = save_upload(upload, suffix=Path(upload.name).suffix.lower() or ".csv")
+    path = None
     try:
+        path = save_upload(upload, suffix=Path(upload.name).suffix.lower() or ".csv")
         report = fn(path=path, file_name=upload.name, actor=request.user, dry_run=form.cleaned_data["dry_run"], **kwargs)
     except FupinError as exc:
         if exc.status == 403:
@@ -507,7 +508,8 @@ def _upload_run(request, form: UploadForm, fn: Any, **kwargs: Any) -> dict[str, 
         form.add_error("file", str(exc.message))
         return None
     finally:
-        path.unlink(missing_ok=True)
+        if path is not None:
+            path.unlink(missing_ok=True)
     return report.as_dict()
 
 

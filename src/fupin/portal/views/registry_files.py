@@ -70,17 +70,19 @@ def import_list(request):
     if request.method == "POST" and form is not None and form.is_valid():
         upload = form.cleaned_data["file"]
         suffix = Path(upload.name).suffix.lower()
-        path = save_upload(upload, suffix=suffix)
+        path = None
         try:
+            path = save_upload(upload, suffix=suffix)
             report = imports.registry_import(kind=form.cleaned_data["kind"], path=path, actor=request.user,
                                              file_name=upload.name, dry_run=form.cleaned_data["dry_run"])
-        except InvalidInput as exc:  # a file-level problem: unreadable, wrong type, missing columns
+        except InvalidInput as exc:  # a file-level problem: unreadable, wrong type, missing columns, too large
             form.add_error("file", str(exc.message))
         else:
             return redirect("portal:import_detail", pk=report.run_id)
         finally:
-            with contextlib.suppress(OSError):
-                os.unlink(path)
+            if path is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
     status = 422 if request.method == "POST" else 200
     return render(request, "portal/registry/import_list.html",
                   {**_runs_context(request), "form": form, "columns": _columns()}, status=status)

@@ -150,15 +150,17 @@ def declaration_import(request):
     report = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        path = save_upload(upload, suffix=Path(upload.name).suffix.lower())
+        path = None
         try:
+            path = save_upload(upload, suffix=Path(upload.name).suffix.lower())
             report = services.canteen_declaration_import(path=path, file_name=upload.name, actor=request.user,
                                                          dry_run=form.cleaned_data["dry_run"])
         except InvalidInput as exc:
             form.add_error("file", str(exc.message))
         finally:
-            with contextlib.suppress(OSError):
-                os.unlink(path)
+            if path is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
     runs = core_selectors.import_runs(viewer=request.user, kind=services.IMPORT_KIND)[:20]
     status = 422 if request.method == "POST" and report is None else 200
     return render(request, "portal/ledger/reserved_share_import.html", {
