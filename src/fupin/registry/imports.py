@@ -45,8 +45,8 @@ from fupin.core.tabular import (
 )
 from fupin.core.validators import mask_name, mask_phone, normalise_resident_id
 
-from . import policy, rules, selectors, services
-from .enums import EntityKind, HouseholdStatus, OrganisationKind, RegionLevel, RelationKind, Sector
+from . import policy, rules, selectors, services, validation
+from .enums import EntityKind, HouseholdStatus, OrganisationKind, RelationKind, Sector
 from .models import AssistanceRelation, Household, MarketEntity, Organisation, Region
 
 CHUNK = 2000
@@ -194,6 +194,12 @@ class BaseImport:
     def error(self, errors: list[RowError], line: int, column: str, code: str, message: str) -> None:
         errors.append(RowError(line, column, code, message))
 
+    def problem(self, errors: list[RowError], line: int, column: str, problem: validation.Problem | None) -> bool:
+        """Report one of the checks the services make too (`validation`); whether there was a problem."""
+        if problem is not None:
+            errors.append(problem.row_error(line, column))
+        return problem is not None
+
     def region_in_scope(self, errors: list[RowError], line: int, column: str, code: str) -> bool:
         if self.restricted and not self.actor.can_see_code(code):
             self.error(errors, line, column, "out_of_scope",
@@ -204,14 +210,10 @@ class BaseImport:
     def region_of(self, regions: dict[str, Region], errors: list[RowError], row: Row, column: str,
                   required: bool = True) -> Region | None:
         text = rules.normalise_region_code(row.get(column))
-        if not text:
-            if required:
-                self.error(errors, row.line, column, "required", _("A region code is required."))
+        if not text and not required:
             return None
-        region = regions.get(text)
-        if region is None:
-            self.error(errors, row.line, column, "unknown_region", services.unknown_region_message(text))
-            return None
+        region = regions.get(text) if text else None
+        self.problem(errors, row.line, column, validation.region_problem(text, region))
         return region
 
     def enum_of(self, table: dict[str, str], errors: list[RowError], row: Row, column: str) -> str | None:
@@ -251,9 +253,7 @@ class BaseImport:
         code = rules.normalise_credit_code(row.get(column)) or None
         if kind is None:
             return code
-        problem = services.credit_code_problem(code, kind=kind, entity=entity)
-        if problem:
-            self.error(errors, row.line, column, "bad_credit_code" if code else "required", problem)
+        if self.problem(errors, row.line, column, validation.credit_code_problem(code, kind=kind, entity=entity)):
             return None
         return code
 
@@ -420,8 +420,7 @@ class RegionImport(BaseImport):
         code = rules.normalise_region_code(row.get("code"))
         level = rules.level_of(code)
         if level is None:
-            self.error(errors, row.line, "code", "bad_region_code",
-                       _("“%(code)s” is not a region code (6, 9 or 12 digits).") % {"code": row.get("code")})
+            self.problem(errors, row.line, "code", validation.region_code_problem(code, given=row.get("code")))
             return None, {}
         region = self.regions.get(code)
         if region is not None:
@@ -439,14 +438,11 @@ class RegionImport(BaseImport):
                        _("Region %(code)s is not registered: give its name to add it.") % {"code": code})
         poor = self.bool_of(errors, row, "poor_village")
         if poor is not None:
-            if poor and level != RegionLevel.VILLAGE:
-                self.error(errors, row.line, "poor_village", "bad_value", _("Only a village can be a poor village."))
+            self.problem(errors, row.line, "poor_village", validation.poor_village_problem(poor, level=level))
             values["is_poor_village"] = poor
         county = self.bool_of(errors, row, "poverty_county")
         if county is not None:
-            if county and level != RegionLevel.COUNTY:
-                self.error(errors, row.line, "poverty_county", "bad_value",
-                           _("Only a county can be a national poverty county."))
+            self.problem(errors, row.line, "poverty_county", validation.poverty_county_problem(county, level=level))
             values["is_poverty_county"] = county
         exit_year = self.year_of(errors, row, "exit_year", first=rules.FIRST_YEAR["exit_year"], last=self.today.year)
         if exit_year is not None:
@@ -469,8 +465,7 @@ class RegionImport(BaseImport):
         return {}
 
     def ref_errors(self, pending: Pending) -> list[RowError]:
-        return [RowError(pending.line, "code", "unknown_region",
-                         _("The parent region “%(code)s” does not exist.") % {"code": pending.refs["code"]})]
+        return [validation.parent_region_problem(pending.refs["code"]).row_error(pending.line, "code")]
 
     def write_creates(self, items: list[Pending], reason: str) -> None:
         # parents first: provinces, prefectures, counties, townships, villages
@@ -515,8 +510,7 @@ class OrganisationImport(BaseImport):
         elif kind is not None:
             self.credit_code_of(errors, row, "credit_code", kind=kind, entity=False)
         name = row.get("name").strip()
-        if not name:
-            self.error(errors, row.line, "name", "required", _("A name is required."))
+        self.problem(errors, row.line, "name", validation.name_problem(name))
         region = self.region_of(self.regions, errors, row, "region_code")
         if region is not None:
             self.region_in_scope(errors, row.line, "region_code", region.code)
@@ -525,16 +519,12 @@ class OrganisationImport(BaseImport):
         parent_code = rules.normalise_credit_code(row.get("parent_credit_code"))
         if parent_code:
             if parent_code == code:
-                self.error(errors, row.line, "parent_credit_code", "bad_value",
-                           _("An organisation cannot be supervised by itself or by a unit it supervises."))
+                self.problem(errors, row.line, "parent_credit_code", validation.supervision_cycle())
             elif parent_code in self.orgs:
                 values["parent_id"] = self.orgs[parent_code].pk
-            else:
-                problem = services.credit_code_problem(parent_code, kind=OrganisationKind.OTHER, entity=False)
-                if problem:
-                    self.error(errors, row.line, "parent_credit_code", "bad_credit_code", problem)
-                else:
-                    values["parent_code"] = parent_code
+            elif not self.problem(errors, row.line, "parent_credit_code", validation.credit_code_problem(
+                    parent_code, kind=OrganisationKind.OTHER, entity=False)):
+                values["parent_code"] = parent_code
         active = self.bool_of(errors, row, "active")
         if active is not None:
             values["active"] = active
@@ -549,10 +539,9 @@ class OrganisationImport(BaseImport):
     def diff(self, obj: Any, values: dict[str, Any], errors: list[RowError], line: int) -> dict[str, Any]:
         changes = {k: v for k, v in values.items() if k != "parent_code" and getattr(obj, k) != v}
         new_parent = changes.get("parent_id")
-        if new_parent and any(o.pk == obj.pk for o in selectors.organisation_ancestors(
-                organisation=Organisation.objects.get(pk=new_parent))):
-            self.error(errors, line, "parent_credit_code", "bad_value",
-                       _("An organisation cannot be supervised by itself or by a unit it supervises."))
+        if new_parent:
+            self.problem(errors, line, "parent_credit_code",
+                         validation.supervision_problem(obj.pk, Organisation.objects.get(pk=new_parent)))
         if self.restricted and "region_id" in changes:
             self.region_in_scope(errors, line, "region_code", obj.region.code)
         return changes
@@ -611,7 +600,7 @@ class EntityImport(BaseImport):
         hashes = set()
         for r in rows:
             number = normalise_resident_id(r.get("id_number"))
-            if number and services.resident_id_problem(number) is None:
+            if number and validation.resident_id_problem(number) is None:
                 hashes.add(services.resident_id_hash(number))
         self.households = selectors.households_by_id_hashes(hashes=hashes, with_village=True)
         self.by_household = {e.household_id: e for e in selectors.entities_by_households(
@@ -621,8 +610,7 @@ class EntityImport(BaseImport):
     def parse(self, row: Row, errors: list[RowError]) -> tuple[Any, dict[str, Any]]:
         kind = self.enum_of(self.kinds, errors, row, "kind")
         name = row.get("name").strip()
-        if not name:
-            self.error(errors, row.line, "name", "required", _("A name is required."))
+        self.problem(errors, row.line, "name", validation.name_problem(name))
         code = self.credit_code_of(errors, row, "credit_code", kind=kind, entity=True)
         household = None
         key: Any = code
@@ -660,9 +648,7 @@ class EntityImport(BaseImport):
             self.error(errors, row.line, "id_number", "required",
                        _("A poor household selling directly is named by its resident ID."))
             return None
-        problem = services.resident_id_problem(number)
-        if problem:
-            self.error(errors, row.line, "id_number", "bad_resident_id", problem)
+        if self.problem(errors, row.line, "id_number", validation.resident_id_problem(number)):
             return None
         household = self.households.get(services.resident_id_hash(number))
         if household is None:
@@ -706,7 +692,7 @@ class HouseholdImport(BaseImport):
         self.hashes: dict[int, str] = {}
         for r in rows:
             number = normalise_resident_id(r.get("id_number"))
-            if number and services.resident_id_problem(number) is None:
+            if number and validation.resident_id_problem(number) is None:
                 self.hashes[r.line] = services.resident_id_hash(number)
         self.stored = selectors.households_by_id_hashes(hashes=set(self.hashes.values()))
         codes = {r.get("registry_code").strip() for r in rows} - {""}
@@ -719,24 +705,20 @@ class HouseholdImport(BaseImport):
         if not number:
             self.error(errors, row.line, "id_number", "required", _("A resident ID is required."))
         elif id_hash is None:
-            self.error(errors, row.line, "id_number", "bad_resident_id", services.resident_id_problem(number) or "")
+            self.problem(errors, row.line, "id_number", validation.resident_id_problem(number))
         village = self.region_of(self.regions, errors, row, "village_code")
         if village is not None:
-            if village.level != RegionLevel.VILLAGE:
-                self.error(errors, row.line, "village_code", "not_a_village",
-                           _("“%(code)s” is not a village (a 12-digit code).") % {"code": village.code})
+            self.problem(errors, row.line, "village_code", validation.village_problem(village))
             self.region_in_scope(errors, row.line, "village_code", village.code)
         status = self.enum_of(self.statuses, errors, row, "status")
         size = 1
         if row.get("size").strip():
             parsed = rules.parse_int(row.get("size"), low=1, high=30)
-            if parsed is None:
-                self.error(errors, row.line, "size", "bad_value",
-                           _("The household size must be a whole number from 1 to 30."))
+            self.problem(errors, row.line, "size", validation.household_size_problem(parsed))
             size = parsed or 1
         lifted = self.year_of(errors, row, "lifted_year", first=rules.FIRST_YEAR["lifted_year"], last=self.today.year)
-        if status is not None and rules.lifted_year_error(status, lifted):
-            self.error(errors, row.line, "lifted_year", "bad_year", _(rules.lifted_year_error(status, lifted) or ""))
+        if status is not None:
+            self.problem(errors, row.line, "lifted_year", validation.lifted_year_problem(status, lifted))
         values: dict[str, Any] = {"village_id": village.pk if village else None, "status": status, "lifted_year": lifted,
                                   "id_hash": id_hash}
         if row.get("size").strip():
@@ -752,8 +734,7 @@ class HouseholdImport(BaseImport):
             stored = self.stored.get(id_hash) if id_hash else None
             first = self.registry_codes.get(code)
             if owner is not None and (stored is None or stored.pk != owner):
-                self.error(errors, row.line, "registry_code", "duplicate",
-                           _("The registry code %(code)s is already in use.") % {"code": code})
+                self.problem(errors, row.line, "registry_code", validation.registry_code_taken(code))
             elif first is not None and id_hash is not None:
                 self.error(errors, row.line, "registry_code", "duplicate",
                            _("Duplicate of line %(line)d in this file.") % {"line": first})
@@ -776,9 +757,9 @@ class HouseholdImport(BaseImport):
                        _("Cannot go from “%(current)s” to “%(to)s”.")
                        % {"current": obj.get_status_display(), "to": HouseholdStatus(new_status).label})
         status = changes.get("status", obj.status)
-        problem = rules.lifted_year_error(status, changes.get("lifted_year", obj.lifted_year))
-        if problem and new_status != HouseholdStatus.REGISTERED_POOR:
-            self.error(errors, line, "lifted_year", "bad_year", _(problem))
+        if new_status != HouseholdStatus.REGISTERED_POOR:
+            self.problem(errors, line, "lifted_year",
+                         validation.lifted_year_problem(status, changes.get("lifted_year", obj.lifted_year)))
         if self.restricted and "village_id" in changes:
             self.region_in_scope(errors, line, "village_code", obj.village.code)
         return changes
@@ -851,10 +832,10 @@ class RelationImport(BaseImport):
         helper_code = rules.normalise_credit_code(row.get("helper_credit_code"))
         if helper_code:
             helper_org = self.orgs.get(helper_code)
-            if helper_org is None:
-                problem = services.credit_code_problem(helper_code, kind=OrganisationKind.OTHER, entity=False)
-                self.error(errors, row.line, "helper_credit_code", "bad_credit_code" if problem else "unknown_organisation",
-                           problem or _("No organisation with credit code %(code)s is registered.") % {"code": helper_code})
+            if helper_org is None and not self.problem(errors, row.line, "helper_credit_code", validation.credit_code_problem(
+                    helper_code, kind=OrganisationKind.OTHER, entity=False)):
+                self.error(errors, row.line, "helper_credit_code", "unknown_organisation",
+                           _("No organisation with credit code %(code)s is registered.") % {"code": helper_code})
         helper_region = self.region_of(self.regions, errors, row, "helper_region_code", required=False)
         helped = self.region_of(self.regions, errors, row, "helped_region_code")
         if helped is not None:
@@ -865,14 +846,12 @@ class RelationImport(BaseImport):
         if year_from is None and not row.get("year_from").strip():
             self.error(errors, row.line, "year_from", "required", _("A start year is required."))
         year_to = self.year_of(errors, row, "year_to", first=first, last=last)
-        if year_from is not None and rules.relation_years_error(year_from, year_to):
-            self.error(errors, row.line, "year_to", "bad_year", _(rules.relation_years_error(year_from, year_to) or ""))
+        if year_from is not None:
+            self.problem(errors, row.line, "year_to", validation.relation_years_problem(year_from, year_to))
         if kind is not None and not any(e.column.startswith("helper") for e in errors):
-            problem = rules.relation_helper_error(kind, has_org=helper_org is not None,
-                                                  has_region=helper_region is not None)
-            if problem:
-                column = "helper_region_code" if kind == RelationKind.EAST_WEST else "helper_credit_code"
-                self.error(errors, row.line, column, "required", _(problem))
+            column = "helper_region_code" if kind == RelationKind.EAST_WEST else "helper_credit_code"
+            self.problem(errors, row.line, column, validation.relation_helper_problem(
+                kind, has_org=helper_org is not None, has_region=helper_region is not None))
         values = {"kind": kind, "helper_org_id": helper_org.pk if helper_org else None,
                   "helper_region_id": helper_region.pk if helper_region else None,
                   "helped_region_id": helped.pk if helped else None, "year_from": year_from, "year_to": year_to,

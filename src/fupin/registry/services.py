@@ -1,7 +1,7 @@
 """Registry writes: regions, organisations, market entities, households and assistance relations.
 
 Each function runs in one transaction and writes an audit record (before → after) in it. Domain errors raise
-`InvalidInput` with a translated message; actions outside the actor's roles or region scope raise
+`InvalidInput` with a translated message (the checks the imports make too are in `validation`); actions outside the actor's roles or region scope raise
 `AccessDenied`. A household's status changes only through `household_status_change` (a named transition).
 Actors are users (checked) or a string naming a system process (`"seed_demo"`, `"cli"`).
 """
@@ -24,11 +24,9 @@ from fupin.core.validators import (
     mask_name,
     mask_phone,
     normalise_resident_id,
-    resident_id_error,
-    uscc_error,
 )
 
-from . import policy, rules, selectors
+from . import policy, rules, selectors, validation
 from .enums import (
     EntityKind,
     HouseholdStatus,
@@ -66,30 +64,6 @@ def is_administrator(actor: Any) -> bool:
     return access.is_administrator(actor)
 
 
-# -- shared checks (used by the services and, row by row, by the imports) --------------------------------------
-def credit_code_problem(code: str | None, *, kind: str, entity: bool) -> str | None:
-    """The translated reason a credit code is wrong for a market entity or organisation of `kind`, else None."""
-    if entity and kind == EntityKind.POOR_HOUSEHOLD:
-        return _("A poor household selling directly has no credit code.") if code else None
-    if not code:
-        if entity and rules.credit_code_required(kind):
-            return _("A unified social credit code is required for this kind of market entity.")
-        return None
-    reason = uscc_error(code)
-    if reason:
-        return _("Invalid unified social credit code: %(reason)s.") % {"reason": _(reason)}
-    return None
-
-
-def resident_id_problem(number: str) -> str | None:
-    reason = resident_id_error(number)
-    return _("Invalid resident identity number: %(reason)s.") % {"reason": _(reason)} if reason else None
-
-
-def unknown_region_message(code: str) -> str:
-    return _("Unknown region code “%(code)s”.") % {"code": code}
-
-
 def resident_id_hash(number: str) -> str:
     return keyed_hash(normalise_resident_id(number), key=settings.FUPIN_HASH_KEY)
 
@@ -102,19 +76,16 @@ def _choice(value: str, choices: Any, what: str) -> str:
 
 
 def _region(code: str | None, *, field: str) -> Region:
-    if not code:
-        raise InvalidInput(_("A region code is required."), details={"field": field})
-    found = selectors.regions_by_codes(codes={code}).get(code)
-    if found is None:
-        raise InvalidInput(unknown_region_message(code), details={"field": field, "code": code})
+    found = selectors.regions_by_codes(codes={code}).get(code) if code else None
+    problem = validation.region_problem(code, found)
+    if problem is not None:
+        raise problem.invalid(field=field, details={"code": code} if code else None)
     return found
 
 
 def _clean_credit_code(code: str | None, *, kind: str, entity: bool) -> str | None:
     code = rules.normalise_credit_code(code) if code else None
-    problem = credit_code_problem(code, kind=kind, entity=entity)
-    if problem:
-        raise InvalidInput(problem, details={"field": "credit_code"})
+    validation.check(validation.credit_code_problem(code, kind=kind, entity=entity), field="credit_code")
     return code
 
 
@@ -157,11 +128,8 @@ def region_create(*, code: str, name: str, is_poverty_county: bool = False, pove
     """Add a region under its parent (found by the code's structure); clerks add townships and villages."""
     code = rules.normalise_region_code(code)
     level = rules.level_of(code)
-    if level is None:
-        raise InvalidInput(_("“%(code)s” is not a region code (6, 9 or 12 digits).") % {"code": code},
-                           details={"field": "code"})
-    if not name.strip():
-        raise InvalidInput(_("A name is required."), details={"field": "name"})
+    validation.check(validation.region_code_problem(code), field="code")
+    validation.check(validation.name_problem(name), field="name")
     policy.authorise_region_write(actor, region_code=code)
     if not is_administrator(actor) and not rules.region_editable_by_clerk(level):
         raise AccessDenied(_("Only administrators add or change provinces, prefectures and counties."))
@@ -170,8 +138,7 @@ def region_create(*, code: str, name: str, is_poverty_county: bool = False, pove
     parent_code = rules.parent_code_of(code)
     parent = Region.objects.filter(code=parent_code).first() if parent_code else None
     if parent_code and parent is None:
-        raise InvalidInput(_("The parent region “%(code)s” does not exist.") % {"code": parent_code},
-                           details={"field": "code"})
+        raise validation.parent_region_problem(parent_code).invalid(field="code")
     region = Region.objects.create(
         code=code, name=name.strip(), level=level, parent=parent, zone=rules.zone_of(code),
         is_poverty_county=is_poverty_county and level == RegionLevel.COUNTY,
@@ -192,18 +159,17 @@ def region_update(*, region: Region, actor: Any, name: str = UNSET, is_poverty_c
         raise AccessDenied(_("Only administrators add or change provinces, prefectures and counties."))
     changes: dict[str, Any] = {}
     if name is not UNSET:
-        if not name.strip():
-            raise InvalidInput(_("A name is required."), details={"field": "name"})
+        validation.check(validation.name_problem(name), field="name")
         changes["name"] = name.strip()
     if is_poverty_county is not UNSET:
-        if is_poverty_county and region.level != RegionLevel.COUNTY:
-            raise InvalidInput(_("Only a county can be a national poverty county."), details={"field": "is_poverty_county"})
+        validation.check(validation.poverty_county_problem(is_poverty_county, level=region.level),
+                         field="is_poverty_county")
         changes["is_poverty_county"] = bool(is_poverty_county)
     if poverty_exit_year is not UNSET:
         changes["poverty_exit_year"] = poverty_exit_year
     if is_poor_village is not UNSET:
-        if is_poor_village and region.level != RegionLevel.VILLAGE:
-            raise InvalidInput(_("Only a village can be a poor village."), details={"field": "is_poor_village"})
+        validation.check(validation.poor_village_problem(is_poor_village, level=region.level),
+                         field="is_poor_village")
         changes["is_poor_village"] = bool(is_poor_village)
     if active is not UNSET:
         changes["active"] = bool(active)
@@ -212,11 +178,7 @@ def region_update(*, region: Region, actor: Any, name: str = UNSET, is_poverty_c
 
 # -- organisations ----------------------------------------------------------------------------------------------
 def _check_parent(organisation: Organisation | None, parent: Organisation | None) -> None:
-    if parent is None or organisation is None or organisation.pk is None:
-        return
-    if any(o.pk == organisation.pk for o in selectors.organisation_ancestors(organisation=parent)):
-        raise InvalidInput(_("An organisation cannot be supervised by itself or by a unit it supervises."),
-                           details={"field": "parent"})
+    validation.check(validation.supervision_problem(organisation.pk if organisation else None, parent), field="parent")
 
 
 def _unique_credit_code(model: Any, code: str | None, *, exclude_pk: int | None = None) -> None:
@@ -229,8 +191,7 @@ def _unique_credit_code(model: Any, code: str | None, *, exclude_pk: int | None 
 def organisation_create(*, name: str, kind: str, region_code: str, credit_code: str | None = None,
                         parent: Organisation | None = None, active: bool = True, actor: Any) -> Organisation:
     kind = _choice(kind, OrganisationKind, _("organisation kind"))
-    if not name.strip():
-        raise InvalidInput(_("A name is required."), details={"field": "name"})
+    validation.check(validation.name_problem(name), field="name")
     region = _region(region_code, field="region_code")
     policy.authorise_organisation_write(actor, organisation=parent, region_code=region.code)
     code = _clean_credit_code(credit_code, kind=kind, entity=False)
@@ -248,8 +209,7 @@ def organisation_update(*, organisation: Organisation, actor: Any, name: str = U
     policy.authorise_organisation_write(actor, organisation=organisation, region_code=organisation.region.code)
     changes: dict[str, Any] = {}
     if name is not UNSET:
-        if not name.strip():
-            raise InvalidInput(_("A name is required."), details={"field": "name"})
+        validation.check(validation.name_problem(name), field="name")
         changes["name"] = name.strip()
     if kind is not UNSET:
         changes["kind"] = _choice(kind, OrganisationKind, _("organisation kind"))
@@ -278,8 +238,7 @@ def entity_create(*, name: str, kind: str, region_code: str | None = None, credi
     """Register a seller. A poor household selling directly links its Household (and has no credit code);
     legal persons (enterprises, cooperatives, family farms, village collectives) need a valid credit code."""
     kind = _choice(kind, EntityKind, _("market entity kind"))
-    if not name.strip():
-        raise InvalidInput(_("A name is required."), details={"field": "name"})
+    validation.check(validation.name_problem(name), field="name")
     if kind == EntityKind.POOR_HOUSEHOLD:
         if household is None:
             raise InvalidInput(_("A poor household entity must name its household."), details={"field": "household"})
@@ -308,8 +267,7 @@ def entity_update(*, entity: MarketEntity, actor: Any, name: str = UNSET, region
     policy.authorise_entity_write(actor, entity=entity, region_code=entity.region.code)
     changes: dict[str, Any] = {}
     if name is not UNSET:
-        if not name.strip():
-            raise InvalidInput(_("A name is required."), details={"field": "name"})
+        validation.check(validation.name_problem(name), field="name")
         changes["name"] = name.strip()
     if region_code is not UNSET:
         region = _region(region_code, field="region_code")
@@ -329,15 +287,12 @@ def entity_update(*, entity: MarketEntity, actor: Any, name: str = UNSET, region
 # -- households -------------------------------------------------------------------------------------------------
 def _village(code: str) -> Region:
     region = _region(rules.normalise_region_code(code), field="village_code")
-    if region.level != RegionLevel.VILLAGE:
-        raise InvalidInput(_("“%(code)s” is not a village (a 12-digit code).") % {"code": region.code},
-                           details={"field": "village_code"})
+    validation.check(validation.village_problem(region), field="village_code")
     return region
 
 
 def _size(size: int) -> int:
-    if not isinstance(size, int) or not 1 <= size <= 30:
-        raise InvalidInput(_("The household size must be a whole number from 1 to 30."), details={"field": "size"})
+    validation.check(validation.household_size_problem(size), field="size")
     return size
 
 
@@ -345,9 +300,7 @@ def _lifted_year(status: str, year: int | None) -> int | None:
     if year is not None and not rules.FIRST_YEAR["lifted_year"] <= year <= timezone.localdate().year:
         raise InvalidInput(_("The year lifted out must be between %(first)d and this year.")
                            % {"first": rules.FIRST_YEAR["lifted_year"]}, details={"field": "lifted_year"})
-    problem = rules.lifted_year_error(status, year)
-    if problem:
-        raise InvalidInput(_(problem), details={"field": "lifted_year"})
+    validation.check(validation.lifted_year_problem(status, year), field="lifted_year")
     return year
 
 
@@ -359,9 +312,7 @@ def household_create(*, resident_id: str, village_code: str, status: str, size: 
     holds from `status_since`; without it the history is inferred (lifted out from 1 January of the year lifted
     out, registered poor from 2013 before that: `rules.inferred_history`) and marked as inferred."""
     number = normalise_resident_id(resident_id)
-    problem = resident_id_problem(number)
-    if problem:
-        raise InvalidInput(problem, details={"field": "resident_id"})
+    validation.check(validation.resident_id_problem(number), field="resident_id")
     village = _village(village_code)
     policy.authorise_household_write(actor, village_code=village.code)
     status = _choice(status, HouseholdStatus, _("household status"))
@@ -371,8 +322,7 @@ def household_create(*, resident_id: str, village_code: str, status: str, size: 
                            details={"field": "resident_id"})
     code = registry_code.strip() or rules.household_registry_code(village_code=village.code, id_hash=id_hash)
     if Household.objects.filter(registry_code=code).exists():
-        raise InvalidInput(_("The registry code %(code)s is already in use.") % {"code": code}, code="duplicate",
-                           details={"field": "registry_code"})
+        raise validation.registry_code_taken(code).invalid(field="registry_code", code="duplicate")
     household = Household.objects.create(
         registry_code=code, id_hash=id_hash, village=village, size=_size(size), status=status,
         lifted_year=_lifted_year(status, lifted_year), head_name=head_name.strip()[:60], phone=phone.strip()[:20],
@@ -497,9 +447,7 @@ def _relation_years(year_from: int, year_to: int | None) -> None:
         if year is not None and not rules.FIRST_YEAR["relation_year"] <= year <= last:
             raise InvalidInput(_("The year must be between %(first)d and %(last)d.")
                                % {"first": rules.FIRST_YEAR["relation_year"], "last": last}, details={"field": name})
-    problem = rules.relation_years_error(year_from, year_to)
-    if problem:
-        raise InvalidInput(_(problem), details={"field": "year_to"})
+    validation.check(validation.relation_years_problem(year_from, year_to), field="year_to")
 
 
 @transaction.atomic
@@ -511,9 +459,8 @@ def relation_create(*, kind: str, helped_region_code: str, year_from: int, helpe
     kind = _choice(kind, RelationKind, _("relation kind"))
     helped = _region(helped_region_code, field="helped_region_code")
     helper_region = _region(helper_region_code, field="helper_region_code") if helper_region_code else None
-    problem = rules.relation_helper_error(kind, has_org=helper_org is not None, has_region=helper_region is not None)
-    if problem:
-        raise InvalidInput(_(problem), details={"field": "helper"})
+    validation.check(validation.relation_helper_problem(kind, has_org=helper_org is not None,
+                                                        has_region=helper_region is not None), field="helper")
     _relation_years(year_from, year_to)
     policy.authorise_relation_write(actor, helped_region_code=helped.code)
     if relation_exists(kind=kind, helper_org=helper_org, helper_region=helper_region, helped_region=helped,
