@@ -106,7 +106,7 @@ class FupinUserAdmin(UserAdmin):
     add_form = FupinUserCreationForm
     add_fieldsets = (*(UserAdmin.add_fieldsets or ()),
                      ("Fupin", {"fields": ("organisation", "roles", "scope_level", "scope_code")}))
-    fieldsets = (*UserAdmin.fieldsets, ("Fupin", {"fields": ("organisation", "roles", "scope_level", "scope_code")}))
+    fieldsets = (*(UserAdmin.fieldsets or ()), ("Fupin", {"fields": ("organisation", "roles", "scope_level", "scope_code")}))
     list_display = ("username", "organisation", "roles", "scope_level", "scope_code", "is_active")
     list_filter = ("scope_level", "is_active")
     raw_id_fields = ("organisation",)
