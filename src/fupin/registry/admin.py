@@ -3,7 +3,7 @@ like any other change; nothing is deleted here (deactivate instead)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin
@@ -138,7 +138,7 @@ class EntityForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         from .enums import Sector
 
-        self.fields["sector_codes"].choices = Sector.choices
+        cast(forms.ChoiceField, self.fields["sector_codes"]).choices = Sector.choices
         if self.instance.pk:
             self.fields["sector_codes"].initial = self.instance.sector_list
             for name in ("kind", "household"):

@@ -55,7 +55,7 @@ def _yes(value: bool) -> str:
 def _region_rows(viewer: Any, filters: dict[str, Any]) -> Iterator[list[Any]]:
     for r in selectors.region_list(viewer=viewer, **filters).iterator(chunk_size=2000):
         yield [r.code, r.name, _yes(r.is_poor_village), _yes(r.is_poverty_county), r.poverty_exit_year, _yes(r.active),
-               r.level, r.parent.code if r.parent_id else "", r.zone]
+               r.level, r.parent.code if r.parent is not None else "", r.zone]
 
 
 def _organisation_rows(viewer: Any, filters: dict[str, Any]) -> Iterator[list[Any]]:
@@ -68,7 +68,7 @@ def _organisation_rows(viewer: Any, filters: dict[str, Any]) -> Iterator[list[An
 def _entity_rows(viewer: Any, filters: dict[str, Any]) -> Iterator[list[Any]]:
     for e in selectors.entity_list(viewer=viewer, **filters).iterator(chunk_size=2000):
         yield [e.credit_code or "", e.name, e.kind, e.region.code, ",".join(e.sector_list), _yes(e.active), e.pk,
-               e.region.name, e.household.registry_code if e.household_id else ""]
+               e.region.name, e.household.registry_code if e.household is not None else ""]
 
 
 def _household_rows(viewer: Any, filters: dict[str, Any], counter: dict[str, int]) -> Iterator[list[Any]]:
@@ -81,9 +81,10 @@ def _household_rows(viewer: Any, filters: dict[str, Any], counter: dict[str, int
 
 def _relation_rows(viewer: Any, filters: dict[str, Any]) -> Iterator[list[Any]]:
     for r in selectors.relation_list(viewer=viewer, **filters).iterator(chunk_size=2000):
-        helper = r.helper_org.name if r.helper_org_id else (r.helper_region.name if r.helper_region_id else "")
-        yield [r.kind, r.helper_org.credit_code or "" if r.helper_org_id else "",
-               r.helper_region.code if r.helper_region_id else "", r.helped_region.code, r.year_from, r.year_to,
+        helper = (r.helper_org.name if r.helper_org is not None else
+                  r.helper_region.name if r.helper_region is not None else "")
+        yield [r.kind, r.helper_org.credit_code or "" if r.helper_org is not None else "",
+               r.helper_region.code if r.helper_region is not None else "", r.helped_region.code, r.year_from, r.year_to,
                r.note, r.pk, helper, r.helped_region.name]
 
 
