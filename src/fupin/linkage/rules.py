@@ -26,7 +26,7 @@ from .enums import (
     WageBasis,
 )
 
-INCOME_KIND = {
+INCOME_KIND: dict[str, str] = {
     Mechanism.EMPLOYMENT: IncomeKind.WAGE,
     Mechanism.ORDER_PURCHASE: IncomeKind.OPERATING,
     Mechanism.DIVIDEND: IncomeKind.ASSET,
@@ -36,7 +36,7 @@ INCOME_KIND = {
 }
 
 # Which parties each mechanism may link.
-PARTY_KINDS = {
+PARTY_KINDS: dict[str, set[str]] = {
     Mechanism.EMPLOYMENT: {PartyKind.HOUSEHOLDS},
     Mechanism.ORDER_PURCHASE: {PartyKind.HOUSEHOLDS},
     Mechanism.DIVIDEND: {PartyKind.HOUSEHOLDS, PartyKind.COLLECTIVE},
@@ -134,7 +134,7 @@ def _choice(terms: Mapping[str, Any], key: str, choices: Iterable[str], errors: 
     return None
 
 
-TERM_KEYS = {
+TERM_KEYS: dict[str, tuple[str, ...]] = {
     Mechanism.EMPLOYMENT: ("wage_basis", "wage_fen", "days_per_month"),
     Mechanism.ORDER_PURCHASE: ("unit", "protected_price_fen", "min_quantity"),
     Mechanism.DIVIDEND: ("basis", "percent", "annual_profit_fen", "per_share_fen", "quantity"),

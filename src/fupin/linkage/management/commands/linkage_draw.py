@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from fupin.core.errors import FupinError
 from fupin.linkage import sampling
 
-from ._common import date_arg, user_named
+from ._common import required_date_arg, user_named
 
 
 class Command(BaseCommand):
@@ -22,7 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args, user, county, start, end, seed=None, field_list=None, **opts):
         actor = user_named(user)
         try:
-            rnd = sampling.round_draw(county_code=county, period_start=date_arg(start), period_end=date_arg(end),
+            rnd = sampling.round_draw(county_code=county, period_start=required_date_arg(start), period_end=required_date_arg(end),
                                       seed=seed, actor=actor)
         except FupinError as exc:
             raise CommandError(str(exc.message)) from None
