@@ -56,6 +56,7 @@ class _Demo:
     def __init__(self, world: Any) -> None:
         self.world = world
         self.rng = world.sub_rng("certification")
+        self.volumes: dict[int, int] = {}  # product id -> the volume its demo applications ask for
         self.admin = world.users["admin"]
         self.reviewers: dict[tuple[str, str], Any] = {}
         nrra = world.organisations.get("nrra")
@@ -100,7 +101,7 @@ class _Demo:
             services.licence_add(supplier=entity, product=p, kind="food_production", number=f"SC{p.pk:012d}",
                                  valid_from=D(2018, 1, 1), valid_until=D(2031, 12, 31), issuer="县市场监督管理局",
                                  actor=self.admin)
-        p.demo_volume = volume_needed * self.rng.randint(1, 2)
+        self.volumes[p.pk] = volume_needed * self.rng.randint(1, 2)
         self.products.append(p)
         return p
 
@@ -110,7 +111,7 @@ class _Demo:
         refs = self.households_by_county.get(entity.region.code[:6], [])
         refs = self.rng.sample(refs, min(len(refs), self.rng.randint(5, 8)))
         return services.application_submit(
-            supplier=entity, items=[services.ItemInput(p, getattr(p, "demo_volume", 0) or _volume(p))
+            supplier=entity, items=[services.ItemInput(p, self.volumes.get(p.pk, 0) or _volume(p))
                                     for p in products],
             household_refs=refs, kind=kind, actor=self.admin, today=day)
 
