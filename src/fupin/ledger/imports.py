@@ -12,7 +12,7 @@ import operator
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 
@@ -52,7 +52,7 @@ class PurchaseTable(TableReader):
                 continue
             if len(record) < width:
                 record = [*record, *([""] * (width - len(record)))]
-            record.append("")  # position -1: the value of every column the file does not have
+            cast("list[Any]", record).append("")  # csv rows are lists; position -1: the value of every column the file does not have
             cells = list(take(record))
             if n < 1000:
                 n += 1

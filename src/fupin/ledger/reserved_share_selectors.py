@@ -27,7 +27,7 @@ from .reserved_share_rules import ShareResult, ShareStatus
 
 MAX_IDS_IN_FILTER = 500  # beyond this, group the year's platform purchases by buyer and keep the units' rows
 
-STATUS_ORDER = {ShareStatus.SHORT: 0, ShareStatus.UNDECLARED: 1, ShareStatus.COMPLIANT: 2, ShareStatus.EXEMPT: 3,
+STATUS_ORDER: dict[str, int] = {ShareStatus.SHORT: 0, ShareStatus.UNDECLARED: 1, ShareStatus.COMPLIANT: 2, ShareStatus.EXEMPT: 3,
                 ShareStatus.NOT_REQUIRED: 4}
 
 
@@ -104,7 +104,7 @@ def _platform_by_buyer(*, viewer: Any, year: int, buyer_ids: Iterable[int]) -> d
     if len(ids) <= MAX_IDS_IN_FILTER:
         filters["buyer_ids"] = ids
     wanted = set(ids)
-    rows = ledger.account_totals(viewer=viewer, group_by=["buyer", "channel", "kind"], filters=filters,
+    rows: list[Any] = ledger.account_totals(viewer=viewer, group_by=["buyer", "channel", "kind"], filters=filters,
                                  counted_only=True, side="buyer")
     rows = [r for r in rows if r["buyer"] is not None and int(r["buyer"]) in wanted]
     out: dict[tuple[int, str, str], int] = {}
@@ -119,7 +119,7 @@ def _rows(*, viewer: Any, year: int, units: list[Any], ruleset: _Rules | None = 
     declarations = {d.organisation_id: d for d in
                     CanteenDeclaration.objects.filter(year=year, organisation_id__in=[u.pk for u in units])}
     member_kinds = ruleset.all_member_kinds()
-    members: dict[int, list[tuple[int, str]]] = {}
+    members: dict[int | None, list[tuple[int, str]]] = {}  # parent id -> members (never None: filtered)
     if member_kinds and units:
         for m in registry.organisation_list(viewer=viewer).filter(parent_id__in=[u.pk for u in units],
                                                                    kind__in=member_kinds):

@@ -15,9 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 
 from .models import (
+    RollupBase,
     RollupBuyerMonth,
     RollupCategoryMonth,
     RollupCountyMonth,
@@ -35,7 +36,7 @@ _MEASURE_SQL = ("SUM(amount_fen) AS amount_fen, SUM(COALESCE(quantity_milli, 0))
 @dataclass(frozen=True)
 class Cube:
     name: str
-    model: type[models.Model]
+    model: type[RollupBase]
     dims: tuple[tuple[str, str], ...]        # (cube column, SQL expression over the entry's columns)
     variants: tuple[tuple[str, dict[str, str]], ...] = field(default=())  # (WHERE, column -> expression)
     rank: int = 0                            # smaller is cheaper to read

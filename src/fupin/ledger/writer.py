@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -35,7 +35,7 @@ ENTRY_COLUMNS = (
     "reverses_id", "amends_id", "reason", "import_job_id", "created_by_id", "created_at",
 )
 COL = {name: i for i, name in enumerate(ENTRY_COLUMNS)}
-TIMINGS: Counter[str] = Counter()  # seconds spent per write phase in this process (benchmarks print them)
+TIMINGS: defaultdict[str, float] = defaultdict(float)  # seconds spent per write phase in this process (benchmarks print them)
 LOCK_KEY = 0x4C45444745  # "LEDGE": the advisory lock of ledger writers on PostgreSQL
 
 
