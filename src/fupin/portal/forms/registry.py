@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
@@ -22,11 +25,11 @@ from ..views.shared import FilterForm, yes_no_choices
 _code_prefix = RegexValidator(r"^\d{2,12}$", _("Enter 2 to 12 digits of a region code."))
 
 
-def _any(choices) -> list[tuple[str, str]]:
+def _any(choices: Iterable[tuple[str, Any]]) -> list[tuple[str, Any]]:
     return [("", _("any")), *choices]
 
 
-def region_code_field(label) -> forms.CharField:
+def region_code_field(label: Any) -> forms.CharField:
     return forms.CharField(label=label, max_length=12, validators=[_code_prefix],
                            widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 12}))
 

@@ -42,6 +42,9 @@ def yuan(fen: int | None) -> str:
 
 def _label(choices: Any, value: str) -> str:
     try:
+GROUP_BY_CHOICES = [("county", _l("County")), ("province", _l("Province")), ("entity", _l("Market entity"))]
+
+
         return str(choices(value).label)
     except ValueError:
         return value
@@ -58,8 +61,7 @@ def _this_year() -> int:
 # -- forms -----------------------------------------------------------------------------------------------------
 class IndicatorFilter(FilterForm):
     year = forms.IntegerField(label=_l("Year"), min_value=2000, max_value=2100)
-    group_by = forms.ChoiceField(label=_l("Group by"), choices=[("county", _l("County")), ("province", _l("Province")),
-                                                                ("entity", _l("Market entity"))])
+    group_by = forms.ChoiceField(label=_l("Group by"), choices=GROUP_BY_CHOICES)
     region = forms.CharField(label=_l("Region code"), max_length=12)
 
 
@@ -229,7 +231,7 @@ def linkage_home(request):
                       fmt=lambda v: f"{v:,.2f}")
     return render(request, "portal/linkage/home.html", {
         "form": form, "year": year, "group_by": group_by, "region": region or "",
-        "group_label": dict(IndicatorFilter.base_fields["group_by"].choices).get(group_by, group_by),
+        "group_label": dict(GROUP_BY_CHOICES).get(group_by, group_by),
         "rows": _indicator_rows(rows, year, group_by), "total": total, "total_yuan": yuan(total.total_fen),
         "median_yuan": yuan(total.median_fen), "collective_yuan": yuan(total.collective_fen),
         "mechanisms": _mechanism_table(total), "participation": indicators.participation(total),
@@ -334,7 +336,7 @@ def contract_detail(request, pk: int):
         "document_form": DocumentForm(), "payment_form": PaymentForm(initial={
             "external_id": f"form-{uuid.uuid4()}", "contract": contract.code,
             "household": parties[0].household.registry_code if len(parties) == 1 else "",
-            "collective": contract.collective.credit_code or "" if contract.collective_id else ""}),
+            "collective": contract.collective.credit_code or "" if contract.collective is not None else ""}),
     })
 
 
@@ -390,7 +392,7 @@ def contract_new(request):
             form.add_error(e.column if e.column in form.fields else None, e.message)
         for e in party_errors:
             form.add_error("households", e.message)
-        if not form.errors:
+        if not form.errors and entity is not None:  # a missing entity is a form error above
             try:
                 contract = services.contract_create(
                     code=d["code"], entity=entity, mechanism=d["mechanism"], start_date=d["start_date"],
@@ -442,7 +444,7 @@ def payment_new(request):
             form.add_error("household", _("No household with this registry code."))
         if d["collective"].strip() and collective is None:
             form.add_error("collective", _("No village collective with this code."))
-        if not form.errors:
+        if not form.errors and contract is not None:  # a missing contract is a form error above
             try:
                 result = services.payment_record(
                     source="form", external_id=d["external_id"], contract=contract, household=household,

@@ -6,6 +6,7 @@ are the selectors' decisions; these views only read the request, call them, and 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
@@ -81,7 +82,7 @@ def region_detail(request, code: str):
     entities = selectors.entity_list(viewer=viewer, region_code=region.code)
     households = selectors.household_list(viewer=viewer, region_code=region.code)
     relations = selectors.relation_list(viewer=viewer, region_code=region.code)
-    ancestors = []
+    ancestors: list[Any] = []
     parent = region.parent
     while parent is not None and len(ancestors) < 5:
         ancestors.insert(0, parent)

@@ -3,7 +3,7 @@ preview), and the status of each application with the reasons given."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -97,7 +97,7 @@ def licence_new(request):
         raise NotFound()
     form = LicenceForm(request.POST or None)
     products = {str(p.pk): p for p in selectors.product_list(viewer=request.user, supplier_id=supplier.pk)}
-    form.fields["product"].choices = [("", "—"), *[(k, f"{p.code} {p.name}") for k, p in products.items()]]
+    cast(forms.ChoiceField, form.fields["product"]).choices = [("", "—"), *[(k, f"{p.code} {p.name}") for k, p in products.items()]]
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:

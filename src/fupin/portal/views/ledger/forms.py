@@ -3,6 +3,8 @@ Forms check shapes only; the rules live in `fupin.ledger` services."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.core.validators import RegexValidator
 from django.utils import timezone
@@ -23,7 +25,7 @@ def _any(choices) -> list[tuple[str, object]]:
     return [("", _("any")), *choices]
 
 
-def year_choices() -> list[tuple[str, str]]:
+def year_choices() -> list[tuple[str, object]]:
     this = timezone.localdate().year
     return [("", _("any"))] + [(str(y), str(y)) for y in range(this, 2012, -1)]
 
@@ -132,7 +134,7 @@ class DeclarationForm(forms.Form):
 
     def __init__(self, *args, units=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].choices = [(u.pk, f"{u.name} ({u.credit_code or u.region.code})") for u in units]
+        cast(forms.ChoiceField, self.fields["organisation"]).choices = [(u.pk, f"{u.name} ({u.credit_code or u.region.code})") for u in units]
 
 
 class DeclarationImportForm(forms.Form):

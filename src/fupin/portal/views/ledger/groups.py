@@ -34,6 +34,7 @@ def _lookup(dim: str, values: list[Any], viewer: Any) -> dict[Any, str]:
         found = registry.region_list(viewer=viewer).filter(code__in=list(codes)).values_list("code", "name")
         return {codes[c]: n if dim == "province" else f"{n} {c}" for c, n in found}
     ids = [int(v) for v in values if str(v).isdigit()]
+    rows: Iterable[tuple[int, str]]
     if dim in ("buyer", "account"):
         rows = registry.organisation_list(viewer=viewer).filter(pk__in=ids).values_list("pk", "name")
     elif dim == "seller":

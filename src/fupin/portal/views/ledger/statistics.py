@@ -74,7 +74,7 @@ def _time_series(viewer: Any, filters: Mapping[str, Any], base_filter: Mapping[s
         by_period = {str(r[dim]): int(r["amount_fen"]) for r in rows if r["kind"] == kind}
         hrefs = []
         for p in periods:
-            flt = {"year": p} if dim == "year" else {"year": p[:4], "month": int(p[5:7])}
+            flt: dict[str, Any] = {"year": p} if dim == "year" else {"year": p[:4], "month": int(p[5:7])}
             hrefs.append(entries_url({**base_filter, **flt, "kind": kind}))
         series.append(charts.Series(choice_label(Kind, kind), [by_period.get(p, 0) for p in periods], hrefs))
     return charts.stacked_bar_chart(periods, series, title=title, fmt=yuan_label, tick_fmt=yuan_tick)
