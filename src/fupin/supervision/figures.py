@@ -131,7 +131,7 @@ def ledger_filters(*, ctx: BodyContext, metric: str, scheme: str, region_code: s
     the side a drill-down reads (`buyer` for a body's own purchases)."""
     basis = rules.actual_basis(body_kind=ctx.body.kind, body_zone=ctx.zone, scheme=scheme,
                                sub_unit=sub_unit_id is not None)
-    f: dict[str, Any] = {"year": window.year, "kind": metric}
+    f: dict[str, Any] = {"year": window.year, "kind": metric, "counted": True}
     if window.months:
         f["month"] = list(window.months)
     side = "origin"
@@ -234,14 +234,16 @@ def figure(*, ctx: BodyContext, metric: str, scheme: str, region_code: str, sub_
     return out
 
 
-def scheme_purchases(*, ctx: BodyContext, scheme: str, year: int) -> dict[str, int]:
-    """Direct purchases and helped sales attributed to the body's relations of a scheme in a year, and how much of
-    it came from poverty counties or key counties (the scheme rollup grouped by county)."""
+def scheme_purchases(*, ctx: BodyContext, scheme: str, window: Window) -> dict[str, int]:
+    """Direct purchases and helped sales attributed to the body's relations of a scheme in a window, and how much
+    of it came from national poverty counties (the scheme rollup grouped by county)."""
     ids = ctx.relation_ids(scheme)
     if not ids:
         return {"total_fen": 0, "poverty_fen": 0}
-    rows = ledger.account_totals(viewer=ASSESSOR, group_by=["county"],
-                                 filters={"year": year, "scheme": scheme, "relation": ids})
+    f: dict[str, Any] = {"year": window.year, "scheme": scheme, "relation": ids}
+    if window.months:
+        f["month"] = list(window.months)
+    rows = ledger.account_totals(viewer=ASSESSOR, group_by=["county"], filters=f)
     counties = {r["county"] for r in rows}
     poor = {r.code for r in registry.region_list(viewer=ASSESSOR, poverty_county=True).filter(code__in=counties)}
     total = sum(int(r["amount_fen"]) for r in rows)
