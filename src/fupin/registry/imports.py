@@ -1,48 +1,46 @@
 """Bulk imports of the registry from CSV or spreadsheets: regions (and their poor-village / poverty-county
 flags), organisations, market entities, households and assistance relations.
 
-One shape for every kind (DESIGN rule 4, ADR 2):
+Every kind is an importer on core's import skeleton (`fupin.core.imports`, ADR 15; DESIGN rule 4, ADR 2):
 - the file is read with `fupin.core.tabular` (English or Chinese headers, GBK CSV with a warning, first sheet);
-- every row is validated in chunks with batched lookups (no per-row queries), and the whole file is validated
-  before anything is written; a rejected row is never partly written;
-- accepted rows are written in one transaction, with an audit entry per created or changed object;
+- every row is checked in batches with batched lookups (no per-row queries) and planned; the checks the services
+  make too are `validation`'s; the whole file is planned before anything is written (rows may refer to rows of
+  the same file: `settle` rejects a row whose reference was not accepted); a rejected row is never partly written;
+- accepted rows are written in one transaction for the whole file (bulk inserts), with an audit entry per created
+  or changed object;
 - rows equal to what is stored count as unchanged (the same file twice writes nothing);
 - natural keys: region code, credit code (organisations, entities), keyed hash of the resident ID
   (households and the poor-household sellers), (kind, helper, helped region, start year) (relations);
-- a dry run validates and reports the same but writes nothing to the registry;
+- a dry run checks and reports the same but has no write step;
 - each run is kept (`ImportRun`) with its rejected rows as a file in default storage (same format as the input).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-from django.db import connection, models, transaction
+from django.db import connection, models
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fupin.core import audit
-from fupin.core.batching import batches
 from fupin.core.enums import Role
 from fupin.core.errors import InvalidInput
-from fupin.core.models import AuditEntry
-from fupin.core.services import file_sha256, import_run_record
-from fupin.core.tabular import (
-    SPREADSHEET_EXTS,
+from fupin.core.imports import (
+    Action,
     Column,
+    Importer,
     ImportReport,
+    Plan,
     Row,
     RowError,
-    TableReader,
-    rejected_rows_bytes,
+    rejected_file_content,
+    run_import,
 )
+from fupin.core.models import AuditEntry
 from fupin.core.validators import mask_name, mask_phone, normalise_resident_id
 
 from . import policy, rules, selectors, services, validation
@@ -120,38 +118,41 @@ def enum_table(enum: Any) -> dict[str, str]:
 
 
 # -- the plan of an import: what each accepted row will do ------------------------------------------------------
-@dataclass
-class Pending:
-    line: int
-    key: Any
-    values: dict[str, Any]
-    obj: Any = None                                  # the stored object (updates)
-    changes: dict[str, Any] = field(default_factory=dict)
-    refs: dict[str, Any] = field(default_factory=dict)  # references to rows created by this same file
-    raw: dict[str, str] | None = None                 # original values, kept while references are open
+@dataclass(eq=False)
+class Pending(Plan):
+    """A row's plan, with what a registry row needs more: references to rows of the same file (kept with the row's
+    cells while they are open), a household's status change, the id of a row inserted without the ORM."""
+
+    refs: dict[str, Any] = field(default_factory=dict)
     transition: tuple[str, dict[str, Any]] | None = None  # a household's status change: (to, its changes)
-    pk: int | None = None                             # the id of a row inserted without the ORM
+    pk: int | None = None
 
 
-class BaseImport:
-    kind: ClassVar[str]
+class BaseImport(Importer):
+    """A registry import: `name` is the kind (regions, organisations, ...), its columns are `COLUMNS[name]` and its
+    run is `registry_<name>`. The whole file is one transaction; the write step never rejects a row (the plan
+    checked everything), so planned rows keep no cells but those with references to other rows of the file."""
+
+    name: ClassVar[str]
     model: ClassVar[type[models.Model]]
     action: ClassVar[str]
     key_column: ClassVar[str]
     audit_fields: ClassVar[list[str]]
+    batch_size = CHUNK
+    keep_cells = False
 
-    def __init__(self, *, actor: Any, report: ImportReport) -> None:
-        self.actor = actor
-        self.report = report
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" in cls.__dict__:
+            cls.kind = run_kind(cls.name)
+            cls.columns = COLUMNS[cls.name]
+
+    def __init__(self, *, actor: Any, dry_run: bool = False) -> None:
+        super().__init__(actor=actor, dry_run=dry_run)
         self.today = timezone.localdate()
-        self.seen: dict[Any, int] = {}
         self.creates: list[Pending] = []
         self.updates: list[Pending] = []
         self.restricted = not services.is_system_actor(actor)
-
-    @property
-    def columns(self) -> tuple[Column, ...]:
-        return COLUMNS[self.kind]
 
     # -- per kind ---------------------------------------------------------------------------------------------
     def prefetch(self, rows: list[Row]) -> None:
@@ -257,57 +258,47 @@ class BaseImport:
             return None
         return code
 
-    # -- the run --------------------------------------------------------------------------------------------
-    def validate(self, rows: Iterable[Row]) -> None:
-        for chunk in batches(rows, CHUNK):
-            self.prefetch(chunk)
-            for row in chunk:
-                self.validate_row(row)
-        self.close_references()
-        self.report.errors.sort(key=lambda e: e.line)
-        self.report.rejected_rows.sort(key=lambda r: r[0])
-
-    def validate_row(self, row: Row) -> None:
-        self.report.total += 1
-        errors: list[RowError] = row.encoding_errors()
+    # -- the skeleton's steps ----------------------------------------------------------------------------------
+    def plan(self, row: Row, errors: list[RowError]) -> Plan:
         key, values = self.parse(row, errors)
+        duplicate = False
         if key is not None:
-            first = self.seen.get(key)
+            first = self.first_seen(key)
             if first is not None:
-                self.report.duplicates += 1
+                duplicate = True
                 self.error(errors, row.line, self.key_column, "duplicate",
-                           _("Duplicate of line %(line)d in this file.") % {"line": first})
+                           _("Duplicate of line %(line)d in this file.") % {"line": first[0]})
             else:
-                self.seen[key] = row.line
+                self.remember(key, row.line)
         if errors:
-            self.report.reject(row, errors)
-            return
+            return Pending(row.line, Action.REJECT, duplicate=duplicate)
         obj = self.existing(key)
         refs = self.refs_of(values)
+        cells = dict(row.values) if refs else None
         if obj is None:
-            self.creates.append(Pending(row.line, key, values, refs=refs, raw=dict(row.values) if refs else None))
-            return
+            return Pending(row.line, Action.CREATE, key=key, values=values, refs=refs, cells=cells)
         changes = self.diff(obj, values, errors, row.line)
         if errors:
-            self.report.reject(row, errors)
-        elif changes or refs:
-            self.updates.append(Pending(row.line, key, values, obj=obj, changes=changes, refs=refs,
-                                        raw=dict(row.values) if refs else None))
-        else:
-            self.report.unchanged += 1
+            return Pending(row.line, Action.REJECT)
+        if changes or refs:
+            return Pending(row.line, Action.UPDATE, key=key, values=values, obj=obj, changes=changes, refs=refs,
+                           cells=cells)
+        return Pending(row.line, Action.UNCHANGED)
 
-    def close_references(self) -> None:
+    def settle(self, plans: list[Plan]) -> None:
         """Reject rows whose reference to another row of the file points at a row that was not accepted."""
         while True:
+            self.take(plans)
             created = {p.key for p in self.creates}
             broken = [p for p in self.creates + self.updates if p.refs and not self.refs_ok(p, created)]
             if not broken:
                 return
-            ids = {id(p) for p in broken}
-            self.creates = [p for p in self.creates if id(p) not in ids]
-            self.updates = [p for p in self.updates if id(p) not in ids]
             for p in broken:
-                self.report.reject(Row(p.line, p.raw or {}), self.ref_errors(p))
+                p.reject(self.ref_errors(p))
+
+    def take(self, plans: list[Plan]) -> None:
+        self.creates = [p for p in plans if isinstance(p, Pending) and p.action == Action.CREATE]
+        self.updates = [p for p in plans if isinstance(p, Pending) and p.action == Action.UPDATE]
 
     def refs_ok(self, pending: Pending, created: set[Any]) -> bool:
         return all(ref in created for ref in pending.refs.values())
@@ -317,7 +308,9 @@ class BaseImport:
         return [RowError(pending.line, column, "unknown_reference",
                          _("“%(code)s” is neither registered nor accepted in this file.") % {"code": ref})]
 
-    def write(self, reason: str) -> None:
+    def write(self, plans: list[Plan]) -> None:
+        self.take(plans)
+        reason = self.reason
         self.write_creates(self.creates, reason)
         self.resolve_references(reason)
         befores = [self.snapshot(p.obj) for p in self.updates]
@@ -375,7 +368,7 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]], *, batch:
             adapter = ops.adapt_datetimefield_value
         plan.append((f.attname, default, adapter))
     qn = ops.quote_name
-    sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+    sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608 - names from the model, values bound
            f"VALUES ({', '.join(['%s'] * len(fields))})")
     def prepared(chunk: list[dict[str, Any]]) -> Iterator[list[Any]]:
         for row in chunk:
@@ -400,7 +393,7 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]], *, batch:
 class RegionImport(BaseImport):
     """Add townships and villages, flag poor villages (a county office) or poverty counties (administrators)."""
 
-    kind = "regions"
+    name = "regions"
     model = Region
     action = "region"
     key_column = "code"
@@ -487,7 +480,7 @@ class RegionImport(BaseImport):
 
 # -- organisations ----------------------------------------------------------------------------------------------
 class OrganisationImport(BaseImport):
-    kind = "organisations"
+    name = "organisations"
     model = Organisation
     action = "organisation"
     key_column = "credit_code"
@@ -583,7 +576,7 @@ class EntityImport(BaseImport):
     """Sellers. Legal persons by credit code; a poor household selling directly by its resident ID (the
     household must be registered first)."""
 
-    kind = "entities"
+    name = "entities"
     model = MarketEntity
     action = "entity"
     key_column = "credit_code"
@@ -674,7 +667,7 @@ class EntityImport(BaseImport):
 
 # -- households -------------------------------------------------------------------------------------------------
 class HouseholdImport(BaseImport):
-    kind = "households"
+    name = "households"
     model = Household
     action = "household"
     key_column = "id_number"
@@ -805,7 +798,7 @@ class HouseholdImport(BaseImport):
 
 # -- assistance relations ---------------------------------------------------------------------------------------
 class RelationImport(BaseImport):
-    kind = "relations"
+    name = "relations"
     model = AssistanceRelation
     action = "relation"
     key_column = "helped_region_code"
@@ -885,40 +878,7 @@ def registry_import(*, kind: str, path: str | Path, actor: Any, file_name: str |
         raise InvalidInput(_("Unknown import kind “%(kind)s”: use one of %(kinds)s.")
                            % {"kind": kind, "kinds": ", ".join(KINDS)}, code="bad_kind")
     policy.authorise_import(actor, kind=kind)
-    path = Path(path)
-    file_name = file_name or path.name
-    reader = TableReader(path, columns=COLUMNS[kind], file_name=file_name)
-    report = ImportReport(kind=run_kind(kind), file_name=file_name, dry_run=dry_run)
-    importer = IMPORTERS[kind](actor=actor, report=report)
-    importer.validate(reader)
-    report.warnings.extend(w for w in reader.warnings if w not in report.warnings)
-    created, updated = len(importer.creates), len(importer.updates)
-    report.accepted = created + updated
-    report.extra.update(created=created, updated=updated)
-    sha = file_sha256(path)
-    rejected_file = _save_rejected(report, kind=kind, sha=sha, ext=reader.ext) if report.rejected else ""
-    report.extra["rejected_file"] = rejected_file
-    reason = _("import of %(file)s (%(sha)s)") % {"file": file_name, "sha": sha[:12]}
-    if dry_run:
-        import_run_record(report=report, file_sha256=sha, actor=actor, rejected_file=rejected_file)
-        return report
-    with transaction.atomic():
-        importer.write(reason)
-        run = import_run_record(report=report, file_sha256=sha, actor=actor, rejected_file=rejected_file)
-        audit.record(actor=actor, action=f"import:{run_kind(kind)}", obj=run, reason=reason,
-                     after={"total": report.total, "created": created, "updated": updated,
-                            "unchanged": report.unchanged, "rejected": report.rejected})
-    return report
+    return run_import(IMPORTERS[kind](actor=actor, dry_run=dry_run), path=path, file_name=file_name)
 
 
-def _save_rejected(report: ImportReport, *, kind: str, sha: str, ext: str) -> str:
-    fmt = "xlsx" if ext in SPREADSHEET_EXTS else "csv"
-    content = rejected_rows_bytes(report, columns=COLUMNS[kind], fmt=fmt)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S")
-    name = f"imports/rejected/{run_kind(kind)}-{stamp}-{sha[:8]}-{uuid.uuid4().hex[:6]}.{fmt}"
-    return default_storage.save(name, ContentFile(content))
-
-
-def rejected_file_content(*, name: str) -> bytes:
-    with default_storage.open(name, "rb") as fh:
-        return fh.read()
+__all__ = ["COLUMNS", "IMPORTERS", "KINDS", "registry_import", "rejected_file_content", "run_kind"]
