@@ -3,7 +3,7 @@ logs (append-only); API tokens; dated policy parameters; import runs."""
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
@@ -49,7 +49,13 @@ class TimestampedModel(models.Model):
         abstract = True
 
 
-class UserManager(DjangoUserManager):
+if TYPE_CHECKING:  # the stubs' manager is generic in its user model; Django's class is not subscriptable
+    _UserManagerBase = DjangoUserManager["User"]
+else:
+    _UserManagerBase = DjangoUserManager
+
+
+class UserManager(_UserManagerBase):
     """`fupin createsuperuser` makes an administrator for the nation: roles and scope stored as such (the properties
     of `User` treat every superuser so as well), and the creation audited."""
 

@@ -637,8 +637,8 @@ def _scan_sheet(fh: IO[bytes], info: zipfile.ZipInfo, lim: Limits, *, dimension_
             # the dimension comes before the sheet data: a bounded read of the part's first bytes
             _parse(_head(_inflate(fh, info, cap=info.file_size), 4 * _CHUNK), start=start, final=False)
         return scan
-    start, text = scan.handlers()
-    _parse(_verified(_inflate(fh, info, cap=info.file_size), info), start=start, text=text)
+    on_start, on_text = scan.handlers()
+    _parse(_verified(_inflate(fh, info, cap=info.file_size), info), start=on_start, text=on_text)
     scan.finish()
     return scan
 

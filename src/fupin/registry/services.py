@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -80,7 +80,7 @@ def _region(code: str | None, *, field: str) -> Region:
     problem = validation.region_problem(code, found)
     if problem is not None:
         raise problem.invalid(field=field, details={"code": code} if code else None)
-    return found
+    return cast(Region, found)  # region_problem is None only for a region that was found
 
 
 def _clean_credit_code(code: str | None, *, kind: str, entity: bool) -> str | None:
@@ -127,7 +127,7 @@ def region_create(*, code: str, name: str, is_poverty_county: bool = False, pove
                   is_poor_village: bool = False, active: bool = True, actor: Any) -> Region:
     """Add a region under its parent (found by the code's structure); clerks add townships and villages."""
     code = rules.normalise_region_code(code)
-    level = rules.level_of(code)
+    level = cast(str, rules.level_of(code))  # a code that passes the next check has a level
     validation.check(validation.region_code_problem(code), field="code")
     validation.check(validation.name_problem(name), field="name")
     policy.authorise_region_write(actor, region_code=code)

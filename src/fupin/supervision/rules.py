@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.utils.translation import gettext as _
 
@@ -139,7 +139,7 @@ def progress_status(*, actual: int, expected: int, thresholds: Thresholds) -> st
 
 
 # -- targets ------------------------------------------------------------------------------------------------------
-METRIC_UNITS = {Metric.DIRECT_PURCHASE: "fen", Metric.HELPED_SALE: "fen", Metric.BENEFITS_PAID: "fen",
+METRIC_UNITS: dict[str, str] = {Metric.DIRECT_PURCHASE: "fen", Metric.HELPED_SALE: "fen", Metric.BENEFITS_PAID: "fen",
                 Metric.CERTIFIED_PRODUCTS: "count", Metric.HOUSEHOLDS_LINKED: "count", Metric.RESERVED_SHARE: "bp"}
 MAX_TARGET = 10**15  # fen: ten trillion yuan
 
@@ -278,7 +278,7 @@ class Methodology:
     version_id: int | None = None
 
 
-def _is_int(v: Any) -> bool:
+def _is_int(v: Any) -> TypeGuard[int]:
     return isinstance(v, int) and not isinstance(v, bool)
 
 

@@ -31,7 +31,7 @@ from .enums import ApprovalStatus, PlanStatus, ProgressStatus
 from .figures import ASSESSOR, BodyContext, Window
 from .models import Approval, Problem, Scorecard, Snapshot, Target, WorkPlan
 
-STATUS_ORDER = {ProgressStatus.FAR_BEHIND: 0, ProgressStatus.BEHIND: 1, ProgressStatus.ON_TRACK: 2}
+STATUS_ORDER: dict[str, int] = {ProgressStatus.FAR_BEHIND: 0, ProgressStatus.BEHIND: 1, ProgressStatus.ON_TRACK: 2}
 
 
 def _signed_in(viewer: Any) -> bool:
@@ -174,7 +174,7 @@ def seasonal_profile(*, scheme: str, on: dt.date, region_code: str = "") -> list
 
 def target_spec(t: Target) -> dict[str, Any]:
     return {"target_id": t.pk, "key": t.key, "metric": t.metric, "scheme": t.scheme,
-            "region_code": t.region.code if t.region_id else "", "sub_unit_id": t.sub_unit_id, "target": t.value,
+            "region_code": t.region.code if t.region is not None else "", "sub_unit_id": t.sub_unit_id, "target": t.value,
             "sub_target": t.is_sub_target}
 
 
