@@ -1,11 +1,13 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from fupin.api.errors import unmatched
 from fupin.api.main import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    re_path(r"^api/(?P<rest>.*)$", unmatched),  # no route matched: a JSON 404, not the portal's page
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("fupin.portal.urls")),
 ]

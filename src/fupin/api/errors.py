@@ -6,9 +6,10 @@ import logging
 
 from django.core.exceptions import BadRequest, PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -27,6 +28,13 @@ def _json_safe_errors(errors: list) -> list:
         item["loc"] = [str(p) for p in item.get("loc", [])]
         out.append(item)
     return out
+
+
+@csrf_exempt  # nothing happens here; an unsafe method gets the 404 too, not a CSRF page
+def unmatched(request, rest: str = ""):
+    """Any /api/ URL that no route matches (e.g. /api/v1/organisations/-5, where `{int:pk}` does not match): the
+    API's JSON 404, not the portal's page."""
+    return JsonResponse({"code": "not_found", "message": _("Not found.")}, status=404)
 
 
 def install(api: NinjaAPI) -> None:

@@ -10,7 +10,7 @@ from fupin.ledger.api_reserved_share import router as reserved_share_router
 from fupin.linkage.api import router as linkage_router
 from fupin.registry.api import router as registry_router
 
-from . import errors
+from . import errors, responses
 from .auth import AUTH
 from .system import router as system_router
 
@@ -25,8 +25,10 @@ errors.install(api)
 
 api.add_router("/", system_router)
 api.add_router("/", registry_router)
+api.add_router("/", "fupin.registry.api_history.router")
 api.add_router("/", linkage_router)
 api.add_router("/", certification_router)
 api.add_router("/", ledger_router)
 api.add_router("/", reserved_share_router)
 api.add_router("/", "fupin.api.users.router")
+responses.document(api)  # after every router: each operation lists the error statuses it can give

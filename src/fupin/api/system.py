@@ -1,6 +1,7 @@
-"""System endpoints: health, who am I, the audit and security logs for auditors."""
+"""System endpoints: health, who am I, the audit and security logs for auditors.
 
-from __future__ import annotations
+No `from __future__ import annotations` in the API modules: ninja resolves the parameter annotations of a
+paginated view in the paginator's module, where the names of this module (e.g. `EventKind`) are unknown."""
 
 import datetime as dt
 
@@ -8,9 +9,15 @@ from ninja import Router, Schema
 from ninja.pagination import paginate
 
 from fupin.core import selectors as core_selectors
+from fupin.core.api_types import choice
+from fupin.core.enums import Role, ScopeLevel, SecurityEventKind
 from fupin.core.pagination import Page
 
 router = Router(tags=["system"])
+
+RoleName = choice(Role)
+ScopeName = choice(ScopeLevel)
+EventKind = choice(SecurityEventKind)
 
 
 class HealthOut(Schema):
@@ -26,8 +33,8 @@ class MeOut(Schema):
     username: str
     organisation_id: int | None
     organisation: str | None
-    roles: list[str]
-    scope_level: str
+    roles: list[RoleName]
+    scope_level: ScopeName
     scope_code: str
 
 
@@ -61,7 +68,7 @@ def audit_log(request, object_type: str = "", object_id: str = "", actor: str = 
 class SecurityEventOut(Schema):
     id: int
     at: dt.datetime
-    kind: str
+    kind: EventKind
     username: str
     ip: str | None
     path: str
@@ -70,5 +77,5 @@ class SecurityEventOut(Schema):
 
 @router.get("/security-events", response=list[SecurityEventOut])
 @paginate(Page)
-def security_log(request, kind: str = ""):
-    return core_selectors.security_events(viewer=request.user, kind=kind)
+def security_log(request, kind: EventKind | None = None):
+    return core_selectors.security_events(viewer=request.user, kind=kind or "")

@@ -1,15 +1,18 @@
-"""Lists are paginated as {"count": N, "items": [...]} with `limit` (≤ 500) and `offset`."""
+"""Lists are paginated as {"count": N, "items": [...]} with `limit` (1 … 500) and `offset` (0 … 2^31 − 1)."""
 
 from typing import Any
 
-from ninja import Field, Schema
+from django.http import HttpRequest
+from ninja import Schema
 from ninja.pagination import PaginationBase
+
+from .api_types import Limit, Offset
 
 
 class Page(PaginationBase):
     class Input(Schema):
-        limit: int = Field(50, ge=1, le=500)
-        offset: int = Field(0, ge=0)
+        limit: Limit = 50
+        offset: Offset = 0
 
     class Output(Schema):
         count: int
@@ -17,6 +20,6 @@ class Page(PaginationBase):
 
     items_attribute = "items"
 
-    def paginate_queryset(self, queryset, pagination: Input, **params):
+    def paginate_queryset(self, queryset: Any, pagination: Input, request: HttpRequest, **params: Any) -> dict[str, Any]:
         count = queryset.count() if hasattr(queryset, "count") and not isinstance(queryset, list) else len(queryset)
         return {"count": count, "items": list(queryset[pagination.offset : pagination.offset + pagination.limit])}

@@ -16,8 +16,11 @@ from .errors import FupinError
 
 
 class ParameterMissing(FupinError):
+    """No version of a policy parameter is in force on the date asked about (e.g. a date before the rules began):
+    the request names a date the rules do not cover, so a 422, not a server error."""
+
     code = "parameter_missing"
-    status = 500
+    status = 422
 
 
 @dataclass(frozen=True)
