@@ -95,7 +95,7 @@ def test_contract_api_create_transition_and_errors(api_as, data, county_clerk):
     r = client.post(f"/linkage/contracts/{pk}/transitions/activate", {"reason": ""})
     assert r.json()["status"] == "active"
     assert client.post(f"/linkage/contracts/{pk}/transitions/activate", {}).json()["code"] == "transition_not_allowed"
-    assert client.post(f"/linkage/contracts/{pk}/transitions/fly", {}).status_code == 404
+    assert client.post(f"/linkage/contracts/{pk}/transitions/fly", {}).status_code == 422  # not in the enum
     assert client.post(f"/linkage/contracts/{pk}/transitions/suspend", {"reason": ""}).json()["code"] == "missing_reason"
     other = {**body, "code": "NEW-2", "entity_id": data["other_entity"].pk}
     assert client.post("/linkage/contracts", other).status_code == 404

@@ -1,11 +1,10 @@
 """Certification API: the public catalogue, certificates (verification, public key), notices and objections;
 products, licences, applications, the review (decide, bulk), batches, lifecycle actions and spot checks.
-Thin: every rule is in services/selectors; money crosses this edge as yuan strings."""
-
-from __future__ import annotations
+Thin: every rule is in services/selectors; money crosses this edge as yuan strings. Numbers, dates and choices
+are bounded by `fupin.core.api_types` (no `from __future__ import annotations`: see `fupin.api.system`)."""
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -13,6 +12,17 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
+from fupin.core.api_types import (
+    BigCount,
+    Days,
+    ExportFormat,
+    Id,
+    Language,
+    QueryDate,
+    RecordDate,
+    Seed,
+    choice,
+)
 from fupin.core.errors import InvalidInput, NotFound
 from fupin.core.money import OptionalYuanOrZero, YuanOrZero, fen_to_yuan
 from fupin.core.pagination import Page
@@ -21,9 +31,30 @@ from fupin.core.tabular import CONTENT_TYPES, header_labels, table_bytes
 from fupin.registry.models import MarketEntity, Region
 
 from . import selectors, services, signing, spot_checks
+from .enums import (
+    ApplicationKind,
+    ApplicationStatus,
+    LicenceKind,
+    ObjectionKind,
+    ObjectionStatus,
+    ProductCategory,
+    ProductStatus,
+    ReviewAction,
+    ReviewLevel,
+    RevocationReason,
+    SpotCheckResult,
+    SuspensionReason,
+)
 from .models import Application, Product
 
 router = Router(tags=["certification"])
+
+Category = choice(ProductCategory)
+ProductStatusName = choice(ProductStatus)
+AppStatus = choice(ApplicationStatus)
+ObjStatus = choice(ObjectionStatus)
+ObjKind = choice(ObjectionKind)
+ReviewerAction = Literal[tuple(sorted(a.value for a in services.REVIEWER_ACTIONS))]
 
 
 def _entity(pk: int) -> MarketEntity:
@@ -47,17 +78,17 @@ class ProductOut(Schema):
     annual_capacity: int
     reference_price_fen: int
     price_fen: int
-    status: str
+    status: ProductStatusName
     certified_until: dt.date | None
 
 
 class ProductIn(Schema):
-    supplier_id: int
+    supplier_id: Id
     name: str
-    category: str
+    category: Category
     unit: str
     origin_region_code: str
-    annual_capacity: int = Field(..., ge=0)
+    annual_capacity: BigCount
     reference_price_fen: YuanOrZero = Field(..., alias="reference_price",
                                             description="Market reference price per unit, yuan")
     price_fen: YuanOrZero = Field(..., alias="price", description="The supplier's price per unit, yuan")
@@ -65,38 +96,38 @@ class ProductIn(Schema):
 
 
 class LicenceIn(Schema):
-    kind: str
+    kind: choice(LicenceKind)
     number: str
-    valid_from: dt.date | None = None
-    valid_until: dt.date | None = None
+    valid_from: RecordDate | None = None
+    valid_until: RecordDate | None = None
     issuer: str = ""
     product_code: str | None = None
 
 
 class LicenceOut(Schema):
     id: int
-    kind: str
+    kind: choice(LicenceKind)
     number: str
     valid_from: dt.date | None
     valid_until: dt.date | None
     product_id: int | None
 
 
-class ItemIn(Schema):
+class ApplicationItemIn(Schema):
     product_code: str
-    supply_volume: int = Field(..., ge=0)
+    supply_volume: BigCount
     price_fen: OptionalYuanOrZero = Field(None, alias="price",
                                           description="Price per unit in yuan (default: the product's price)")
 
 
 class ApplicationIn(Schema):
-    supplier_id: int
-    items: list[ItemIn]
+    supplier_id: Id
+    items: list[ApplicationItemIn]
     household_refs: list[str] = []
-    kind: str = "new"
+    kind: choice(ApplicationKind) = "new"
 
 
-class ItemOut(Schema):
+class ApplicationItemOut(Schema):
     product_code: str = Field(..., alias="product.code")
     product_name: str = Field(..., alias="product.name")
     supply_volume: int
@@ -107,11 +138,11 @@ class ItemOut(Schema):
 class ApplicationOut(Schema):
     id: int
     number: str
-    kind: str
+    kind: choice(ApplicationKind)
     supplier_id: int
     supplier_name: str = Field(..., alias="supplier.name")
     region_code: str
-    status: str
+    status: AppStatus
     status_since: dt.datetime
     days_waiting: int
     households_claimed: int
@@ -134,16 +165,16 @@ class ApplicationOut(Schema):
 
 class DecisionOut(Schema):
     at: dt.datetime
-    action: str
-    level: str
-    from_status: str
-    to_status: str
+    action: choice(ReviewAction)
+    level: choice(ReviewLevel, "")
+    from_status: choice(ApplicationStatus, "")
+    to_status: AppStatus
     reviewer_name: str
     reason: str
 
 
 class ApplicationDetailOut(ApplicationOut):
-    items: list[ItemOut]
+    items: list[ApplicationItemOut]
     decisions: list[DecisionOut]
 
     @staticmethod
@@ -156,13 +187,13 @@ class ApplicationDetailOut(ApplicationOut):
 
 
 class DecideIn(Schema):
-    action: str
+    action: ReviewerAction
     reason: str
 
 
 class BulkDecideIn(Schema):
-    ids: list[int] = Field(..., min_length=1, max_length=500)
-    action: str
+    ids: list[Id] = Field(..., min_length=1, max_length=500)
+    action: ReviewerAction
     reason: str
 
 
@@ -171,18 +202,18 @@ class ResubmitIn(Schema):
     household_refs: list[str] | None = None
 
 
-class ReasonIn(Schema):
+class CertificationReasonIn(Schema):
     reason: str
 
 
-class BatchIn(Schema):
+class CatalogueBatchIn(Schema):
     number: str
-    published_on: dt.date
-    application_ids: list[int] = Field(..., min_length=1)
+    published_on: QueryDate
+    application_ids: list[Id] = Field(..., min_length=1, max_length=5000)
     title: str = ""
 
 
-class BatchOut(Schema):
+class CatalogueBatchOut(Schema):
     number: str
     title: str
     published_on: dt.date
@@ -199,8 +230,8 @@ class ObjectionIn(Schema):
 
 class ObjectionOut(Schema):
     id: int
-    kind: str
-    status: str
+    kind: ObjKind
+    status: ObjStatus
     application_number: str | None
     product_code: str | None
     region_code: str
@@ -219,8 +250,8 @@ class ObjectionOut(Schema):
 
 class ObjectionReceipt(Schema):
     id: int
-    kind: str
-    status: str
+    kind: ObjKind
+    status: ObjStatus
 
 
 class ObjectionDecideIn(Schema):
@@ -230,11 +261,11 @@ class ObjectionDecideIn(Schema):
 
 class SuspendIn(Schema):
     reason: str
-    reason_kind: str = "other"
+    reason_kind: choice(SuspensionReason) = "other"
 
 
 class RevokeIn(Schema):
-    reason_kind: str
+    reason_kind: choice(RevocationReason)
     reason: str
     blacklist: bool = True
     blacklist_days: int | None = Field(None, ge=1, le=36500)
@@ -264,7 +295,7 @@ class CertificateOut(Schema):
     number: str
     product_code: str = Field(..., alias="product.code")
     product_name: str = Field(..., alias="product.name")
-    product_status: str = Field(..., alias="product.status")
+    product_status: ProductStatusName = Field(..., alias="product.status")
     supplier: str = Field(..., alias="product.supplier.name")
     batch: str = Field(..., alias="batch.number")
     valid_from: dt.date
@@ -301,7 +332,7 @@ class PublicKeyOut(Schema):
 
 class NoticeOut(Schema):
     number: str
-    status: str
+    status: AppStatus
     supplier: str = Field(..., alias="supplier.name")
     region_code: str
     notice_start: dt.date | None
@@ -316,7 +347,7 @@ class NoticeOut(Schema):
 class SpotDrawIn(Schema):
     period: str
     region_prefix: str | None = None
-    seed: int | None = Field(None, ge=0, le=2**62)
+    seed: Seed | None = None
 
 
 class SpotRoundOut(Schema):
@@ -335,7 +366,7 @@ class SpotCheckOut(Schema):
     rank: int
     product_code: str = Field(..., alias="product.code")
     risk_weight: float
-    status: str
+    status: choice(SpotCheckResult)
     inspected_on: dt.date | None
     findings: str
 
@@ -358,16 +389,16 @@ class ShortfallOut(Schema):
 # -- public routes ------------------------------------------------------------------------------------------------------
 @router.get("/catalogue", auth=None, response=list[CatalogueOut])
 @paginate(Page)
-def catalogue(request, q: str | None = None, category: str | None = None, province: str | None = None,
+def catalogue(request, q: str | None = None, category: Category | None = None, province: str | None = None,
               county: str | None = None, supplier: str | None = None, batch: str | None = None):
     return selectors.catalogue(q=q, category=category, province=province, county=county, supplier=supplier,
                                batch=batch)
 
 
 @router.get("/catalogue/export", auth=None)
-def catalogue_export(request, fmt: str = "xlsx", q: str | None = None, category: str | None = None,
+def catalogue_export(request, fmt: ExportFormat = "xlsx", q: str | None = None, category: Category | None = None,
                      province: str | None = None, county: str | None = None, supplier: str | None = None,
-                     batch: str | None = None, lang: str = "en"):
+                     batch: str | None = None, lang: Language = "en"):
     qs = selectors.catalogue(q=q, category=category, province=province, county=county, supplier=supplier, batch=batch)
     body = table_bytes(selectors.catalogue_rows(qs), header=header_labels(selectors.CATALOGUE_COLUMNS, language=lang),
                        fmt=fmt, sheet_title="catalogue")
@@ -386,7 +417,7 @@ def catalogue_item(request, code: str):
     return product
 
 
-@router.get("/catalogue-batches", auth=None, response=list[BatchOut])
+@router.get("/catalogue-batches", auth=None, response=list[CatalogueBatchOut])
 @paginate(Page)
 def batches(request):
     return selectors.batch_list()
@@ -433,8 +464,8 @@ def objection_lodge(request, body: ObjectionIn):
 # -- products and licences ----------------------------------------------------------------------------------------------
 @router.get("/certification/products", response=list[ProductOut])
 @paginate(Page)
-def products(request, supplier_id: int | None = None, status: str | None = None, q: str | None = None,
-             category: str | None = None):
+def products(request, supplier_id: Id | None = None, status: ProductStatusName | None = None, q: str | None = None,
+             category: Category | None = None):
     return selectors.product_list(viewer=request.user, supplier_id=supplier_id, status=status, q=q, category=category)
 
 
@@ -458,7 +489,7 @@ def product(request, code: str):
 
 
 @router.post("/certification/suppliers/{supplier_id}/licences", response={201: LicenceOut})
-def licence_add(request, supplier_id: int, body: LicenceIn):
+def licence_add(request, supplier_id: Id, body: LicenceIn):
     supplier = _entity(supplier_id)
     product = None
     if body.product_code:
@@ -469,7 +500,7 @@ def licence_add(request, supplier_id: int, body: LicenceIn):
 
 
 @router.get("/certification/suppliers/{supplier_id}/licences", response=list[LicenceOut])
-def licences(request, supplier_id: int):
+def licences(request, supplier_id: Id):
     return list(selectors.licence_list(viewer=request.user, supplier_id=supplier_id))
 
 
@@ -481,7 +512,7 @@ def product_suspend(request, code: str, body: SuspendIn):
 
 
 @router.post("/certification/products/{code}/reinstate", response=ProductOut)
-def product_reinstate(request, code: str, body: ReasonIn):
+def product_reinstate(request, code: str, body: CertificationReasonIn):
     product = selectors.product_get(viewer=request.user, code=code)
     return services.product_reinstate(product=product, actor=request.user, reason=body.reason)
 
@@ -494,7 +525,7 @@ def product_revoke(request, code: str, body: RevokeIn):
 
 
 # -- applications and the review ----------------------------------------------------------------------------------------
-def _items(request, supplier: MarketEntity, items: list[ItemIn]) -> list[services.ItemInput]:
+def _items(request, supplier: MarketEntity, items: list[ApplicationItemIn]) -> list[services.ItemInput]:
     found = selectors.products_by_codes(codes=[i.product_code.strip().upper() for i in items])
     out = []
     for i in items:
@@ -528,18 +559,17 @@ def application_submit(request, body: ApplicationIn):
 
 @router.get("/certification/applications", response=list[ApplicationOut])
 @paginate(Page)
-def applications(request, status: str | None = None, q: str | None = None, supplier_id: int | None = None,
-                 category: str | None = None):
+def applications(request, status: AppStatus | None = None, q: str | None = None, supplier_id: Id | None = None,
+                 category: Category | None = None):
     return selectors.application_list(viewer=request.user, status=status, q=q, supplier_id=supplier_id,
                                       category=category)
 
 
 @router.get("/certification/queue", response=list[ApplicationOut])
 @paginate(Page)
-def queue(request, status: str | None = None, q: str | None = None, category: str | None = None,
-          min_days: int | None = None):
-    return selectors.review_queue(viewer=request.user, status=status, q=q, category=category,
-                                  min_days=max(0, min(min_days or 0, 36500)))
+def queue(request, status: AppStatus | None = None, q: str | None = None, category: Category | None = None,
+          min_days: Days | None = None):
+    return selectors.review_queue(viewer=request.user, status=status, q=q, category=category, min_days=min_days or 0)
 
 
 @router.post("/certification/applications/bulk-decide")
@@ -551,31 +581,31 @@ def application_bulk_decide(request, body: BulkDecideIn):
 
 
 @router.get("/certification/applications/{pk}", response=ApplicationDetailOut)
-def application(request, pk: int):
+def application(request, pk: Id):
     return selectors.application_get(viewer=request.user, pk=pk)
 
 
 @router.post("/certification/applications/{pk}/decide", response=ApplicationDetailOut)
-def application_decide(request, pk: int, body: DecideIn):
+def application_decide(request, pk: Id, body: DecideIn):
     app = selectors.application_get(viewer=request.user, pk=pk)
     return services.application_decide(application=app, action=body.action, actor=request.user, reason=body.reason)
 
 
 @router.post("/certification/applications/{pk}/resubmit", response=ApplicationDetailOut)
-def application_resubmit(request, pk: int, body: ResubmitIn):
+def application_resubmit(request, pk: Id, body: ResubmitIn):
     app = selectors.application_get(viewer=request.user, pk=pk)
     return services.application_resubmit(application=app, actor=request.user, reason=body.reason,
                                          household_refs=body.household_refs)
 
 
 @router.post("/certification/applications/{pk}/withdraw", response=ApplicationDetailOut)
-def application_withdraw(request, pk: int, body: ReasonIn):
+def application_withdraw(request, pk: Id, body: CertificationReasonIn):
     app = selectors.application_get(viewer=request.user, pk=pk)
     return services.application_withdraw(application=app, actor=request.user, reason=body.reason)
 
 
-@router.post("/certification/batches", response={201: BatchOut})
-def batch_publish(request, body: BatchIn):
+@router.post("/certification/batches", response={201: CatalogueBatchOut})
+def batch_publish(request, body: CatalogueBatchIn):
     batch = services.batch_publish(number=body.number, published_on=body.published_on,
                                    application_ids=body.application_ids, title=body.title, actor=request.user)
     return 201, {"number": batch.number, "title": batch.title, "published_on": batch.published_on,
@@ -584,18 +614,19 @@ def batch_publish(request, body: BatchIn):
 
 @router.get("/certification/objections", response=list[ObjectionOut])
 @paginate(Page)
-def objections(request, status: str | None = "open", kind: str | None = None):
+def objections(request, status: choice(ObjectionStatus, "") = "open", kind: ObjKind | None = None):
+    """Open objections by default; `status=` (empty) lists every status."""
     return selectors.objection_list(viewer=request.user, status=status or None, kind=kind)
 
 
 @router.post("/certification/objections/{pk}/decide", response=ObjectionOut)
-def objection_decide(request, pk: int, body: ObjectionDecideIn):
+def objection_decide(request, pk: Id, body: ObjectionDecideIn):
     obj = selectors.objection_get(viewer=request.user, pk=pk)
     return services.objection_decide(objection=obj, uphold=body.uphold, actor=request.user, reason=body.reason)
 
 
 @router.get("/certification/linkage-shortfalls", response=list[ShortfallOut])
-def linkage_shortfalls(request, on: dt.date | None = None):
+def linkage_shortfalls(request, on: QueryDate | None = None):
     return selectors.linkage_shortfalls(viewer=request.user, on=on)
 
 
@@ -614,11 +645,11 @@ def spot_draw(request, body: SpotDrawIn):
 
 @router.get("/certification/spot-checks/{round_id}/checks", response=list[SpotCheckOut])
 @paginate(Page)
-def spot_round_checks(request, round_id: int):
+def spot_round_checks(request, round_id: Id):
     return selectors.spot_checks_of(viewer=request.user, round_id=round_id)
 
 
 @router.post("/certification/spot-checks/checks/{pk}/result", response=SpotCheckOut)
-def spot_result(request, pk: int, body: SpotResultIn):
+def spot_result(request, pk: Id, body: SpotResultIn):
     check = selectors.spot_check_get(viewer=request.user, pk=pk)
     return spot_checks.spot_check_record(check=check, passed=body.passed, findings=body.findings, actor=request.user)

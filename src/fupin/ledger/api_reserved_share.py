@@ -1,19 +1,17 @@
-"""Reserved share API: declarations (one, or a file), the scope-aware list with verdicts, and its export."""
+"""Reserved share API: declarations (one, or a file), the scope-aware list with verdicts, and its export.
+Numbers, years and choices are bounded by `fupin.core.api_types` (no `from __future__ import annotations`: see
+`fupin.api.system`)."""
 
-from __future__ import annotations
-
+import datetime as dt
 from pathlib import Path
-from typing import Any
 
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Query, Router, Schema
-from ninja import Path as PathParam
+from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from fupin.core.errors import InvalidInput
+from fupin.core.api_types import ExportFormat, Id, Year, choice
 from fupin.core.money import OptionalYuan, OptionalYuanOrZero, fen_to_yuan
 from fupin.core.pagination import Page
 from fupin.core.services import export_log
@@ -22,18 +20,21 @@ from fupin.core.tabular import CONTENT_TYPES, save_upload, table_bytes
 from . import reserved_share_rules as rules
 from . import reserved_share_selectors as selectors
 from . import reserved_share_services as services
+from .enums import DeclarationSource, ExemptReason, ShareBase, ShareStatus
 
 router = Router(tags=["reserved share"])
 
+Exemption = choice(ExemptReason, "")
+
 
 class DeclarationIn(Schema):
-    organisation_id: int
-    year: int
+    organisation_id: Id
+    year: Year
     canteen_food_fen: OptionalYuan = Field(None, alias="canteen_food_yuan",
                                            description="annual canteen food procurement, yuan")
     farm_produce_fen: OptionalYuanOrZero = Field(None, alias="farm_produce_yuan",
                                                  description="of which farm produce, yuan (optional)")
-    exempt_reason: str = Field("", description="no_canteen | outsourced_canteen; empty when not exempt")
+    exempt_reason: Exemption = Field("", description="empty when not exempt")
     note: str = Field("", max_length=300)
 
 
@@ -45,10 +46,10 @@ class DeclarationOut(Schema):
     canteen_food_yuan: str | None
     farm_produce_fen: int | None
     farm_produce_yuan: str | None
-    exempt_reason: str
+    exempt_reason: Exemption
     note: str
-    source: str
-    updated_at: Any
+    source: choice(DeclarationSource)
+    updated_at: dt.datetime
 
     @staticmethod
     def resolve_canteen_food_yuan(obj) -> str | None:
@@ -66,11 +67,11 @@ class ShareOut(Schema):
     region_code: str
     kind: str
     year: int
-    status: str
+    status: choice(ShareStatus)
     canteen_food_fen: int | None
     farm_produce_fen: int | None
-    exempt_reason: str
-    base: str
+    exempt_reason: Exemption
+    base: choice(ShareBase, "")
     base_fen: int | None
     required_bp: int | None
     required_percent: str
@@ -104,7 +105,7 @@ def declaration_submit(request, payload: DeclarationIn):
 
 @router.get("/reserved-share/declarations", response=list[DeclarationOut])
 @paginate(Page)
-def declaration_list(request, year: int | None = None):
+def declaration_list(request, year: Year | None = None):
     return selectors.canteen_declaration_list(viewer=request.user, year=year)
 
 
@@ -123,21 +124,18 @@ def declaration_import(request, file: UploadedFile = File(...), dry_run: bool = 
 
 @router.get("/reserved-share", response=list[ShareOut])
 @paginate(Page)
-def share_list(request, year: int | None = Query(None, ge=2013, le=2100), region: str | None = None, status: str | None = None,
+def share_list(request, year: Year | None = None, region: str | None = None, status: choice(ShareStatus) | None = None,
                q: str | None = None):
     """Units in your scope with their verdict for the year (default: last year): compliant, short (with the gap),
     exempt, undeclared. Short units first, largest gap first."""
-    if status and status not in rules.ShareStatus.values:
-        raise InvalidInput(_("Unknown status “%(s)s”.") % {"s": status}, details={"allowed": rules.ShareStatus.values})
     rows = selectors.reserved_share_list(viewer=request.user, year=_year(year), region_code=region, status=status, q=q)
     return [r.as_dict() for r in rows]
 
 
 @router.get("/reserved-share/export")
-def share_export(request, year: int | None = Query(None, ge=2013, le=2100), region: str | None = None, status: str | None = None,
-                 format: str = "xlsx"):  # noqa: A002 - the query parameter's public name
-    if format not in CONTENT_TYPES:
-        raise InvalidInput(_("Unknown export format “%(fmt)s”: use csv or xlsx.") % {"fmt": format}, code="bad_format")
+def share_export(request, year: Year | None = None, region: str | None = None,
+                 status: choice(ShareStatus) | None = None,
+                 format: ExportFormat = "xlsx"):  # noqa: A002 - the query parameter's public name
     y = _year(year)
     rows = selectors.reserved_share_list(viewer=request.user, year=y, region_code=region, status=status)
     content = table_bytes(selectors.export_rows(rows), header=[c for c, _zh in selectors.EXPORT_COLUMNS], fmt=format,
@@ -149,5 +147,5 @@ def share_export(request, year: int | None = Query(None, ge=2013, le=2100), regi
 
 
 @router.get("/reserved-share/{organisation_id}/{year}", response=ShareOut)
-def share_get(request, organisation_id: int, year: int = PathParam(..., ge=2013, le=2100)):
+def share_get(request, organisation_id: Id, year: Year):
     return selectors.reserved_share_get(viewer=request.user, organisation_id=organisation_id, year=year).as_dict()

@@ -1,12 +1,11 @@
 """Linkage API: contracts, benefit payments, expected versus paid, flags, indicators, a household's linkage and
-verification rounds. Thin: parse, call services/selectors, shape the answer."""
-
-from __future__ import annotations
+verification rounds. Thin: parse, call services/selectors, shape the answer. Numbers, dates and choices are
+bounded by `fupin.core.api_types` (no `from __future__ import annotations`: see `fupin.api.system`)."""
 
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -16,15 +15,26 @@ from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from fupin.core.errors import InvalidInput, NotFound
+from fupin.core.api_types import ExportFormat, Id, Quantity, QueryDate, RecordDate, Seed, Year, choice
+from fupin.core.errors import InvalidInput
 from fupin.core.money import OptionalYuanOrZero, Yuan, fen_to_yuan
 from fupin.core.pagination import Page
 from fupin.core.tabular import CONTENT_TYPES, save_upload
 from fupin.registry.models import Household, MarketEntity
 
 from . import expected, imports, indicators, sampling, selectors, services
+from .enums import ContractStatus, FlagKind, Mechanism, Outcome, PartyKind, RoundStatus, Schedule
 
 router = Router(tags=["linkage"])
+
+Mech = choice(Mechanism)
+ContractStatusName = choice(ContractStatus)
+ScheduleName = choice(Schedule)
+OutcomeName = choice(Outcome)
+RoundStatusName = choice(RoundStatus)
+FlagKindName = choice(FlagKind)
+ContractAction = Literal[tuple(services.CONTRACT_TRANSITIONS)]
+IndicatorGroup = Literal[indicators.GROUPS]
 
 
 # -- schemas -------------------------------------------------------------------------------------------------------
@@ -39,14 +49,14 @@ class ContractBase(Schema):
     code: str
     entity_id: int
     entity_name: str
-    mechanism: str
-    party_kind: str
+    mechanism: Mech
+    party_kind: choice(PartyKind)
     collective_id: int | None
     start_date: dt.date
     end_date: dt.date | None
-    schedule: str
+    schedule: ScheduleName
     terms: dict[str, Any]
-    status: str
+    status: ContractStatusName
     households: int = 0
 
 
@@ -64,25 +74,25 @@ class ContractDetailOut(ContractBase):
 
 class PartyIn(Schema):
     registry_code: str
-    quantity: Decimal | None = None
+    quantity: Quantity | None = None
 
 
 class ContractIn(Schema):
     code: str
-    entity_id: int
-    mechanism: str
-    start_date: dt.date
-    end_date: dt.date | None = None
-    schedule: str = "monthly"
+    entity_id: Id
+    mechanism: Mech
+    start_date: RecordDate
+    end_date: RecordDate | None = None
+    schedule: ScheduleName = "monthly"
     terms: dict[str, Any]
     households: list[PartyIn] = []
-    collective_id: int | None = None
+    collective_id: Id | None = None
     note: str = ""
 
 
 class TransitionIn(Schema):
     reason: str = ""
-    ended_on: dt.date | None = None
+    ended_on: QueryDate | None = None
 
 
 class PaymentOut(Schema):
@@ -92,7 +102,7 @@ class PaymentOut(Schema):
     contract_id: int
     contract_code: str
     entity_id: int
-    mechanism: str
+    mechanism: Mech
     household_id: int | None
     registry_code: str | None
     collective_id: int | None
@@ -122,10 +132,10 @@ class PaymentIn(Schema):
     external_id: str
     contract_code: str
     household: str | None = None
-    collective_id: int | None = None
-    paid_on: dt.date
+    collective_id: Id | None = None
+    paid_on: QueryDate
     amount_fen: Yuan = Field(..., alias="amount_yuan")
-    quantity: Decimal | None = None
+    quantity: Quantity | None = None
     evidence_ref: str = ""
     note: str = ""
 
@@ -142,7 +152,7 @@ class ReverseIn(Schema):
 class LineOut(Schema):
     contract_id: int
     contract_code: str
-    mechanism: str
+    mechanism: Mech
     household_id: int | None
     recipient: str
     quantity: Decimal | None
@@ -153,7 +163,7 @@ class LineOut(Schema):
 
 
 class FlagOut(Schema):
-    kind: str
+    kind: FlagKindName
     entity_id: int | None
     entity_name: str
     contract_id: int | None
@@ -190,7 +200,7 @@ class IndicatorsOut(Schema):
     participation: dict[str, int]
 
 
-class ImportOut(Schema):
+class LinkageImportOut(Schema):
     kind: str
     file_name: str
     dry_run: bool
@@ -204,7 +214,7 @@ class ImportOut(Schema):
     run_id: int | None
 
 
-class OutcomeImportOut(ImportOut):
+class OutcomeImportOut(LinkageImportOut):
     round_id: int
     recorded: int
     pending: int
@@ -212,9 +222,9 @@ class OutcomeImportOut(ImportOut):
 
 class RoundIn(Schema):
     county_code: str
-    period_start: dt.date
-    period_end: dt.date
-    seed: int | None = None
+    period_start: QueryDate
+    period_end: QueryDate
+    seed: Seed | None = None
 
 
 class RateOut(Schema):
@@ -239,7 +249,7 @@ class RoundBase(Schema):
     method: str
     population: int
     sample_size: int
-    status: str
+    status: RoundStatusName
     parameters: dict[str, Any]
 
 
@@ -255,7 +265,7 @@ class RoundDetailOut(RoundBase):
     threshold_parameter_id: int | None
 
 
-class ItemOut(Schema):
+class VerificationItemOut(Schema):
     id: int
     position: int
     household_id: int
@@ -264,7 +274,7 @@ class ItemOut(Schema):
     entity_name: str
     expected_fen: int
     paid_fen: int
-    outcome: str
+    outcome: OutcomeName
     reported_fen: int | None
     note: str
 
@@ -278,7 +288,7 @@ class ItemOut(Schema):
 
 
 class OutcomeIn(Schema):
-    outcome: str
+    outcome: OutcomeName
     reported_fen: OptionalYuanOrZero = Field(None, alias="reported_yuan")
     note: str = ""
 
@@ -318,14 +328,15 @@ def _import(fn, request, file: UploadedFile, dry_run: bool, **kwargs: Any) -> di
 # -- contracts -----------------------------------------------------------------------------------------------------
 @router.get("/linkage/contracts", response=list[ContractOut])
 @paginate(Page)
-def contract_list(request, entity: int | None = None, mechanism: str | None = None, status: str | None = None,
-                  region: str | None = None, household: int | None = None, year: int | None = None, q: str | None = None):
+def contract_list(request, entity: Id | None = None, mechanism: Mech | None = None,
+                  status: ContractStatusName | None = None, region: str | None = None, household: Id | None = None,
+                  year: Year | None = None, q: str | None = None):
     return selectors.contract_list(viewer=request.user, entity_id=entity, mechanism=mechanism, status=status,
                                    region_code=region, household_id=household, year=year, q=q)
 
 
 @router.get("/linkage/contracts/{pk}", response=ContractDetailOut)
-def contract_detail(request, pk: int):
+def contract_detail(request, pk: Id):
     return _contract_detail(selectors.contract_get(viewer=request.user, pk=pk))
 
 
@@ -348,11 +359,9 @@ def contract_create(request, body: ContractIn):
 
 
 @router.post("/linkage/contracts/{pk}/transitions/{action}", response=ContractDetailOut)
-def contract_transition(request, pk: int, action: str, body: TransitionIn):
+def contract_transition(request, pk: Id, action: ContractAction, body: TransitionIn):
     contract = selectors.contract_get(viewer=request.user, pk=pk)
-    fn = services.CONTRACT_TRANSITIONS.get(action)
-    if fn is None:
-        raise NotFound(_("Unknown action “%(a)s”.") % {"a": action})
+    fn = services.CONTRACT_TRANSITIONS[action]
     kwargs: dict[str, Any] = {"contract": contract, "actor": request.user, "reason": body.reason}
     if action == "end" and body.ended_on:
         kwargs["ended_on"] = body.ended_on
@@ -361,7 +370,7 @@ def contract_transition(request, pk: int, action: str, body: TransitionIn):
 
 
 @router.get("/linkage/contracts/{pk}/expected", response=list[LineOut])
-def contract_expected(request, pk: int, year: int | None = None):
+def contract_expected(request, pk: Id, year: Year | None = None):
     contract = selectors.contract_get(viewer=request.user, pk=pk)
     year = year or timezone.localdate().year
     lines = expected.expected_vs_paid(viewer=request.user, start=selectors.year_bounds(year)[0], end=selectors.year_bounds(year)[1],
@@ -375,16 +384,14 @@ def _line(ln: expected.PartyLine) -> dict[str, Any]:
             "annual_fen": ln.annual_fen, "due_fen": ln.due_fen, "paid_fen": ln.paid_fen, "shortfall_fen": ln.shortfall_fen}
 
 
-@router.post("/linkage/imports/contracts", response=ImportOut)
+@router.post("/linkage/imports/contracts", response=LinkageImportOut)
 def contract_import(request, file: File[UploadedFile], dry_run: Form[bool] = False):
     return _import(imports.contract_import, request, file, dry_run)
 
 
 @router.get("/linkage/exports/contracts")
-def contract_export(request, fmt: str = "xlsx", entity: int | None = None, mechanism: str | None = None,
-                    status: str | None = None, region: str | None = None):
-    if fmt not in CONTENT_TYPES:
-        raise InvalidInput(_("Unknown export format “%(fmt)s”: use csv or xlsx.") % {"fmt": fmt}, code="bad_format")
+def contract_export(request, fmt: ExportFormat = "xlsx", entity: Id | None = None, mechanism: Mech | None = None,
+                    status: ContractStatusName | None = None, region: str | None = None):
     qs = selectors.contract_list(viewer=request.user, entity_id=entity, mechanism=mechanism, status=status,
                                  region_code=region).prefetch_related("parties__household")
     content = imports.contracts_export(contracts=qs, fmt=fmt, language=get_language() or "en")
@@ -396,8 +403,8 @@ def contract_export(request, fmt: str = "xlsx", entity: int | None = None, mecha
 # -- payments ------------------------------------------------------------------------------------------------------
 @router.get("/linkage/payments", response=list[PaymentOut])
 @paginate(Page)
-def payment_list(request, contract: int | None = None, entity: int | None = None, household: int | None = None,
-                 mechanism: str | None = None, year: int | None = None, region: str | None = None):
+def payment_list(request, contract: Id | None = None, entity: Id | None = None, household: Id | None = None,
+                 mechanism: Mech | None = None, year: Year | None = None, region: str | None = None):
     return selectors.payment_list(viewer=request.user, contract_id=contract, entity_id=entity, household_id=household,
                                   mechanism=mechanism, year=year, region_code=region)
 
@@ -425,20 +432,20 @@ def payment_record(request, body: PaymentIn):
 
 
 @router.post("/linkage/payments/{pk}/reverse", response={201: PaymentOut})
-def payment_reverse(request, pk: int, body: ReverseIn):
+def payment_reverse(request, pk: Id, body: ReverseIn):
     payment = selectors.payment_get(viewer=request.user, pk=pk)
     return 201, services.payment_reverse(payment=payment, reason=body.reason, actor=request.user)
 
 
-@router.post("/linkage/imports/payments", response=ImportOut)
+@router.post("/linkage/imports/payments", response=LinkageImportOut)
 def payment_import(request, file: File[UploadedFile], dry_run: Form[bool] = False):
     return _import(imports.payment_import, request, file, dry_run)
 
 
 # -- analysis ------------------------------------------------------------------------------------------------------
 @router.get("/linkage/expected", response=list[LineOut])
-def expected_vs_paid(request, year: int, entity: int | None = None, household: int | None = None,
-                     region: str | None = None, mechanism: str | None = None):
+def expected_vs_paid(request, year: Year, entity: Id | None = None, household: Id | None = None,
+                     region: str | None = None, mechanism: Mech | None = None):
     lines = expected.expected_vs_paid(viewer=request.user, start=selectors.year_bounds(year)[0], end=selectors.year_bounds(year)[1],
                                       on=timezone.localdate(), entity_id=entity, household_id=household,
                                       region_code=region, mechanism=mechanism)
@@ -446,17 +453,16 @@ def expected_vs_paid(request, year: int, entity: int | None = None, household: i
 
 
 @router.get("/linkage/flags", response=list[FlagOut])
-def flag_list(request, on: dt.date | None = None, region: str | None = None, entity: int | None = None,
-              kind: str | None = None):
+def flag_list(request, on: QueryDate | None = None, region: str | None = None, entity: Id | None = None,
+              kind: FlagKindName | None = None):
     found = expected.flags(viewer=request.user, on=on or timezone.localdate(), region_code=region, entity_id=entity,
                            kinds=[kind] if kind else None)
     return [f.as_dict() for f in found]
 
 
 @router.get("/linkage/indicators", response=IndicatorsOut)
-def indicator_list(request, year: int, group_by: str = "county", region: str | None = None, entity: int | None = None):
-    if group_by not in indicators.GROUPS:
-        raise InvalidInput(_("group_by must be one of: %(g)s.") % {"g": ", ".join(indicators.GROUPS)}, code="bad_group")
+def indicator_list(request, year: Year, group_by: IndicatorGroup = "county", region: str | None = None,
+                   entity: Id | None = None):
     rows, total = indicators.indicators(viewer=request.user, year=year, group_by=group_by, region_code=region,
                                         entity_id=entity)
     return {"year": year, "group_by": group_by, "rows": [r.as_dict() for r in rows], "total": total.as_dict(),
@@ -464,7 +470,7 @@ def indicator_list(request, year: int, group_by: str = "county", region: str | N
 
 
 @router.get("/linkage/households/{pk}", response=HouseholdLinkageOut)
-def household_linkage(request, pk: int):
+def household_linkage(request, pk: Id):
     data = selectors.household_linkage(viewer=request.user, household_id=pk)
     contracts = [{"id": c["contract"].pk, "code": c["contract"].code, "entity_name": c["contract"].entity.name,
                   "mechanism": c["contract"].mechanism, "status": c["contract"].status,
@@ -476,7 +482,7 @@ def household_linkage(request, pk: int):
 # -- verification --------------------------------------------------------------------------------------------------
 @router.get("/linkage/verification/rounds", response=list[RoundOut])
 @paginate(Page)
-def round_list(request, county: str | None = None, status: str | None = None):
+def round_list(request, county: str | None = None, status: RoundStatusName | None = None):
     return sampling.round_list(viewer=request.user, county_code=county, status=status)
 
 
@@ -495,18 +501,18 @@ def round_draw(request, body: RoundIn):
 
 
 @router.get("/linkage/verification/rounds/{pk}", response=RoundDetailOut)
-def round_detail(request, pk: int):
+def round_detail(request, pk: Id):
     return _round_detail(sampling.round_get(viewer=request.user, pk=pk))
 
 
-@router.get("/linkage/verification/rounds/{pk}/items", response=list[ItemOut])
+@router.get("/linkage/verification/rounds/{pk}/items", response=list[VerificationItemOut])
 @paginate(Page)
-def round_items(request, pk: int):
+def round_items(request, pk: Id):
     return sampling.round_items(round=sampling.round_get(viewer=request.user, pk=pk))
 
 
 @router.get("/linkage/verification/rounds/{pk}/field-list")
-def round_field_list(request, pk: int):
+def round_field_list(request, pk: Id):
     rnd = sampling.round_get(viewer=request.user, pk=pk)
     content = sampling.field_list_xlsx(round=rnd, viewer=request.user, language=get_language() or "en")
     response = HttpResponse(content, content_type=CONTENT_TYPES["xlsx"])
@@ -514,15 +520,15 @@ def round_field_list(request, pk: int):
     return response
 
 
-@router.post("/linkage/verification/items/{pk}/outcome", response=ItemOut)
-def item_outcome(request, pk: int, body: OutcomeIn):
+@router.post("/linkage/verification/items/{pk}/outcome", response=VerificationItemOut)
+def item_outcome(request, pk: Id, body: OutcomeIn):
     item = sampling.item_get(viewer=request.user, pk=pk)
     return sampling.item_outcome_record(item=item, outcome=body.outcome, reported_fen=body.reported_fen, note=body.note,
                                         actor=request.user)
 
 
 @router.post("/linkage/verification/rounds/{pk}/outcomes/import", response=OutcomeImportOut)
-def round_outcome_import(request, pk: int, file: File[UploadedFile], dry_run: Form[bool] = False):
+def round_outcome_import(request, pk: Id, file: File[UploadedFile], dry_run: Form[bool] = False):
     """Upload the filled-in field list of the round (.xlsx or .csv, English or Chinese headers): a report of what was
     recorded, unchanged, pending (no outcome yet) and rejected; a completed round refuses the whole file (409)."""
     rnd = sampling.round_get(viewer=request.user, pk=pk)
@@ -530,7 +536,7 @@ def round_outcome_import(request, pk: int, file: File[UploadedFile], dry_run: Fo
 
 
 @router.post("/linkage/verification/rounds/{pk}/complete", response=RoundDetailOut)
-def round_complete(request, pk: int, body: TransitionIn):
+def round_complete(request, pk: Id, body: TransitionIn):
     rnd = sampling.round_get(viewer=request.user, pk=pk)
     sampling.round_complete(round=rnd, actor=request.user, reason=body.reason)
     return _round_detail(rnd)
