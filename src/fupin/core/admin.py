@@ -1,8 +1,10 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.utils.translation import gettext as _
 
 from . import audit, services
 from .access import log_refusal
@@ -41,17 +43,49 @@ class ImportRunAdmin(ReadOnlyAdmin):
     list_filter = ("kind", "dry_run")
 
 
+class PolicyParameterForm(forms.ModelForm):
+    """A stored version is immutable but for its end (`valid_to`): every result that names it (`rule_version`) keeps
+    its meaning. Any other change is refused here; “Save as new” makes it a new version, which closes this one."""
+
+    class Meta:
+        model = PolicyParameter
+        fields = ("key", "region_prefix", "valid_from", "valid_to", "value", "source", "note")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.instance.pk:
+            changed = set(self.changed_data) - {"valid_to"}
+            if changed:
+                raise forms.ValidationError(
+                    _("A parameter version is not changed in place (results name it): only its end, “valid to”, "
+                      "may be set. To change %(fields)s, use “Save as new”: the new version closes this one.")
+                    % {"fields": ", ".join(sorted(changed))}, code="parameter_version_immutable")
+        start, end = cleaned.get("valid_from") or self.instance.valid_from, cleaned.get("valid_to")
+        if start and end and end < start:
+            self.add_error("valid_to", _("A version cannot end (%(to)s) before it starts (%(from)s).")
+                           % {"to": end.isoformat(), "from": start.isoformat()})
+        return cleaned
+
+
 @admin.register(PolicyParameter)
 class PolicyParameterAdmin(admin.ModelAdmin):
+    form = PolicyParameterForm
+    save_as = True  # “Save as new”: a new version from the edited copy (the service closes the previous one)
     list_display = ("key", "region_prefix", "valid_from", "valid_to", "value", "source")
     list_filter = ("key",)
     search_fields = ("key", "source", "note")
 
     def save_model(self, request, obj, form, change):
-        before = audit.snapshot(type(obj).objects.get(pk=obj.pk)) if change else None
-        super().save_model(request, obj, form, change)
-        audit.record(actor=request.user, action="policy_parameter:" + ("change" if change else "create"), obj=obj,
-                     before=before, after=audit.snapshot(obj))
+        """Through the services: a change closes the version (`valid_to` only); an addition, or “Save as new”, creates
+        a version and closes the one before it. Both audited."""
+        if change:
+            services.policy_parameter_close(parameter=obj, valid_to=obj.valid_to, actor=request.user,
+                                            reason="admin")
+            return
+        created = services.policy_parameter_create(
+            key=obj.key, value=obj.value, valid_from=obj.valid_from, valid_to=obj.valid_to,
+            region_prefix=obj.region_prefix, source=obj.source, note=obj.note, actor=request.user)
+        obj.pk, obj.valid_to, obj.created_at = created.pk, created.valid_to, created.created_at
 
     def has_delete_permission(self, request, obj=None):
         return False  # a parameter version is closed with valid_to, never deleted

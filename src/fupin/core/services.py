@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -253,12 +254,52 @@ def export_log(*, user: Any, what: str, rows: int, personal: bool = False, path:
     security_event_log(kind=kind, user=user, path=path, detail=f"{what}: {rows} rows")
 
 
+# -- policy parameters: each row is a version that results name (`rule_version`), so it never changes --------------
+def _validity_check(valid_from: dt.date, valid_to: dt.date | None) -> None:
+    if valid_to is not None and valid_to < valid_from:
+        raise InvalidInput(_("A version cannot end (%(to)s) before it starts (%(from)s).")
+                           % {"to": valid_to.isoformat(), "from": valid_from.isoformat()}, code="bad_validity",
+                           details={"field": "valid_to"})
+
+
 @transaction.atomic
-def policy_parameter_create(*, key: str, value: Any, valid_from: Any, valid_to: Any = None, region_prefix: str = "",
-                            source: str = "", note: str = "", actor: Any) -> PolicyParameter:
+def policy_parameter_create(*, key: str, value: Any, valid_from: dt.date, valid_to: dt.date | None = None,
+                            region_prefix: str = "", source: str = "", note: str = "", actor: Any) -> PolicyParameter:
+    """A new version of a parameter (for its key and region). The version in force before it is closed the day
+    before it starts; a version that starts later ends the new one the day before (each closing audited). Versions
+    are never changed otherwise: a change of value, region or start is a new version."""
+    same = PolicyParameter.objects.select_for_update().filter(key=key, region_prefix=region_prefix)
+    if same.filter(valid_from=valid_from).exists():
+        raise InvalidInput(_("A version of %(key)s starting on %(day)s exists: close it or start the new one on "
+                             "another day.") % {"key": key, "day": valid_from.isoformat()},
+                           code="parameter_version_exists", details={"field": "valid_from"})
+    _validity_check(valid_from, valid_to)
+    later = same.filter(valid_from__gt=valid_from).order_by("valid_from").first()
+    if later is not None and (valid_to is None or valid_to >= later.valid_from):
+        valid_to = later.valid_from - dt.timedelta(days=1)
+    earlier = same.filter(valid_from__lt=valid_from).order_by("-valid_from").first()
     p = PolicyParameter.objects.create(key=key, value=value, valid_from=valid_from, valid_to=valid_to,
                                        region_prefix=region_prefix, source=source, note=note)
     audit.record(actor=actor, action="policy_parameter:create", obj=p, after=audit.snapshot(p))
+    if earlier is not None and (earlier.valid_to is None or earlier.valid_to >= valid_from):
+        policy_parameter_close(parameter=earlier, valid_to=valid_from - dt.timedelta(days=1), actor=actor,
+                               reason=f"superseded by version #{p.pk}")
+    return p
+
+
+@transaction.atomic
+def policy_parameter_close(*, parameter: PolicyParameter, valid_to: dt.date | None, actor: Any,
+                           reason: str = "") -> PolicyParameter:
+    """Set the end of a version (or open it again with None): the one change a stored version allows. Audited."""
+    p = PolicyParameter.objects.select_for_update().get(pk=parameter.pk)
+    _validity_check(p.valid_from, valid_to)
+    if p.valid_to == valid_to:
+        return p
+    before = {"valid_to": p.valid_to}
+    PolicyParameter.objects.filter(pk=p.pk).update(valid_to=valid_to)
+    p.valid_to = valid_to
+    audit.record(actor=actor, action="policy_parameter:close", obj=p, before=before, after={"valid_to": valid_to},
+                 reason=reason)
     return p
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 
 from fupin.core import access, params
+from fupin.registry import rules as registry_rules
 from fupin.registry.models import Household
 
 from . import parameters, rules
@@ -111,7 +112,7 @@ def lines_for(qs: QuerySet[Contract], *, start: dt.date, end: dt.date, on: dt.da
     if household_id:
         qs = qs.filter(parties__household_id=household_id)
     if region_code:
-        qs = qs.filter(entity__region__code__startswith=region_code)
+        qs = qs.filter(entity__region__code__startswith=registry_rules.subtree_prefix(region_code))
     if mechanism:
         qs = qs.filter(mechanism=mechanism)
     contracts = list(qs.prefetch_related("parties__household").distinct())
@@ -173,7 +174,7 @@ def flags(*, viewer: Any, on: dt.date, region_code: str | None = None, entity_id
     if entity_id:
         qs = qs.filter(entity_id=entity_id)
     if region_code:
-        qs = qs.filter(entity__region__code__startswith=region_code)
+        qs = qs.filter(entity__region__code__startswith=registry_rules.subtree_prefix(region_code))
     contracts = list(qs.prefetch_related("parties__household"))
     if wanted & {FlagKind.NO_PAYMENT, FlagKind.BELOW_TERMS}:
         lines = _party_lines(contracts, until=on)
@@ -227,7 +228,7 @@ def _many_entities(*, viewer: Any, on: dt.date, region_code: str | None, entity_
         .filter(Q(contract__end_date__isnull=True) | Q(contract__end_date__gte=on))
     households = access.scoped(Household.objects.all(), viewer, "village__code")
     if region_code:
-        households = households.filter(village__code__startswith=region_code)
+        households = households.filter(village__code__startswith=registry_rules.subtree_prefix(region_code))
     if entity_id:
         households = households.filter(pk__in=in_force.filter(contract__entity_id=entity_id).values("household_id"))
     floor = min((int(v.value) for v in maximum.versions), default=0)
