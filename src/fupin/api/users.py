@@ -6,18 +6,21 @@ the same as `fupin user_create`, `fupin user_roles` and the admin site.
 
 No `from __future__ import annotations` (see `fupin.api.system`)."""
 
-from typing import Literal
+from typing import Annotated
 
-from ninja import Field, Path, Router, Schema
+from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from fupin.core import selectors, services
+from fupin.core.api_types import Id, choice
+from fupin.core.enums import Role, ScopeLevel
 from fupin.core.pagination import Page
 
 router = Router(tags=["users"])
 
-ScopeLevelName = Literal["nation", "province", "prefecture", "county"]
-ID_MAX = 2**63 - 1
+ScopeLevelName = choice(ScopeLevel)
+RoleName = choice(Role)
+OrganisationRef = Id | Annotated[str, Field(max_length=18)]  # an id, or a unified social credit code
 
 
 class UserOut(Schema):
@@ -26,8 +29,8 @@ class UserOut(Schema):
     email: str
     organisation_id: int | None
     organisation_name: str | None
-    roles: list[str]
-    scope_level: str
+    roles: list[RoleName]
+    scope_level: ScopeLevelName
     scope_code: str
     is_active: bool
     is_superuser: bool
@@ -43,7 +46,7 @@ class UserOut(Schema):
 
 class UserIn(Schema):
     username: str = Field(..., min_length=1, max_length=150)
-    organisation: str | int | None = Field(None, description="credit code or id of the organisation")
+    organisation: OrganisationRef | None = Field(None, description="credit code or id of the organisation")
     roles: list[str] | str = Field(..., description="viewer, clerk, reviewer, approver, administrator, auditor")
     scope: str = Field("", max_length=12, description="region code: 45 / 450000 (province), 4501 (prefecture), "
                                                        "450103 (county); empty for the nation")
@@ -56,14 +59,14 @@ class UserPatch(Schema):
     roles: list[str] | str | None = None
     scope: str | None = Field(None, max_length=12)
     scope_level: ScopeLevelName | None = None
-    organisation: str | int | None = Field(None, description="credit code or id; null: no organisation")
+    organisation: OrganisationRef | None = Field(None, description="credit code or id; null: no organisation")
     is_active: bool | None = None
     reason: str = Field("", max_length=2000)
 
 
 @router.get("/users", response=list[UserOut])
 @paginate(Page)
-def users(request, q: str = "", role: str = "", active: bool | None = None):
+def users(request, q: str = "", role: choice(Role, "") = "", active: bool | None = None):
     return selectors.user_list(viewer=request.user, q=q, role=role, active=active)
 
 
@@ -76,12 +79,12 @@ def user_create(request, body: UserIn):
 
 
 @router.get("/users/{pk}", response=UserOut)
-def user(request, pk: int = Path(..., ge=1, le=ID_MAX)):
+def user(request, pk: Id):
     return selectors.user_get(viewer=request.user, pk=pk)
 
 
 @router.patch("/users/{pk}", response=UserOut)
-def user_change(request, body: UserPatch, pk: int = Path(..., ge=1, le=ID_MAX)):
+def user_change(request, pk: Id, body: UserPatch):
     user = selectors.user_get(viewer=request.user, pk=pk)
     given = body.model_fields_set
     return services.user_roles_set(
