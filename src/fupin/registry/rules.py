@@ -189,6 +189,24 @@ def parse_int(text: str, *, low: int, high: int) -> int | None:
     return number if low <= number <= high else None
 
 
+def parse_date(text: str) -> dt.date | None:
+    """A day written as 2019-03-05, 20190305, 2019/3/5, 2019.3.5, 2019年3月5日 or a spreadsheet date-time (its date
+    part); None if the text is not one (the caller reports it)."""
+    value = "".join(text.split(" ", 1)[0].split()) if text.strip() else ""
+    value = value.split("T", 1)[0]
+    if len(value) == 8 and value.isdigit():
+        value = f"{value[:4]}-{value[4:6]}-{value[6:]}"
+    for sep in ("/", ".", "年", "月"):
+        value = value.replace(sep, "-")
+    parts = value.removesuffix("日").split("-")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
+        return None
+    try:
+        return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+    except ValueError:
+        return None
+
+
 def split_sectors(text: str) -> list[str]:
     for sep in SECTOR_SEPARATORS[1:]:
         text = text.replace(sep, ",")
@@ -316,9 +334,23 @@ def poverty_county_memberships(exit_year: int | None) -> list[tuple[str, dt.date
             (RegionSet.LIFTED_COUNTY, dt.date(exit_year + 1, 1, 1), None)]
 
 
+_VILLAGE_SETS = {RegionSet.POOR_VILLAGE, RegionSet.LIFTED_VILLAGE}
+
+
+def region_set_level(set_kind: str) -> str:
+    """The level of the regions a set holds: villages for the poor and lifted villages, counties for the others."""
+    return RegionLevel.VILLAGE if set_kind in _VILLAGE_SETS else RegionLevel.COUNTY
+
+
 def in_set_on(periods: Sequence[tuple[dt.date, dt.date | None]], day: dt.date) -> bool:
     """Whether any (from, to) membership period covers `day`."""
     return any(start <= day and (end is None or day <= end) for start, end in periods)
+
+
+def periods_overlap(a: tuple[dt.date, dt.date | None], b: tuple[dt.date, dt.date | None]) -> bool:
+    """Whether two inclusive (from, to) periods share a day (an empty end runs on)."""
+    (a_from, a_to), (b_from, b_to) = a, b
+    return (a_to is None or b_from <= a_to) and (b_to is None or a_from <= b_to)
 
 
 def household_registry_code(*, village_code: str, id_hash: str) -> str:
