@@ -23,7 +23,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -86,42 +86,6 @@ class RowError:
 
     def as_dict(self) -> dict[str, Any]:
         return {"line": self.line, "column": self.column, "code": self.code, "message": self.message}
-
-
-@dataclass
-class ImportReport:
-    """What an import did. `rejected_rows` keeps each rejected row's original values for the correction file."""
-
-    kind: str
-    file_name: str
-    dry_run: bool = False
-    total: int = 0
-    accepted: int = 0
-    unchanged: int = 0
-    duplicates: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    rejected_rows: list[tuple[int, dict[str, str], str]] = field(default_factory=list)
-    run_id: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def rejected(self) -> int:
-        return len(self.rejected_rows)
-
-    def reject(self, row: Row, errors: Sequence[RowError]) -> None:
-        self.errors.extend(errors)
-        reason = "; ".join(f"{e.column}: {e.message}" if e.column else e.message for e in errors)
-        self.rejected_rows.append((row.line, dict(row.values), reason))
-
-    def as_dict(self, *, max_errors: int = 1000) -> dict[str, Any]:
-        return {
-            "kind": self.kind, "file_name": self.file_name, "dry_run": self.dry_run, "total": self.total,
-            "accepted": self.accepted, "unchanged": self.unchanged, "duplicates": self.duplicates,
-            "rejected": self.rejected, "warnings": list(self.warnings),
-            "errors": [e.as_dict() for e in self.errors[:max_errors]],
-            "errors_truncated": len(self.errors) > max_errors, "run_id": self.run_id, **self.extra,
-        }
 
 
 def _norm_header(text: str) -> str:
@@ -426,11 +390,3 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-
-
-def rejected_rows_bytes(report: ImportReport, *, columns: Sequence[Column], fmt: str) -> bytes:
-    """The rejected rows in the import's own format, with line and reason columns, to fix and re-import."""
-    names = [c.name for c in columns]
-    header = [*names, "line", "reason"]
-    rows = ([values.get(n, "") for n in names] + [line, reason] for line, values, reason in report.rejected_rows)
-    return table_bytes(rows, header=header, fmt=fmt, sheet_title="rejected")
