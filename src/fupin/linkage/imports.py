@@ -379,8 +379,8 @@ class PaymentImport(Importer):
             return Plan(row.line, Action.REJECT)
         assert contract is not None and paid_on is not None and amount is not None  # noqa: S101 - narrowed above
         self.remember((source, external_id), row.line)
-        recipient = {"contract": contract, "household": household, "collective": collective, "paid_on": paid_on,
-                     "amount_fen": amount}
+        recipient: dict[str, Any] = {"contract": contract, "household": household, "collective": collective,
+                                     "paid_on": paid_on, "amount_fen": amount}
         existing = self.stored.get((source, external_id))
         if existing is not None:
             try:
