@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from fupin.core.access import require_role
 from fupin.core.errors import FupinError, InvalidInput
-from fupin.core.money import YuanField, fen_to_yuan_grouped
+from fupin.core.money import YuanField
 from fupin.core.tabular import save_upload
 from fupin.ledger import benefits
 from fupin.linkage import expected, imports, indicators, sampling, selectors, services
@@ -31,27 +31,10 @@ from fupin.registry import selectors as registry_selectors
 from fupin.registry.enums import HouseholdStatus
 
 from ..charts import Bar, Series, bar_chart, stacked_bar_chart
+from ..format import choice_label, with_any, yuan, yuan_number
 from .shared import FilterForm, export_format, file_response, list_context, paginate, read_filters
 
 ACCEPT = ".csv,.txt,.xlsx,.xlsm,.xls,.ods"
-
-
-def yuan(fen: int | None) -> str:
-    return "" if fen is None else fen_to_yuan_grouped(int(fen))
-
-
-def _label(choices: Any, value: str) -> str:
-    try:
-GROUP_BY_CHOICES = [("county", _l("County")), ("province", _l("Province")), ("entity", _l("Market entity"))]
-
-
-        return str(choices(value).label)
-    except ValueError:
-        return value
-
-
-def _blank(choices: Any) -> list[tuple[str, Any]]:
-    return [("", _l("any")), *choices]
 
 
 def _this_year() -> int:
@@ -59,6 +42,9 @@ def _this_year() -> int:
 
 
 # -- forms -----------------------------------------------------------------------------------------------------
+GROUP_BY_CHOICES = [("county", _l("County")), ("province", _l("Province")), ("entity", _l("Market entity"))]
+
+
 class IndicatorFilter(FilterForm):
     year = forms.IntegerField(label=_l("Year"), min_value=2000, max_value=2100)
     group_by = forms.ChoiceField(label=_l("Group by"), choices=GROUP_BY_CHOICES)
@@ -67,8 +53,8 @@ class IndicatorFilter(FilterForm):
 
 class ContractFilter(FilterForm):
     q = forms.CharField(label=_l("Contract number or entity"), max_length=100)
-    mechanism = forms.ChoiceField(label=_l("Mechanism"), choices=_blank(Mechanism.choices))
-    status = forms.ChoiceField(label=_l("Status"), choices=_blank(ContractStatus.choices))
+    mechanism = forms.ChoiceField(label=_l("Mechanism"), choices=with_any(Mechanism.choices))
+    status = forms.ChoiceField(label=_l("Status"), choices=with_any(ContractStatus.choices))
     region = forms.CharField(label=_l("Region code"), max_length=12)
     year = forms.IntegerField(label=_l("In force in year"), min_value=2000, max_value=2100)
     entity = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -76,7 +62,7 @@ class ContractFilter(FilterForm):
 
 
 class PaymentFilter(FilterForm):
-    mechanism = forms.ChoiceField(label=_l("Mechanism"), choices=_blank(Mechanism.choices))
+    mechanism = forms.ChoiceField(label=_l("Mechanism"), choices=with_any(Mechanism.choices))
     year = forms.IntegerField(label=_l("Year"), min_value=2000, max_value=2100)
     region = forms.CharField(label=_l("Region code"), max_length=12)
     contract = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -86,7 +72,7 @@ class PaymentFilter(FilterForm):
 
 class FlagFilter(FilterForm):
     on = forms.DateField(label=_l("On date"))
-    kind = forms.ChoiceField(label=_l("Flag"), choices=_blank([c for c in FlagKind.choices
+    kind = forms.ChoiceField(label=_l("Flag"), choices=with_any([c for c in FlagKind.choices
                                                                  if c[0] != FlagKind.VERIFICATION_DISCREPANCY]))
     region = forms.CharField(label=_l("Region code"), max_length=12)
     entity = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -212,7 +198,7 @@ def _trend_chart(viewer: Any, *, region_code: str | None = None, entity_id: int 
         return ""
     series = []
     for m, label in Mechanism.choices:
-        values = [sum(d["total_fen"] for d in data if d["year"] == y and d["mechanism"] == m) / 100 for y in years]
+        values = [yuan_number(sum(d["total_fen"] for d in data if d["year"] == y and d["mechanism"] == m)) for y in years]
         if any(values):
             series.append(Series(str(label), values))
     return stacked_bar_chart([str(y) for y in years], series, title=_("Benefit paid by year and mechanism (yuan)"))
@@ -225,7 +211,7 @@ def linkage_home(request):
     group_by = f.get("group_by") or "county"
     region = f.get("region")
     rows, total = indicators.indicators(viewer=request.user, year=year, group_by=group_by, region_code=region)
-    chart = bar_chart([Bar(r.label, r.total_fen / 100, d["payments_url"]) for r, d in
+    chart = bar_chart([Bar(r.label, yuan_number(r.total_fen), d["payments_url"]) for r, d in
                        zip(rows[:20], _indicator_rows(rows[:20], year, group_by), strict=True)],
                       title=_("Benefit paid to households in %(year)s (yuan)") % {"year": year},
                       fmt=lambda v: f"{v:,.2f}")
@@ -293,7 +279,7 @@ def contract_list(request):
                                            language=get_language() or "en")
         return file_response(content, filename=f"linkage-contracts.{fmt}", fmt=fmt)
     page = paginate(request, qs)
-    rows = [{"c": c, "mechanism": _label(Mechanism, c.mechanism), "status": _label(ContractStatus, c.status)}
+    rows = [{"c": c, "mechanism": choice_label(Mechanism, c.mechanism), "status": choice_label(ContractStatus, c.status)}
             for c in page.object_list]
     return render(request, "portal/linkage/contract_list.html",
                   list_context(request, page, form=form, rows=rows, export_kind="contracts",
@@ -323,13 +309,13 @@ def contract_detail(request, pk: int):
                      for ln in benefits.order_purchase_lines(viewer=request.user, year=year, contract_id=contract.pk)]
     return render(request, "portal/linkage/contract_detail.html", {
         "purchases": purchases,
-        "contract": contract, "mechanism": _label(Mechanism, contract.mechanism),
-        "status": _label(ContractStatus, contract.status), "schedule": _label(Schedule, contract.schedule),
+        "contract": contract, "mechanism": choice_label(Mechanism, contract.mechanism),
+        "status": choice_label(ContractStatus, contract.status), "schedule": choice_label(Schedule, contract.schedule),
         "terms": _terms_display(contract), "parties": parties,
         "documents": contract.documents.all(), "year": year,
         "lines": [{"ln": ln, "annual": yuan(ln.annual_fen), "due": yuan(ln.due_fen), "paid": yuan(ln.paid_fen),
                    "short": yuan(ln.shortfall_fen)} for ln in lines],
-        "payments": [{"p": p, "amount": yuan(p.amount_fen)} for p in payments[:100]],
+        "payments": [{"p": p} for p in payments[:100]],
         "payment_total": yuan(selectors.payment_totals(payments)["total_fen"]),
         "transitions": selectors.transitions_for(contract=contract),
         "can_write": request.user.has_role(*services.WRITE_ROLES),
@@ -420,7 +406,7 @@ def payment_list(request):
         content = imports.payments_export(payments=qs, fmt=fmt, language=get_language() or "en")
         return file_response(content, filename=f"linkage-payments.{fmt}", fmt=fmt)
     page = paginate(request, qs)
-    rows = [{"p": p, "amount": yuan(p.amount_fen), "mechanism": _label(Mechanism, p.mechanism)} for p in page.object_list]
+    rows = [{"p": p, "mechanism": choice_label(Mechanism, p.mechanism)} for p in page.object_list]
     return render(request, "portal/linkage/payment_list.html",
                   list_context(request, page, form=form, rows=rows, export_kind="payments",
                                total=yuan(selectors.payment_totals(qs)["total_fen"]),
@@ -479,7 +465,7 @@ def payment_reverse(request, pk: int):
 
 # -- flags -----------------------------------------------------------------------------------------------------
 def _flag_rows(found: list[expected.Flag]) -> list[dict[str, Any]]:
-    return [{"f": f, "kind": _label(FlagKind, f.kind), "due": yuan(f.due_fen), "paid": yuan(f.paid_fen)} for f in found]
+    return [{"f": f, "kind": choice_label(FlagKind, f.kind), "due": yuan(f.due_fen), "paid": yuan(f.paid_fen)} for f in found]
 
 
 @login_required
@@ -559,8 +545,8 @@ def _rate_row(r: sampling.Rate) -> dict[str, Any]:
 def _round_page(request, rnd: Any, *, upload_form: UploadForm | None = None, report: dict[str, Any] | None = None,
                 status: int = 200):
     county, entities, threshold_id = sampling.round_rates(round=rnd)
-    items = [{"i": i, "expected": yuan(i.expected_fen), "paid": yuan(i.paid_fen), "reported": yuan(i.reported_fen),
-              "outcome": _label(Outcome, i.outcome)} for i in sampling.round_items(round=rnd)]
+    items: list[dict[str, Any]] = [{"i": i, "expected": yuan(i.expected_fen), "paid": yuan(i.paid_fen), "reported": yuan(i.reported_fen),
+              "outcome": choice_label(Outcome, i.outcome)} for i in sampling.round_items(round=rnd)]
     return render(request, "portal/linkage/round_detail.html", {
         "round": rnd, "county_rate": _rate_row(county), "entity_rates": [_rate_row(r) for r in entities],
         "threshold_id": threshold_id, "items": items, "outcome_form": OutcomeForm(),
@@ -634,11 +620,11 @@ def household_linkage(request, pk: int):
     data = selectors.household_linkage(viewer=request.user, household_id=pk)
     household = registry_selectors.household_get(viewer=request.user, pk=pk)
     h = dict(data["household"])
-    h["status_label"] = _label(HouseholdStatus, h["status"])
-    contracts = [{"c": row["contract"], "quantity": row["quantity"], "mechanism": _label(Mechanism, row["contract"].mechanism),
-                  "status": _label(ContractStatus, row["contract"].status),
+    h["status_label"] = choice_label(HouseholdStatus, h["status"])
+    contracts = [{"c": row["contract"], "quantity": row["quantity"], "mechanism": choice_label(Mechanism, row["contract"].mechanism),
+                  "status": choice_label(ContractStatus, row["contract"].status),
                   "visible": request.user.can_see_code(row["contract"].entity.region.code)} for row in data["contracts"]]
-    payments = [{"p": p, "amount": yuan(p.amount_fen), "mechanism": _label(Mechanism, p.mechanism)}
+    payments = [{"p": p, "mechanism": choice_label(Mechanism, p.mechanism)}
                 for p in data["payments"]]
     return render(request, "portal/linkage/household.html", {
         "h": h, "village": household.village, "seller": getattr(household, "seller", None),

@@ -25,6 +25,7 @@ from fupin.registry.enums import (
     Zone,
 )
 
+from ..format import choice_label
 from ..forms.registry import (
     EntityFilter,
     HouseholdFilter,
@@ -38,13 +39,6 @@ from .shared import list_context, paginate, read_filters
 
 _REGION_CODE = re.compile(r"[0-9]{2,12}")
 DETAIL_SAMPLE = 20  # rows of each related list shown on a detail page; the full list is one link away
-
-
-def _label(choices, value: str) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
 
 
 # -- regions -------------------------------------------------------------------------------------------------------
@@ -62,7 +56,7 @@ def region_list(request):
     qs = selectors.region_list(viewer=request.user, **filters)
     page = paginate(request, qs)
     by_level = [
-        {"level": _label(RegionLevel, row["level"]), "n": row["n"]}
+        {"level": choice_label(RegionLevel, row["level"]), "n": row["n"]}
         for row in qs.order_by().values("level").annotate(n=Count("id")).order_by("level")
     ]
     return render(request, "portal/registry/region_list.html", list_context(
@@ -90,8 +84,8 @@ def region_detail(request, code: str):
     context = {
         "region": region,
         "ancestors": ancestors,
-        "level_label": _label(RegionLevel, region.level),
-        "zone_label": _label(Zone, region.zone) if region.zone else "",
+        "level_label": choice_label(RegionLevel, region.level),
+        "zone_label": choice_label(Zone, region.zone) if region.zone else "",
         "children": children[:DETAIL_SAMPLE * 5],
         "children_count": children.count(),
         "poor_children": children.filter(is_poor_village=True).count(),
@@ -121,7 +115,7 @@ def organisation_list(request):
         return response
     qs = selectors.organisation_list(viewer=request.user, **filters)
     page = paginate(request, qs)
-    rows = [{"org": o, "kind": _label(OrganisationKind, o.kind)} for o in page.object_list]
+    rows = [{"org": o, "kind": choice_label(OrganisationKind, o.kind)} for o in page.object_list]
     return render(request, "portal/registry/organisation_list.html",
                   list_context(request, page, form=form, rows=rows, export_kind="organisations"))
 
@@ -135,7 +129,7 @@ def organisation_detail(request, pk: int):
     relations = selectors.relation_list(viewer=viewer, helper_org_id=org.pk)
     return render(request, "portal/registry/organisation_detail.html", {
         "org": org,
-        "kind_label": _label(OrganisationKind, org.kind),
+        "kind_label": choice_label(OrganisationKind, org.kind),
         "chain": chain,
         "children": children[:DETAIL_SAMPLE * 5],
         "children_count": children.count(),
@@ -151,7 +145,7 @@ def _entity_filters(f: dict) -> dict:
 
 
 def _sector_labels(entity) -> list[str]:
-    return [_label(Sector, s) for s in entity.sector_list]
+    return [choice_label(Sector, s) for s in entity.sector_list]
 
 
 @login_required
@@ -162,7 +156,7 @@ def entity_list(request):
         return response
     qs = selectors.entity_list(viewer=request.user, **filters)
     page = paginate(request, qs)
-    rows = [{"entity": e, "kind": _label(EntityKind, e.kind), "sectors": _sector_labels(e)} for e in page.object_list]
+    rows = [{"entity": e, "kind": choice_label(EntityKind, e.kind), "sectors": _sector_labels(e)} for e in page.object_list]
     return render(request, "portal/registry/entity_list.html",
                   list_context(request, page, form=form, rows=rows, export_kind="entities"))
 
@@ -180,7 +174,7 @@ def entity_detail(request, pk: int):
             household = None
     return render(request, "portal/registry/entity_detail.html", {
         "entity": entity,
-        "kind_label": _label(EntityKind, entity.kind),
+        "kind_label": choice_label(EntityKind, entity.kind),
         "sectors": _sector_labels(entity),
         "household": household,
     })
@@ -193,7 +187,7 @@ def _household_filters(f: dict) -> dict:
 
 def _household_row(viewer, household) -> dict:
     row = selectors.household_display(viewer=viewer, household=household)
-    row["status_label"] = _label(HouseholdStatus, row["status"])
+    row["status_label"] = choice_label(HouseholdStatus, row["status"])
     return row
 
 
@@ -235,9 +229,9 @@ def relation_list(request):
         return response
     qs = selectors.relation_list(viewer=request.user, **filters)
     page = paginate(request, qs)
-    rows = [{"rel": r, "kind": _label(RelationKind, r.kind)} for r in page.object_list]
+    rows = [{"rel": r, "kind": choice_label(RelationKind, r.kind)} for r in page.object_list]
     by_kind = [
-        {"kind": _label(RelationKind, row["kind"]), "n": row["n"]}
+        {"kind": choice_label(RelationKind, row["kind"]), "n": row["n"]}
         for row in qs.order_by().values("kind").annotate(n=Count("id")).order_by("kind")
     ]
     return render(request, "portal/registry/relation_list.html",
@@ -263,7 +257,7 @@ def relation_linking(request):
         except NotFound:
             form.add_error("region", _("No region with this code."))
         if organisation is not None and region is not None:
-            result = [{"rel": r, "kind": _label(RelationKind, r.kind)}
+            result = [{"rel": r, "kind": choice_label(RelationKind, r.kind)}
                       for r in selectors.relations_linking(organisation=organisation, region=region, year=data["year"])]
     return render(request, "portal/registry/relation_linking.html", {
         "form": form, "result": result, "organisation": organisation, "region": region,

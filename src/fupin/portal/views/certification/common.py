@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.utils.translation import gettext_lazy as _l
-
 from fupin.certification.enums import ApplicationStatus, ProductCategory, ProductStatus
-from fupin.core.money import fen_to_yuan_grouped
 
+from ...format import choice_label as label
+from ...format import with_any as blank
+from ...format import yuan
 
-def yuan(fen: int | None) -> str:
-    return "" if fen is None else fen_to_yuan_grouped(int(fen))
-
-
-def label(choices: Any, value: str) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
-
-
-def blank(choices: Any) -> list[tuple[str, Any]]:
-    return [("", _l("any")), *choices]
+__all__ = ["blank", "category_label", "label", "lines", "product_status_label", "status_label", "yuan"]
 
 
 def category_label(value: str) -> str:

@@ -55,7 +55,7 @@ def catalogue(request):
             export_log(user=request.user, what="certification catalogue", rows=qs.count(), path=request.path)
         return file_response(body, filename=f"catalogue-{timezone.localdate():%Y%m%d}.{fmt}", fmt=fmt)
     page = paginate(request, qs)
-    rows = [{"p": p, "category": category_label(p.category), "price": yuan(p.price_fen)} for p in page]
+    rows = [{"p": p, "category": category_label(p.category)} for p in page]
     return render(request, "portal/certification/catalogue.html",
                   list_context(request, page, form=form, rows=rows, export_kind="catalogue",
                                batches=selectors.batch_list()[:10]))

@@ -8,21 +8,11 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from fupin.core.money import fen_to_yuan_grouped
+from ...format import choice_label, yuan
+from ...format import yuan as yuan_label  # chart values are fen
+from ...format import yuan_whole as yuan_tick
 
-
-def yuan(fen: int | None) -> str:
-    """Integer fen as grouped yuan with two decimals, for tables ('' for None)."""
-    return "" if fen is None else fen_to_yuan_grouped(int(fen))
-
-
-def yuan_tick(fen: float) -> str:
-    """Axis ticks: whole yuan, grouped."""
-    return f"{fen / 100:,.0f}"
-
-
-def yuan_label(fen: float) -> str:
-    return fen_to_yuan_grouped(int(round(fen)))
+__all__ = ["choice_label", "entries_url", "yuan", "yuan_label", "yuan_tick"]
 
 
 def entries_url(filters: Mapping[str, Any]) -> str:
@@ -30,10 +20,3 @@ def entries_url(filters: Mapping[str, Any]) -> str:
     params = [(k, str(v)) for k, v in filters.items() if v not in (None, "", [], ())]
     base = reverse("portal:ledger_entries")
     return base + ("?" + urlencode(params) if params else "")
-
-
-def choice_label(choices: Any, value: Any) -> str:
-    try:
-        return str(choices(value).label)
-    except (ValueError, TypeError):
-        return "" if value is None else str(value)
