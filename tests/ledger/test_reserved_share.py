@@ -348,3 +348,21 @@ def test_demo_step_declares_units_into_every_verdict(share_world, admin_user):
     before = CanteenDeclaration.objects.count()
     reserved_share_demo.build(world)  # building again changes nothing
     assert CanteenDeclaration.objects.count() == before
+
+
+def test_a_unit_declares_for_itself_and_its_sub_units_only(tmp_path):
+    """For whom (issue #16): a budget unit's clerk declares its own and its sub-units' canteen food, not another
+    unit's — by the form service and by an import alike."""
+    unit = factories.organisation("中央某部", kind="central_unit", region_code="110101")
+    sub = factories.organisation("中央某部机关服务中心", region_code="110101", parent=unit)
+    other = factories.organisation("另一个部", kind="central_unit", region_code="110101")
+    clerk = factories.user("unit_clerk", roles="clerk", organisation=unit)
+    services.canteen_declaration_submit(organisation_id=sub.pk, year=2025, canteen_food_fen=100_00, actor=clerk)
+    with pytest.raises(AccessDenied):
+        services.canteen_declaration_submit(organisation_id=other.pk, year=2025, canteen_food_fen=100_00, actor=clerk)
+    path = write_csv(tmp_path, [[unit.credit_code, "2025", "100", "", "", ""],
+                                [other.credit_code, "2025", "100", "", "", ""]])
+    report = services.canteen_declaration_import(path=path, file_name="d.csv", actor=clerk)
+    assert report.accepted == 1
+    assert [(e.line, e.column, e.code) for e in report.errors] == [(3, "buyer_code", "not_yours")]
+    assert not CanteenDeclaration.objects.filter(organisation=other).exists()

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.core import audit
-from fupin.core.access import authorise, require_role
+from fupin.core.access import authorise, refusal, require_role
 from fupin.core.enums import Role
 from fupin.core.errors import InvalidInput, NotFound
 from fupin.core.imports import Action, Column, Importer, ImportReport, Plan, Row, RowError, run_import
@@ -172,7 +172,7 @@ def _parse_row(row: Row, orgs: dict[str | None, Any], this_year: int,
         errors.append(RowError(row.line, field, code_, rule_message(code_, this_year=this_year)))
     if errors:
         return None
-    return orgs[code], year, values  # type: ignore[return-value]
+    return orgs[code], year, values  # type: ignore[return-value]  # no errors: year and values were parsed
 
 
 _ACTIONS = {"created": Action.CREATE, "updated": Action.UPDATE, "unchanged": Action.UNCHANGED}
@@ -200,6 +200,12 @@ class DeclarationImport(Importer):
         if parsed is None:
             return Plan(row.line, Action.REJECT)
         org, year, values = parsed
+        if refusal(self.actor, roles=DECLARERS, region_code=org.region.code, party=organisation_party(org),
+                   office=True) is not None:  # the same rule as canteen_declaration_submit
+            return Plan(row.line, Action.REJECT, errors=[RowError(
+                row.line, "buyer_code", "not_yours",
+                _("%(org)s declares for itself (or its supervising unit, or a government office); not you")
+                % {"org": org.name})])
         key = (org.credit_code, year)
         if (first := self.first_seen(key)) is not None:
             if first[1] == values:
