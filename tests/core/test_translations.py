@@ -1,4 +1,4 @@
-"""Every message and label of core and registry has a Chinese translation, with the same placeholders."""
+"""Every message and label of core, registry and the API has a Chinese translation, with the same placeholders."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import translation
 
-APPS = ("core", "registry")
+APPS = ("core", "registry", "api")
 GETTEXT = {"_", "gettext", "gettext_lazy", "gettext_noop"}
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 # Reasons returned in English by pure functions (validators, rules) and translated where they are shown.
 DYNAMIC = {
+    "api": [],
     "core": ["must be 18 characters", "contains characters outside the GB 32100 alphabet",
              "check character does not match", "must be 17 digits followed by a digit or X",
              "check character does not match (ISO 7064 MOD 11-2)"],

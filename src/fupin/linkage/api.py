@@ -73,21 +73,21 @@ class ContractDetailOut(ContractBase):
 
 
 class PartyIn(Schema):
-    registry_code: str
+    registry_code: str = Field(..., max_length=32)
     quantity: Quantity | None = None
 
 
 class ContractIn(Schema):
-    code: str
+    code: str = Field(..., max_length=60)
     entity_id: Id
     mechanism: Mech
     start_date: RecordDate
     end_date: RecordDate | None = None
     schedule: ScheduleName = "monthly"
     terms: dict[str, Any]
-    households: list[PartyIn] = []
+    households: list[PartyIn] = Field([], max_length=10_000)
     collective_id: Id | None = None
-    note: str = ""
+    note: str = Field("", max_length=2000)
 
 
 class TransitionIn(Schema):
@@ -128,16 +128,16 @@ class PaymentOut(Schema):
 
 
 class PaymentIn(Schema):
-    source: str = "api"
-    external_id: str
-    contract_code: str
-    household: str | None = None
+    source: str = Field("api", max_length=60)
+    external_id: str = Field(..., max_length=100)
+    contract_code: str = Field(..., max_length=60)
+    household: str | None = Field(None, max_length=32)
     collective_id: Id | None = None
     paid_on: QueryDate
     amount_fen: Yuan = Field(..., alias="amount_yuan")
     quantity: Quantity | None = None
-    evidence_ref: str = ""
-    note: str = ""
+    evidence_ref: str = Field("", max_length=200)
+    note: str = Field("", max_length=300)
 
 
 class PaymentRecordOut(Schema):
@@ -221,7 +221,7 @@ class OutcomeImportOut(LinkageImportOut):
 
 
 class RoundIn(Schema):
-    county_code: str
+    county_code: str = Field(..., max_length=12)
     period_start: QueryDate
     period_end: QueryDate
     seed: Seed | None = None
