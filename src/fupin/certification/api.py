@@ -22,6 +22,7 @@ from fupin.core.api_types import (
     RecordDate,
     Seed,
     choice,
+    file_download,
 )
 from fupin.core.errors import InvalidInput, NotFound
 from fupin.core.money import OptionalYuanOrZero, YuanOrZero, fen_to_yuan
@@ -160,7 +161,7 @@ class ApplicationOut(Schema):
 
     @staticmethod
     def resolve_batch_number(obj: Application) -> str | None:
-        return obj.batch.number if obj.batch_id else None
+        return obj.batch.number if obj.batch is not None else None
 
 
 class DecisionOut(Schema):
@@ -395,7 +396,7 @@ def catalogue(request, q: str | None = None, category: Category | None = None, p
                                batch=batch)
 
 
-@router.get("/catalogue/export", auth=None)
+@router.get("/catalogue/export", auth=None, openapi_extra=file_download("csv", "xlsx", description="the catalogue"))
 def catalogue_export(request, fmt: ExportFormat = "xlsx", q: str | None = None, category: Category | None = None,
                      province: str | None = None, county: str | None = None, supplier: str | None = None,
                      batch: str | None = None, lang: Language = "en"):

@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin
@@ -52,7 +52,7 @@ class PolicyParameterForm(forms.ModelForm):
         fields = ("key", "region_prefix", "valid_from", "valid_to", "value", "source", "note")
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = cast("dict[str, Any]", super().clean())  # a ModelForm returns its cleaned_data
         if self.instance.pk:
             changed = set(self.changed_data) - {"valid_to"}
             if changed:
@@ -100,10 +100,10 @@ class UserAccessFormMixin:
     FIELD_OF = {"roles": "roles", "scope": "scope_code", "organisation": "organisation"}
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()  # type: ignore[misc]
-        if {"roles", "scope_level", "scope_code", "organisation"} & set(self.errors):  # type: ignore[attr-defined]
+        cleaned = super().clean()  # type: ignore[misc]  # a mixin of ModelForms: self is one
+        if {"roles", "scope_level", "scope_code", "organisation"} & set(self.errors):  # type: ignore[attr-defined]  # (mixin)
             return cleaned
-        instance = self.instance  # type: ignore[attr-defined]
+        instance = self.instance  # type: ignore[attr-defined]  # (mixin)
         try:
             access = services.user_access_clean(
                 roles=cleaned.get("roles", instance.roles), scope_code=cleaned.get("scope_code", instance.scope_code),
@@ -114,10 +114,10 @@ class UserAccessFormMixin:
                                                current=instance if instance.pk else None)
         except InvalidInput as exc:
             field = (exc.details or {}).get("field") if isinstance(exc.details, dict) else None
-            self.add_error(self.FIELD_OF.get(field or ""), str(exc.message))  # type: ignore[attr-defined]
+            self.add_error(self.FIELD_OF.get(field or ""), str(exc.message))  # type: ignore[attr-defined]  # (mixin)
         except AccessDenied as exc:
             log_refusal(self.request_user, exc, "admin:user")
-            self.add_error(None, str(exc.message))  # type: ignore[attr-defined]
+            self.add_error(None, str(exc.message))  # type: ignore[attr-defined]  # (mixin)
         else:
             cleaned.update(roles=",".join(access.roles), scope_level=access.scope_level, scope_code=access.scope_code,
                            organisation=access.organisation)
@@ -129,7 +129,7 @@ class FupinUserChangeForm(UserAccessFormMixin, UserChangeForm):
 
 
 class FupinUserCreationForm(UserAccessFormMixin, AdminUserCreationForm):
-    class Meta(AdminUserCreationForm.Meta):
+    class Meta(AdminUserCreationForm.Meta):  # type: ignore[name-defined]  # the stubs declare no Meta on this form
         model = User
         fields = ("username", "organisation", "roles", "scope_level", "scope_code")
 
@@ -147,7 +147,7 @@ class FupinUserAdmin(UserAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        form.request_user = request.user  # a class made for this request by modelform_factory
+        form.request_user = request.user  # type: ignore[attr-defined]  # a class made for this request by modelform_factory
         return form
 
     def save_model(self, request, obj, form, change):

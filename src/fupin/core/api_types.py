@@ -116,6 +116,18 @@ ExportFormat = Literal["csv", "xlsx"]
 Language = Literal["en", "zh-hans"]
 
 
+def file_download(*formats: str, json: bool = False, description: str = "a file") -> dict[str, Any]:
+    """`openapi_extra` for a route that answers with a file (csv, xlsx; and JSON when `json`): the media types of
+    its 200 answer in the document."""
+    from .tabular import CONTENT_TYPES
+
+    content: dict[str, Any] = {CONTENT_TYPES[f].split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+                               for f in formats}
+    if json:
+        content["application/json"] = {"schema": {"type": "object"}}
+    return {"responses": {200: {"description": description, "content": content}}}
+
+
 def listed(item: str, description: str) -> Any:
     """A comma-separated list of items matching the regular expression `item` (the ledger's filters take lists):
     a string whose `pattern` is in the document."""
@@ -136,4 +148,4 @@ YearList = listed("[0-9]{4}", "comma-separated years")
 def choice(choices: type[models.TextChoices], *extra: str) -> Any:
     """The values of `choices` (and `extra` values, e.g. "" for a blank field) as a `Literal` type: an `enum` in
     the OpenAPI document, checked on the way in."""
-    return Literal[(*choices.values, *extra)]  # type: ignore[valid-type]
+    return Literal[(*choices.values, *extra)]

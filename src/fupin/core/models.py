@@ -3,7 +3,7 @@ logs (append-only); API tokens; dated policy parameters; import runs."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
@@ -76,7 +76,7 @@ class UserManager(_UserManagerBase):
 class User(AbstractUser):
     """A person who acts for one organisation, with roles and a region scope."""
 
-    objects = UserManager()  # type: ignore[misc]
+    objects: ClassVar[UserManager] = UserManager()
 
     organisation = models.ForeignKey(
         "registry.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="users",

@@ -64,7 +64,7 @@ def code_in_scope(prefix: str, code: str | None) -> bool:
     """Whether a region code falls inside a scope prefix ('' covers everything, None is outside any scope but the nation)."""
     if not prefix:
         return True
-    return bool(code) and code.startswith(prefix)  # type: ignore[union-attr]
+    return bool(code and code.startswith(prefix))
 
 
 def has_any_role(roles: Iterable[str], wanted: Iterable[str]) -> bool:

@@ -69,7 +69,7 @@ class UserAccess:
 def _registry_model(field: str) -> Any:
     """The registry's Organisation (`field="organisation"`) or Region model, through the user's foreign keys: core sits
     below the registry and names it only where the user's organisation is declared."""
-    organisation = User._meta.get_field("organisation").related_model
+    organisation: Any = User._meta.get_field("organisation").related_model
     return organisation if field == "organisation" else organisation._meta.get_field("region").related_model
 
 

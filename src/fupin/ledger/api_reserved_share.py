@@ -11,7 +11,7 @@ from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from fupin.core.api_types import ExportFormat, Id, Year, choice
+from fupin.core.api_types import ExportFormat, Id, Year, choice, file_download
 from fupin.core.money import OptionalYuan, OptionalYuanOrZero, fen_to_yuan
 from fupin.core.pagination import Page
 from fupin.core.services import export_log
@@ -98,7 +98,7 @@ def declaration_submit(request, payload: DeclarationIn):
     return services.canteen_declaration_submit(
         organisation_id=payload.organisation_id, year=payload.year,
         canteen_food_fen=payload.canteen_food_fen, farm_produce_fen=payload.farm_produce_fen,
-        exempt_reason=payload.exempt_reason.strip(), note=payload.note, source=rules.DeclarationSource.API,
+        exempt_reason=str(payload.exempt_reason).strip(), note=payload.note, source=rules.DeclarationSource.API,
         actor=request.user,
     )
 
@@ -132,7 +132,7 @@ def share_list(request, year: Year | None = None, region: str | None = None, sta
     return [r.as_dict() for r in rows]
 
 
-@router.get("/reserved-share/export")
+@router.get("/reserved-share/export", openapi_extra=file_download("csv", "xlsx", description="the units and verdicts"))
 def share_export(request, year: Year | None = None, region: str | None = None,
                  status: choice(ShareStatus) | None = None,
                  format: ExportFormat = "xlsx"):  # noqa: A002 - the query parameter's public name

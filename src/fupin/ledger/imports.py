@@ -70,6 +70,6 @@ class RejectedRows(RejectedFile):
         name = f"import-{job_id}" if job_id else f"rows-{uuid.uuid4().hex}"
         super().__init__(columns=NAMES, file_name=f"upload.{fmt}", path=storage_dir("rejected") / f"{name}.csv")
 
-    def finish(self) -> str:  # type: ignore[override]
+    def finish(self) -> str:  # type: ignore[override]  # the ledger stores the path as text ("" for none)
         path = super().finish()
         return str(path) if path is not None else ""

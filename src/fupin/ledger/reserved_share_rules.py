@@ -225,7 +225,7 @@ def member_totals(*, totals_by_buyer: Mapping[int, int], parent_of: Mapping[int,
         if buyer in wanted:
             out[buyer] += amount
         elif parent_of.get(buyer) in wanted:
-            out[parent_of[buyer]] += amount  # type: ignore[index]
+            out[parent_of[buyer]] += amount  # type: ignore[index]  # the parent is in `wanted`: not None
     return out
 
 

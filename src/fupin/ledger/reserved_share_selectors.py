@@ -86,7 +86,7 @@ class _Rules:
 
     def obliged(self, region_code: str, kind: str) -> bool:
         v = self._get(rules.OBLIGED_KINDS, region_code)
-        return bool(v) and kind in (v.value or [])  # type: ignore[union-attr]
+        return v is not None and kind in (v.value or [])
 
     def all_obliged_kinds(self) -> set[str]:
         return {k for v in self._versions[rules.OBLIGED_KINDS] for k in (v.value or [])}

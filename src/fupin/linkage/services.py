@@ -340,7 +340,7 @@ def payment_record(*, source: str, external_id: str, contract: Contract, paid_on
                               amount_fen=amount_fen, today=today)
     if errors:
         raise _invalid(errors)
-    recipient_code = household.village.code if household is not None else collective.region.code  # type: ignore[union-attr]
+    recipient_code = household.village.code if household is not None else collective.region.code  # type: ignore[union-attr]  # payment_problems refuses neither
     try:
         with transaction.atomic():
             payment = BenefitPayment.objects.create(

@@ -27,7 +27,7 @@ class ServiceAdmin(admin.ModelAdmin):
         form_class = super().get_form(request, obj, change=change, **kwargs)
         admin_self = self
 
-        class ServiceForm(form_class):  # type: ignore[misc, valid-type]
+        class ServiceForm(form_class):  # type: ignore[misc, valid-type]  # a base the admin makes at run time
             saved: Any = None
 
             def _post_clean(self) -> None:  # replaces model validation: the service validates

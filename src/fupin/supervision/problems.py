@@ -162,7 +162,8 @@ def problems_escalate(*, actor: Any, today: dt.date | None = None) -> list[Probl
     for problem in Problem.objects.select_related("region").filter(status__in=rules.UNRESOLVED,
                                                                    escalated_to__isnull=True,
                                                                    due_date__lt=today).order_by("id"):
-        if not rules.is_overdue(due=problem.due_date, status=problem.status, today=today, grace_days=grace):
+        if problem.due_date is None or not rules.is_overdue(due=problem.due_date, status=problem.status, today=today,
+                                                            grace_days=grace):  # (due_date__lt excludes None)
             continue
         target = selectors.escalation_target(problem=problem)
         if target is None:

@@ -118,7 +118,7 @@ def thresholds_errors(value: Any) -> list[RuleError]:
     behind, far = value.get("behind_below_bp"), value.get("far_behind_below_bp")
     if not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= BP for v in (behind, far)):
         return [RuleError("value", "bad_thresholds", _("each threshold is a whole number of basis points, 0 to 10000"))]
-    if far > behind:  # type: ignore[operator]
+    if far > behind:  # type: ignore[operator]  # both checked to be ints just above
         return [RuleError("far_behind_below_bp", "bad_thresholds",
                           _("the far-behind threshold must not be above the behind threshold"))]
     return []
@@ -195,10 +195,10 @@ def target_key(*, metric: str, scheme: str, region_code: str, sub_unit_id: int |
 
 # -- periods ------------------------------------------------------------------------------------------------------
 def period_errors(*, kind: str, number: int) -> list[RuleError]:
-    limits = {PeriodKind.MONTH: 12, PeriodKind.QUARTER: 4, PeriodKind.YEAR: 1}
+    limits: dict[str, int] = {PeriodKind.MONTH: 12, PeriodKind.QUARTER: 4, PeriodKind.YEAR: 1}
     if kind not in limits:
         return [RuleError("period_kind", "unknown_period", _("a period is a month, a quarter or a year"))]
-    if not isinstance(number, int) or not 1 <= number <= limits[kind]:  # type: ignore[index]
+    if not isinstance(number, int) or not 1 <= number <= limits[kind]:
         return [RuleError("number", "unknown_period", _("no such %(kind)s") % {"kind": kind})]
     return []
 

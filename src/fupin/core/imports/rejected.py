@@ -69,7 +69,7 @@ class RejectedFile:
         with open(self.csv_path, encoding="utf-8-sig", newline="") as fh:
             for i, record in enumerate(csv.reader(fh)):
                 if i and record[line_at].isdigit():
-                    record[line_at] = int(record[line_at])  # type: ignore[call-overload]
+                    record[line_at] = int(record[line_at])  # type: ignore[call-overload]  # the line number as a number
                 ws.append(record)
         wb.save(xlsx_path)
         self.csv_path.unlink()
