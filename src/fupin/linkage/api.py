@@ -15,7 +15,17 @@ from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from fupin.core.api_types import ExportFormat, Id, Quantity, QueryDate, RecordDate, Seed, Year, choice
+from fupin.core.api_types import (
+    ExportFormat,
+    Id,
+    Quantity,
+    QueryDate,
+    RecordDate,
+    Seed,
+    Year,
+    choice,
+    file_download,
+)
 from fupin.core.errors import InvalidInput
 from fupin.core.money import OptionalYuanOrZero, Yuan, fen_to_yuan
 from fupin.core.pagination import Page
@@ -389,7 +399,7 @@ def contract_import(request, file: File[UploadedFile], dry_run: Form[bool] = Fal
     return _import(imports.contract_import, request, file, dry_run)
 
 
-@router.get("/linkage/exports/contracts")
+@router.get("/linkage/exports/contracts", openapi_extra=file_download("csv", "xlsx", description="the contracts"))
 def contract_export(request, fmt: ExportFormat = "xlsx", entity: Id | None = None, mechanism: Mech | None = None,
                     status: ContractStatusName | None = None, region: str | None = None):
     qs = selectors.contract_list(viewer=request.user, entity_id=entity, mechanism=mechanism, status=status,
@@ -511,7 +521,8 @@ def round_items(request, pk: Id):
     return sampling.round_items(round=sampling.round_get(viewer=request.user, pk=pk))
 
 
-@router.get("/linkage/verification/rounds/{pk}/field-list")
+@router.get("/linkage/verification/rounds/{pk}/field-list",
+            openapi_extra=file_download("xlsx", description="the field list of the sample"))
 def round_field_list(request, pk: Id):
     rnd = sampling.round_get(viewer=request.user, pk=pk)
     content = sampling.field_list_xlsx(round=rnd, viewer=request.user, language=get_language() or "en")

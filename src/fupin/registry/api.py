@@ -17,7 +17,16 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from fupin.core import selectors as core_selectors
-from fupin.core.api_types import ExportFormat, Id, Language, RecordDate, RecordYear, SmallCount, choice
+from fupin.core.api_types import (
+    ExportFormat,
+    Id,
+    Language,
+    RecordDate,
+    RecordYear,
+    SmallCount,
+    choice,
+    file_download,
+)
 from fupin.core.errors import InvalidInput, NotFound
 from fupin.core.pagination import Page
 from fupin.core.tabular import CONTENT_TYPES, save_upload
@@ -521,7 +530,8 @@ def registry_import_runs(request, kind: ImportKind | None = None):
     return runs.filter(kind=imports.run_kind(kind)) if kind else runs
 
 
-@router.get("/registry/imports/{int:run_id}/rejected")
+@router.get("/registry/imports/{int:run_id}/rejected",
+            openapi_extra=file_download("csv", "xlsx", description="the rejected rows, with line and reason"))
 def registry_import_rejected(request, run_id: Id):
     """The rejected rows of an import, in the file's own format, with `line` and `reason` columns."""
     run = core_selectors.import_runs(viewer=request.user).filter(pk=run_id, kind__startswith="registry_").first()
@@ -533,7 +543,7 @@ def registry_import_rejected(request, run_id: Id):
                        content_type=CONTENT_TYPES[fmt])
 
 
-@router.get("/registry/{kind}/export")
+@router.get("/registry/{kind}/export", openapi_extra=file_download("csv", "xlsx", description="the list"))
 def registry_export(request, kind: ImportKind, fmt: ExportFormat = Query("csv", alias="format"),  # noqa: B008
                     language: Language = "en", region: str | None = None, q: str | None = None,
                     status: HouseholdStatusName | None = None):
