@@ -9,6 +9,7 @@ from fupin.ledger.api import router as ledger_router
 from fupin.ledger.api_reserved_share import router as reserved_share_router
 from fupin.linkage.api import router as linkage_router
 from fupin.registry.api import router as registry_router
+from fupin.supervision.api import router as supervision_router
 
 from . import errors, responses
 from .auth import AUTH
@@ -30,5 +31,6 @@ api.add_router("/", linkage_router)
 api.add_router("/", certification_router)
 api.add_router("/", ledger_router)
 api.add_router("/", reserved_share_router)
+api.add_router("/", supervision_router)
 api.add_router("/", "fupin.api.users.router")
 responses.document(api)  # after every router: each operation lists the error statuses it can give

@@ -248,3 +248,22 @@ def scheme_purchases(*, ctx: BodyContext, scheme: str, window: Window) -> dict[s
     poor = {r.code for r in registry.region_list(viewer=ASSESSOR, poverty_county=True).filter(code__in=counties)}
     total = sum(int(r["amount_fen"]) for r in rows)
     return {"total_fen": total, "poverty_fen": sum(int(r["amount_fen"]) for r in rows if r["county"] in poor)}
+
+
+def drill_params(fig: dict[str, Any]) -> dict[str, str]:
+    """The query parameters (ledger filters as text, and the side) that list the entries behind a ledger figure:
+    for `/api/v1/purchases` and the portal's entries pages. Empty for figures not read from the account."""
+    f = fig.get("filters")
+    if not f:
+        return {}
+    out: dict[str, str] = {}
+    for key, value in f.items():
+        if isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        elif isinstance(value, list | tuple):
+            out[key] = ",".join(str(v) for v in value)
+        else:
+            out[key] = str(value)
+    if fig.get("side") == "buyer":
+        out["side"] = "buyer"
+    return out
