@@ -83,6 +83,8 @@ class CatalogueBatch(TimestampedModel):
     published_on = models.DateField(_("published on"), db_index=True)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+", verbose_name=_("published by"))
+    historical = models.BooleanField(_("historical (loaded from before go-live)"), default=False,
+                                     help_text=_("Created by the historical catalogue import, not by the review"))
 
     class Meta:
         ordering = ["-published_on", "-number"]
@@ -167,11 +169,13 @@ class Decision(AppendOnlyModel):
 
 
 class Certificate(TimestampedModel):
-    """The certificate of a product listed in a batch; `code` is the Ed25519-signed verification code."""
+    """The certificate of a product listed in a batch; `code` is the Ed25519-signed verification code. A certificate
+    loaded by the historical catalogue import has no application (it was issued before go-live)."""
 
     number = models.CharField(_("certificate number"), max_length=40, unique=True)
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="certificates")
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="certificates")
+    application = models.ForeignKey(Application, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="certificates")
     batch = models.ForeignKey(CatalogueBatch, on_delete=models.PROTECT, related_name="certificates")
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"))

@@ -385,6 +385,27 @@ PRODUCT_ACTION_LEVELS: dict[str, tuple[str, ...] | None] = {
 }
 
 
+def historical_moves(status: str, *, certified_until: dt.date | None, valid_to: dt.date,
+                     today: dt.date) -> tuple[str, ...] | None:
+    """The product transitions a certificate from before go-live brings (historical catalogue import), or None when
+    it cannot be loaded for a product in this state. Certificates are replayed in time: a registered product is
+    certified, an expired one renewed by a certificate that ends later than its last, a certified one renewed by one
+    that runs longer — and each expires again at once when the certificate has already ended. A suspended or revoked
+    product takes only certificates that ended already (one still running would certify it again past the
+    decision); otherwise a certificate only adds its certified period."""
+    running = valid_to >= today
+    later = certified_until is None or valid_to > certified_until
+    if status == PS.REGISTERED:
+        return ("certify",) if running else ("certify", "expire")
+    if status in (PS.SUSPENDED, PS.REVOKED):
+        return None if running else ()
+    if status == PS.EXPIRED and later:
+        return ("renew",) if running else ("renew", "expire")
+    if status == PS.CERTIFIED and running and later:
+        return ("renew",)
+    return ()
+
+
 def blacklist_end(start: dt.date, days: int | None) -> dt.date | None:
     return None if days is None else start + dt.timedelta(days=days - 1)
 

@@ -494,8 +494,10 @@ def _close_period(product: Product, *, day: dt.date) -> None:
         CertificationPeriod.objects.filter(pk=target).update(end=day)
 
 
-def certificate_issue(*, product: Product, application: Application, batch: CatalogueBatch, valid_from: dt.date,
+def certificate_issue(*, product: Product, application: Application | None, batch: CatalogueBatch, valid_from: dt.date,
                       valid_to: dt.date) -> Certificate:
+    """A signed certificate of `product` in `batch` (no application: one issued before go-live, loaded by the
+    historical catalogue import)."""
     cert = Certificate.objects.create(number=f"T{uuid.uuid4().hex[:30]}", product=product, application=application,
                                       batch=batch, valid_from=valid_from, valid_to=valid_to, code="")
     cert.number = f"FP{valid_from.year}{cert.pk:08d}"
