@@ -38,6 +38,8 @@ __all__ = ["TableError", "TableTooLarge"]  # defined with the limits; imported f
 # .xls and .ods are not read: their readers cannot be bounded before parsing (see ADR 0002).
 SPREADSHEET_EXTS = {".xlsx", ".xlsm"}
 CSV_EXTS = {".csv", ".txt"}
+# The `accept` attribute of every upload field: the extensions the reader reads.
+UPLOAD_ACCEPT = ",".join(sorted(CSV_EXTS | SPREADSHEET_EXTS))
 _SNIFF_BYTES = 1 << 20
 # .xlsx files larger than this are streamed with openpyxl's read-only mode (about 40 MB whatever the size, ~9,000
 # rows/s); smaller ones and other spreadsheet formats are read whole by python-calamine (~100,000 rows/s, but

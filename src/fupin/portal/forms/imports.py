@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fupin.registry import imports
 
-ACCEPT = ".csv,.txt,.xlsx,.xlsm,.xls,.ods"
+from .base import UploadForm
 
 
 def import_kinds() -> list[tuple[str, object]]:
@@ -26,8 +26,6 @@ def import_kind_labels() -> dict[str, str]:
     return {imports.run_kind(kind): str(label) for kind, label in import_kinds()}
 
 
-class ImportForm(forms.Form):
+class ImportForm(UploadForm):
+    field_order = ["kind", "file", "dry_run"]
     kind = forms.ChoiceField(label=_("What the file holds"), choices=import_kinds)
-    file = forms.FileField(label=_("File (.csv or .xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}))
-    dry_run = forms.BooleanField(label=_("Dry run: check the file and show the report, write nothing"), required=False,
-                                 initial=True)

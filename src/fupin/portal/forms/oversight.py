@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fupin.core.enums import SecurityEventKind
 
-from ..views.shared import FilterForm
+from .base import FilterForm
 
 
 class AuditFilter(FilterForm):

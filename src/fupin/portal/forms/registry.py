@@ -20,7 +20,7 @@ from fupin.registry.enums import (
     Zone,
 )
 
-from ..views.shared import FilterForm, yes_no_choices
+from .base import FilterForm, yes_no_choices
 
 _code_prefix = RegexValidator(r"^\d{2,12}$", _("Enter 2 to 12 digits of a region code."))
 

@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
-from django import forms
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -20,36 +19,18 @@ from fupin.core.access import log_refusal
 from fupin.core.errors import AccessDenied, FupinError, NotFound
 from fupin.core.uploads import UploadTooLarge
 
+from ..forms.base import FilterForm, yes_no_choices
+
+__all__ = ["FilterForm", "yes_no_choices"]  # the forms live in portal/forms; these names stay importable here
+
 PER_PAGE_CHOICES = (25, 50, 100, 200)
 DEFAULT_PER_PAGE = 50
 
 
 # -- filters ---------------------------------------------------------------------------------------------------
-class FilterForm(forms.Form):
-    """A GET form of list filters. Invalid values never break the page: they are dropped from the filters and
-    shown as field errors."""
-
-    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
-        super().__init__(data, *args, **kwargs)
-        for field in self.fields.values():
-            field.required = False
-
-    def filters(self) -> dict[str, Any]:
-        """The valid filter values (invalid fields dropped, empty values left out)."""
-        if not self.is_bound:
-            return {}
-        self.is_valid()
-        cleaned = getattr(self, "cleaned_data", {})
-        return {k: v for k, v in cleaned.items() if k not in self.errors and v not in (None, "", [])}
-
-
 def read_filters(request: HttpRequest, form_class: type[FilterForm]) -> tuple[FilterForm, dict[str, Any]]:
     form = form_class(request.GET or None)
     return form, form.filters()
-
-
-def yes_no_choices() -> list[tuple[str, str]]:
-    return [("", _("any")), ("true", _("yes")), ("false", _("no"))]
 
 
 def bool_param(value: str | None) -> bool | None:

@@ -5,42 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_POST
 
 from fupin.certification import selectors, services, signing
-from fupin.certification.enums import ProductCategory
 from fupin.core.errors import InvalidInput
 from fupin.core.services import export_log
 from fupin.core.tabular import header_labels, table_bytes
 
-from ..shared import FilterForm, export_format, file_response, list_context, paginate, read_filters
-from .common import blank, category_label, product_status_label, status_label, yuan
-
-
-class CatalogueFilter(FilterForm):
-    q = forms.CharField(label=_l("Search"), max_length=100)
-    category = forms.ChoiceField(label=_l("Category"), choices=blank(ProductCategory.choices))
-    province = forms.RegexField(label=_l("Province code"), regex=r"^\d{2}(\d{4})?$", max_length=6)
-    county = forms.RegexField(label=_l("County code"), regex=r"^\d{6}$", max_length=6)
-    supplier = forms.CharField(label=_l("Supplier"), max_length=100)
-    batch = forms.CharField(label=_l("Batch"), max_length=30)
-
-
-class ObjectionForm(forms.Form):
-    name = forms.CharField(label=_l("Your name"), max_length=100)
-    contact = forms.CharField(label=_l("Phone or e-mail (optional)"), max_length=100, required=False)
-    text = forms.CharField(label=_l("Your objection"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
-
-
-class VerifyForm(forms.Form):
-    code = forms.CharField(label=_l("Verification code"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+from ...forms.certification import CatalogueFilter, ObjectionForm, VerifyForm
+from ..shared import export_format, file_response, list_context, paginate, read_filters
+from .common import category_label, product_status_label, status_label, yuan
 
 
 @require_GET

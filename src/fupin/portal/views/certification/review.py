@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -19,7 +18,6 @@ from django.views.decorators.http import require_POST
 from fupin.certification import rules, selectors, services, spot_checks
 from fupin.certification.enums import (
     ApplicationStatus,
-    ProductCategory,
     ProductStatus,
     ReviewAction,
     RevocationReason,
@@ -27,29 +25,9 @@ from fupin.certification.enums import (
 )
 from fupin.core.errors import FupinError, InvalidInput
 
-from ..shared import FilterForm, int_param, list_context, paginate, read_filters
-from .common import blank, category_label, label, lines, product_status_label, status_label, yuan
-
-
-class ApplicationFilter(FilterForm):
-    q = forms.CharField(label=_l("Number, supplier or product"), max_length=100)
-    status = forms.ChoiceField(label=_l("Status"), choices=blank(ApplicationStatus.choices))
-    category = forms.ChoiceField(label=_l("Category"), choices=blank(ProductCategory.choices))
-
-
-class QueueFilter(FilterForm):
-    q = forms.CharField(label=_l("Number, supplier or product"), max_length=100)
-    status = forms.ChoiceField(label=_l("Stage"), choices=blank(
-        [(s, label(ApplicationStatus, s)) for s in rules.STAGE_LEVEL]))
-    category = forms.ChoiceField(label=_l("Category"), choices=blank(ProductCategory.choices))
-    min_days = forms.IntegerField(label=_l("Waiting at least (days)"), min_value=0, max_value=3650)
-
-
-class ProductFilter(FilterForm):
-    q = forms.CharField(label=_l("Name or code"), max_length=100)
-    status = forms.ChoiceField(label=_l("Status"), choices=blank(ProductStatus.choices))
-    category = forms.ChoiceField(label=_l("Category"), choices=blank(ProductCategory.choices))
-
+from ...forms.certification import ApplicationFilter, ProductFilter, QueueFilter
+from ..shared import int_param, list_context, paginate, read_filters
+from .common import category_label, lines, product_status_label, status_label, yuan
 
 ACTION_LABELS: dict[str, Any] = {
     ReviewAction.APPROVE: _l("Approve"), ReviewAction.REJECT: _l("Reject"), ReviewAction.RETURN: _l("Return for changes"),

@@ -10,37 +10,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 
 from fupin.certification import selectors, services
-from fupin.certification.enums import ApplicationKind, LicenceKind, ProductCategory, ProductStatus
+from fupin.certification.enums import ApplicationKind, ProductStatus
 from fupin.core.errors import FupinError, InvalidInput, NotFound
-from fupin.core.money import MoneyError, YuanField, yuan_to_fen
+from fupin.core.money import MoneyError, yuan_to_fen
 from fupin.registry.models import Region
 
+from ...forms.certification import LicenceForm, ProductForm
 from ..shared import int_param
 from .common import category_label, lines, product_status_label, status_label, yuan
-
-
-class ProductForm(forms.Form):
-    name = forms.CharField(label=_l("Product name"), max_length=200)
-    category = forms.ChoiceField(label=_l("Category"), choices=ProductCategory.choices)
-    specification = forms.CharField(label=_l("Specification"), max_length=200, required=False)
-    unit = forms.CharField(label=_l("Unit"), max_length=20)
-    origin = forms.RegexField(label=_l("Origin region code (county or village)"), regex=r"^(\d{6}|\d{9}|\d{12})$")
-    annual_capacity = forms.IntegerField(label=_l("Annual supply capacity (units)"), min_value=0)
-    reference_price = YuanField(label=_l("Market reference price per unit (yuan)"), allow_zero=True)
-    price = YuanField(label=_l("Your price per unit (yuan)"), allow_zero=True)
-
-
-class LicenceForm(forms.Form):
-    kind = forms.ChoiceField(label=_l("Kind"), choices=LicenceKind.choices)
-    number = forms.CharField(label=_l("Number"), max_length=60)
-    product = forms.ChoiceField(label=_l("For product (empty: the whole supplier)"), required=False)
-    issuer = forms.CharField(label=_l("Issued by"), max_length=200, required=False)
-    valid_from = forms.DateField(label=_l("Valid from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    valid_until = forms.DateField(label=_l("Valid until (empty: no expiry)"), required=False,
-                                  widget=forms.DateInput(attrs={"type": "date"}))
 
 
 def _supplier(request) -> Any:

@@ -21,9 +21,9 @@ from fupin.ledger.enums import Basis, Channel, EntryStatus, Kind, NotCounted, Sc
 from fupin.ledger.rules import bases_of, quantity_text
 from fupin.registry import selectors as registry
 
+from ...forms.ledger import EntryFilter, ReversalForm
 from ..shared import export_format, file_response, list_context, paginate
 from .common import choice_label, yuan
-from .forms import EntryFilter, ReversalForm
 
 # Filters the entry list understands beyond the form's own fields (set by drill-down links).
 EXTRA_FILTERS = ("buyers", "quarter", "product_category", "relation", "buyer_region")

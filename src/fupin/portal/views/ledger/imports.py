@@ -17,9 +17,9 @@ from fupin.ledger import selectors as ledger
 from fupin.ledger.enums import JobStatus, NotCounted
 from fupin.ledger.pipeline import COLUMNS
 
+from ...forms.ledger import PurchaseUploadForm
 from ..shared import file_response, list_context, paginate
 from .common import choice_label, yuan
-from .forms import PurchaseUploadForm
 
 REFRESH_SECONDS = 2
 

@@ -15,9 +15,9 @@ from fupin.ledger import selectors as ledger
 from fupin.ledger import services
 from fupin.ledger.enums import LockStatus
 
+from ...forms.ledger import LockForm, UnlockForm
 from ..shared import list_context, paginate
 from .common import choice_label
-from .forms import LockForm, UnlockForm
 
 
 @login_required

@@ -25,9 +25,9 @@ from fupin.ledger import reserved_share_selectors as selectors
 from fupin.ledger import reserved_share_services as services
 from fupin.portal import charts
 
+from ...forms.ledger import DeclarationForm, DeclarationImportForm, ReservedShareFilter
 from ..shared import export_format, file_response, paginate, query_string, read_filters
 from .common import choice_label, entries_url, yuan, yuan_label, yuan_tick
-from .forms import DeclarationForm, DeclarationImportForm, ReservedShareFilter
 
 MAX_UNITS_IN_FORM = 2000
 

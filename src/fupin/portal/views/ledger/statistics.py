@@ -21,9 +21,9 @@ from fupin.ledger.rules import quantity_text
 from fupin.portal import charts
 from fupin.registry import selectors as registry
 
+from ...forms.ledger import GROUPINGS, StatisticsFilter, YearForm
 from ..shared import export_format, file_response, read_filters
 from .common import choice_label, entries_url, yuan, yuan_label, yuan_tick
-from .forms import GROUPINGS, StatisticsFilter, YearForm
 from .groups import label_rows
 
 MAX_TABLE_ROWS = 500

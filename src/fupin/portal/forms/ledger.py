@@ -15,14 +15,10 @@ from fupin.ledger.enums import Basis, Channel, Kind, Scheme
 from fupin.ledger.reserved_share_rules import ExemptReason, ShareStatus
 from fupin.registry.enums import OrganisationKind
 
-from ..shared import FilterForm
+from ..format import with_any
+from .base import FilterForm, UploadForm
 
-ACCEPT = ".csv,.txt,.xlsx,.xlsm,.xls,.ods"
 _region = RegexValidator(r"^\d{2,12}$", _("Enter 2 to 12 digits of a region code."))
-
-
-def _any(choices) -> list[tuple[str, object]]:
-    return [("", _("any")), *choices]
 
 
 def year_choices() -> list[tuple[str, object]]:
@@ -31,7 +27,7 @@ def year_choices() -> list[tuple[str, object]]:
 
 
 def buyer_category_choices() -> list[tuple[str, object]]:
-    return _any([*OrganisationKind.choices, ("public", _("Members of the public"))])
+    return with_any([*OrganisationKind.choices, ("public", _("Members of the public"))])
 
 
 def region_field(label) -> forms.CharField:
@@ -56,9 +52,9 @@ class StatisticsFilter(FilterForm):
                                validators=[RegexValidator(r"^\d{2}(0000)?$", _("Enter a province code, e.g. 52."))],
                                widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 6}))
     buyer_category = forms.ChoiceField(label=_("Buyer category"), choices=buyer_category_choices)
-    channel = forms.ChoiceField(label=_("Channel"), choices=_any(Channel.choices))
-    kind = forms.ChoiceField(label=_("Kind"), choices=_any(Kind.choices))
-    scheme = forms.ChoiceField(label=_("Scheme"), choices=_any(Scheme.choices))
+    channel = forms.ChoiceField(label=_("Channel"), choices=with_any(Channel.choices))
+    kind = forms.ChoiceField(label=_("Kind"), choices=with_any(Kind.choices))
+    scheme = forms.ChoiceField(label=_("Scheme"), choices=with_any(Scheme.choices))
     group_by = forms.ChoiceField(label=_("Group by"), choices=lambda: sorted(GROUPINGS, key=lambda g: g[0] != "province"))
     then_by = forms.ChoiceField(label=_("then by"), choices=[("", _("nothing")), *GROUPINGS])
     include_uncounted = forms.BooleanField(label=_("Include entries that do not count"))
@@ -72,10 +68,10 @@ class EntryFilter(FilterForm):
     buyer = forms.IntegerField(label=_("Buyer (id)"), min_value=0)
     seller = forms.IntegerField(label=_("Seller (id)"), min_value=1)
     buyer_category = forms.ChoiceField(label=_("Buyer category"), choices=buyer_category_choices)
-    channel = forms.ChoiceField(label=_("Channel"), choices=_any(Channel.choices))
-    kind = forms.ChoiceField(label=_("Kind"), choices=_any(Kind.choices))
-    basis = forms.ChoiceField(label=_("Counting basis"), choices=_any(Basis.choices))
-    scheme = forms.ChoiceField(label=_("Scheme"), choices=_any(Scheme.choices))
+    channel = forms.ChoiceField(label=_("Channel"), choices=with_any(Channel.choices))
+    kind = forms.ChoiceField(label=_("Kind"), choices=with_any(Kind.choices))
+    basis = forms.ChoiceField(label=_("Counting basis"), choices=with_any(Basis.choices))
+    scheme = forms.ChoiceField(label=_("Scheme"), choices=with_any(Scheme.choices))
     counted = forms.ChoiceField(label=_("Counts"), choices=[("", _("any")), ("true", _("yes")), ("false", _("no"))])
     # set by drill-down links and kept when the filters are changed
     buyers = forms.CharField(widget=forms.HiddenInput, max_length=2000,
@@ -92,11 +88,9 @@ class YearForm(FilterForm):
     year = forms.TypedChoiceField(label=_("Year"), choices=year_choices, coerce=int)
 
 
-class PurchaseUploadForm(forms.Form):
-    file = forms.FileField(label=_("File (.csv or .xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}))
+class PurchaseUploadForm(UploadForm):
+    field_order = ["file", "source", "dry_run"]
     source = forms.CharField(label=_("Source (when the file has no source column)"), max_length=60, required=False)
-    dry_run = forms.BooleanField(label=_("Dry run: check the file and show the report, write nothing"), required=False,
-                                 initial=True)
 
 
 class ReversalForm(forms.Form):
@@ -119,7 +113,7 @@ class UnlockForm(forms.Form):
 class ReservedShareFilter(FilterForm):
     year = forms.TypedChoiceField(label=_("Year"), choices=year_choices, coerce=int)
     region = region_field(_("In region (code)"))
-    status = forms.ChoiceField(label=_("Status"), choices=_any(ShareStatus.choices))
+    status = forms.ChoiceField(label=_("Status"), choices=with_any(ShareStatus.choices))
     q = forms.CharField(label=_("Unit name or credit code"), max_length=100)
 
 
@@ -137,7 +131,5 @@ class DeclarationForm(forms.Form):
         cast(forms.ChoiceField, self.fields["organisation"]).choices = [(u.pk, f"{u.name} ({u.credit_code or u.region.code})") for u in units]
 
 
-class DeclarationImportForm(forms.Form):
-    file = forms.FileField(label=_("File (.csv or .xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}))
-    dry_run = forms.BooleanField(label=_("Dry run: check the file and show the report, write nothing"), required=False,
-                                 initial=True)
+class DeclarationImportForm(UploadForm):
+    """The canteen declarations file."""
