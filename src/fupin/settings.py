@@ -42,6 +42,9 @@ SECRET_KEY = os.environ.get("FUPIN_SECRET_KEY") or (_INSECURE_DEV_KEY if DEBUG o
 if not SECRET_KEY:
     raise ImproperlyConfigured("Set FUPIN_SECRET_KEY (or FUPIN_DEBUG=1 for development).")
 FUPIN_HASH_KEY = os.environ.get("FUPIN_HASH_KEY", SECRET_KEY)
+# Ed25519 key that signs certificate codes (PEM path or text, or 32 bytes in hex/base64); empty: derived from the
+# secret key, for development only (fupin.certification.signing).
+FUPIN_SIGNING_KEY = os.environ.get("FUPIN_SIGNING_KEY", "")
 
 ALLOWED_HOSTS = [h for h in os.environ.get("FUPIN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 

@@ -7,6 +7,7 @@ import pytest
 
 from fupin.certification import rules
 from fupin.certification.parameters import PROVINCES_22, CertificationParams
+from tests.assertions import nonempty
 
 ON = dt.date(2020, 6, 1)
 P = CertificationParams(on=ON, min_poor_households=5, min_supply_value_fen=10_000_000, price_tolerance_pct=30,
@@ -175,5 +176,5 @@ def test_precheck_returns_every_rule_in_order_with_reasons():
                               licences=licences(), params=P)
     assert [v.rule for v in verdicts] == ["legal_person", "not_blacklisted", "registered_area", "products",
                                           "origin_area", "poor_households", "volume", "licences", "price"]
-    assert all(v.ok for v in verdicts) and all(v.reason for v in verdicts)
+    assert all(v.ok and v.reason for v in nonempty(verdicts))
     assert rules.failed(verdicts) == []

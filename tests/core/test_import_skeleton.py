@@ -26,6 +26,7 @@ from fupin.core.imports import (
 )
 from fupin.core.models import AuditEntry, ImportRun, PolicyParameter
 from fupin.core.tabular import TableError, csv_bytes
+from tests.assertions import nonempty
 
 pytestmark = pytest.mark.django_db
 
@@ -173,7 +174,7 @@ def test_each_row_is_planned_and_the_report_counts_each_action(existing, tmp_pat
     assert [(e.line, e.column, e.code) for e in report.errors] == [
         (6, "value", "duplicate_in_file"), (7, "key", "required"), (7, "valid_from", "bad_date"),
         (7, "value", "bad_value"), (8, "value", "unlucky")]
-    assert all(e.message for e in report.errors)
+    assert all(e.message for e in nonempty(report.errors))
     assert stored() == {"k_same": 1, "k_changed": 2, "k_new": 5}
     run_row = ImportRun.objects.get(pk=report.run_id)
     assert (run_row.kind, run_row.status, run_row.dry_run, run_row.accepted, run_row.rejected) == (KIND, "done", False, 2, 3)

@@ -15,6 +15,7 @@ from fupin.ledger import checks, rollups, services
 from fupin.ledger.lookups import Lookups
 from fupin.ledger.models import PurchaseEntry, RollupCountyMonth
 from fupin.registry import selectors as registry
+from tests.assertions import nonempty
 from tests.ledger import factories as lf
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +46,7 @@ def test_ledger_check_finds_a_tampered_rollup_and_rebuild_repairs_it(booked, cap
         call_command("ledger_check")
     assert "BAD county_month" in capsys.readouterr().out
     call_command("ledger_check", "--rebuild")
-    assert all(d.ok for d in rollups.check())
+    assert all(d.ok for d in nonempty(rollups.check()))
 
 
 def test_ledger_check_finds_an_entry_written_around_the_services(booked):
@@ -61,7 +62,7 @@ def test_ledger_check_finds_an_entry_written_around_the_services(booked):
     problems = checks.entry_problems()
     assert problems["seller exists"] == 1 and problems["origin exists"] == 1
     assert problems["sign matches the amount"] == 1 and problems["reversals point at an original"] == 1
-    assert not all(d.ok for d in rollups.check())
+    assert not all(d.ok for d in nonempty(rollups.check()))
 
 
 def test_bulk_lookups_read_the_same_facts_as_the_selectors(booked):

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from fupin.ledger import checks, rollups, selectors, services
 from fupin.ledger.models import PurchaseEntry
+from tests.assertions import nonempty
 from tests.ledger import factories as lf
 
 pytestmark = pytest.mark.django_db
@@ -95,7 +96,7 @@ def test_any_split_of_a_file_in_any_order_gives_the_same_totals(w, admin_user, s
                 services.purchase_record_batch(rows=part, actor="cli")
             services.purchase_record_batch(rows=rows, actor="cli")  # and once more: nothing changes
             assert _totals(admin_user) == whole
-            assert all(d.ok for d in rollups.check())
+            assert all(d.ok for d in nonempty(rollups.check()))
             raise Rollback
     except Rollback:
         pass
@@ -115,7 +116,7 @@ def test_a_file_import_in_any_batch_size_gives_the_totals_of_one_batch(w, admin_
             assert job.status == "done" and job.rejected == 0
             assert (job.accepted, job.duplicates) == (distinct, len(rows) - distinct)
             assert _totals(admin_user) == whole
-            assert all(d.ok for d in rollups.check())
+            assert all(d.ok for d in nonempty(rollups.check()))
             raise Rollback
     except Rollback:
         pass
@@ -139,7 +140,7 @@ def test_an_entry_and_its_reversal_net_to_zero_in_every_grouping(w, admin_user, 
                 # each reversed entry was booked again under a new id with the same content: net figures equal
                 assert [(k, a) for k, a, _n in after[tuple(g)]] == [(k, a) for k, a, _n in before[tuple(g)]], g
                 assert [n for _k, _a, n in after[tuple(g)]] == [n for _k, _a, n in before[tuple(g)]], g
-            assert all(d.ok for d in rollups.check())
+            assert all(d.ok for d in nonempty(rollups.check()))
             assert not any(checks.entry_problems().values())
             raise Rollback
     except Rollback:

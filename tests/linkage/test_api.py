@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 
 from tests import factories
+from tests.assertions import nonempty
 from tests.linkage import factories as lf
 
 pytestmark = pytest.mark.django_db
@@ -111,9 +112,9 @@ def test_indicators_and_flags_api(api_as, data, county_clerk):
     assert client.get("/linkage/indicators", year="x").status_code == 422
     for path in ("/linkage/indicators", "/linkage/payments", "/linkage/contracts", "/linkage/expected"):
         r = client.get(path, year=99999)
-        assert r.status_code == 422 and r.json()["code"] in ("bad_year", "invalid_input"), path
+        assert (r.status_code, r.json()["code"]) == (422, "invalid_input"), path
     flags = client.get("/linkage/flags", on=dt.date(2025, 6, 1).isoformat()).json()
-    assert all(f["entity_id"] in (None, data["entity"].pk) for f in flags)
+    assert all(f["entity_id"] in (None, data["entity"].pk) for f in nonempty(flags))
 
 
 def test_verification_api(api_as, data, county_clerk):
