@@ -110,3 +110,18 @@ def write_csv(path: Any, rows: list[dict[str, str]], *, header: list[str] | None
     with open(path, "w", encoding=encoding, newline="") as fh:
         fh.write(csv_text(rows, header))
     return path
+
+
+def reporting_right(reporter: Any, *, source: str = "test", reason: str = "reports the purchases of its area",
+                    **kw: Any) -> Any:
+    """A reporting right granted through the service (by the system), default: every registered buyer."""
+    from fupin.ledger import services
+
+    return services.reporting_right_grant(reporter=reporter, source=source, reason=reason, actor="test", **kw)
+
+
+def clerk_of(organisation: Any, *, username: str | None = None, scope_level: str = "nation",
+             scope_code: str = "") -> Any:
+    """A clerk acting for `organisation` (a buyer, a cooperative, a platform)."""
+    return factories.user(username, roles="clerk", organisation=organisation, scope_level=scope_level,
+                          scope_code=scope_code)

@@ -232,7 +232,7 @@ def _upload(w, name="purchases.csv", bad=True):
 
 def test_import_upload_dry_run_then_real_with_report_and_rejected_rows(ledger_world, client_for):
     w = ledger_world
-    clerk = factories.user("importclerk", roles="clerk")
+    clerk = factories.user("importclerk", roles="clerk", organisation=w.unit)  # books its own unit's purchases
     client = client_for(clerk)
     assert "Upload and import" in page(client, reverse("portal:ledger_imports"))
     before = PurchaseEntry.objects.count()

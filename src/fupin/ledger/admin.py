@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from fupin.core.admin import ReadOnlyAdmin
 
-from .models import PeriodLock, PurchaseEntry, PurchaseImport
+from .models import PeriodLock, PurchaseEntry, PurchaseImport, ReportingRight
 
 
 @admin.register(PurchaseEntry)
@@ -28,3 +28,15 @@ class PurchaseImportAdmin(ReadOnlyAdmin):
 class PeriodLockAdmin(ReadOnlyAdmin):
     list_display = ("year", "month", "region_code", "status", "reason", "updated_at")
     list_filter = ("status", "year")
+
+
+@admin.register(ReportingRight)
+class ReportingRightAdmin(ReadOnlyAdmin):
+    """Read-only: rights are granted and revoked through `services.reporting_right_grant` / `_revoke` (the API
+    `/api/v1/ledger/reporting-rights`, or `fupin reporting_right_grant` / `reporting_right_revoke`), audited."""
+
+    list_display = ("id", "reporter", "source", "status", "organisations", "buyer_region_code", "buyer_kinds",
+                    "public_sales", "valid_from", "valid_to", "granted_by_name", "revoked_at")
+    list_filter = ("status", "public_sales", "organisations")
+    search_fields = ("source", "reporter__name", "reporter__credit_code", "reason")
+    list_select_related = ("reporter",)

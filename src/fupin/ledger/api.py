@@ -17,10 +17,11 @@ from fupin.core.money import fen_to_yuan
 from fupin.core.pagination import Page
 from fupin.core.services import export_log
 from fupin.core.tabular import CONTENT_TYPES, table_bytes
+from fupin.registry import selectors as registry
 
 from . import jobs, rules, selectors, services
 from .enums import JobStatus
-from .models import PeriodLock, PurchaseEntry, PurchaseImport
+from .models import PeriodLock, PurchaseEntry, PurchaseImport, ReportingRight
 
 router = Router(tags=["ledger"])
 
@@ -173,6 +174,50 @@ class LockOut(Schema):
     status: str
     reason: str
     updated_at: dt.datetime
+
+
+class ReportingRightIn(Schema):
+    """A reporting right: `reporter_code` (credit code) or `reporter_id` names the organisation; empty
+    `buyer_region_code` and `buyer_kinds` cover every registered buyer (both given: both must hold)."""
+
+    reporter_id: int | None = None
+    reporter_code: str = ""
+    source: str = Field(..., min_length=1, max_length=60)
+    organisations: bool = True
+    buyer_region_code: str = ""
+    buyer_kinds: list[str] = []
+    public_sales: bool = False
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    reason: str = Field(..., min_length=1, max_length=2000)
+
+
+class ReportingRightOut(Schema):
+    id: int
+    reporter_id: int
+    reporter_name: str
+    source: str
+    status: str
+    organisations: bool
+    buyer_region_code: str
+    buyer_kinds: list[str]
+    public_sales: bool
+    valid_from: dt.date
+    valid_to: dt.date | None
+    granted_by_name: str
+    reason: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+    revoked_by_name: str
+    revoke_reason: str
+
+    @staticmethod
+    def resolve_reporter_name(obj: ReportingRight) -> str:
+        return obj.reporter.name
+
+    @staticmethod
+    def resolve_buyer_kinds(obj: ReportingRight) -> list[str]:
+        return obj.buyer_kind_list
 
 
 class TotalsQuery(Schema):
@@ -385,3 +430,43 @@ def lock_create(request, payload: LockIn):
 def lock_unlock(request, lock_id: int, payload: ReasonIn):
     lock: PeriodLock = services.period_lock_get(pk=lock_id)
     return services.period_unlock(lock=lock, reason=payload.reason, actor=request.user)
+
+
+# -- reporting rights (administrators) -------------------------------------------------------------------------------
+def _reporter(payload: ReportingRightIn) -> Any:
+    if payload.reporter_code:
+        found = registry.organisations_by_credit_codes(codes={payload.reporter_code.strip().upper()})
+        if not found:
+            raise InvalidInput(_("No organisation has the credit code “%(code)s”.") % {"code": payload.reporter_code[:30]},
+                               code="unknown_organisation")
+        return found[0]
+    if payload.reporter_id is None:
+        raise InvalidInput(_("Name the reporting organisation (reporter_code or reporter_id)."), code="required")
+    return registry.organisation_ref(pk=payload.reporter_id)
+
+
+@router.get("/ledger/reporting-rights", response=list[ReportingRightOut])
+@paginate(Page)
+def reporting_right_list(request, reporter_id: int | None = None, source: str = "", status: str = ""):
+    """Reporting rights: which organisations may book purchases of buyers other than their own units, under which
+    source (administrators only)."""
+    return selectors.reporting_rights(viewer=request.user, reporter_id=reporter_id, source=source, status=status)
+
+
+@router.post("/ledger/reporting-rights", response={201: ReportingRightOut})
+def reporting_right_create(request, payload: ReportingRightIn):
+    """Grant a reporting right (administrators only; audited)."""
+    services.require_right_admin(request.user)
+    return 201, services.reporting_right_grant(
+        reporter=_reporter(payload), source=payload.source, organisations=payload.organisations,
+        buyer_region_code=payload.buyer_region_code, buyer_kinds=payload.buyer_kinds,
+        public_sales=payload.public_sales, valid_from=payload.valid_from, valid_to=payload.valid_to,
+        reason=payload.reason, actor=request.user)
+
+
+@router.post("/ledger/reporting-rights/{int:right_id}/revoke", response=ReportingRightOut)
+def reporting_right_revoke(request, right_id: int, payload: ReasonIn):
+    """Revoke a reporting right now (administrators only; audited): later rows under it are refused."""
+    services.require_right_admin(request.user)
+    right = services.reporting_right_ref(pk=right_id)
+    return services.reporting_right_revoke(right=right, reason=payload.reason, actor=request.user)

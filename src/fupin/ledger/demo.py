@@ -2,8 +2,15 @@
 services (a file import, API-style batches), with entries that do not count (pending, cancelled, not evaluated in
 Guangxi, no basis), reversals, one amendment and a locked month.
 
+Who books (issue #16: a user books only for its own organisation and the units below it, or under a reporting
+right): the 832 platform's operating company — an organisation under the supply and marketing cooperatives, with a
+clerk `platform` — holds a reporting right granted by the administrator (every registered buyer and sales to the
+public, source `demo`) and uploads the file and most of the batches; the budget unit's clerk `buyer` books its own
+unit's share of the batches; the administrator corrects entries and locks the month.
+
 Reads from the world: organisations (buyers), entities and households (sellers), certification's products.
-Leaves `world.extra["ledger"]`: {"imports": [PurchaseImport], "reversals": int, "lock": PeriodLock}.
+Leaves `world.organisations["platform"]`, `world.users["platform"]` and `world.extra["ledger"]`:
+{"imports": [PurchaseImport], "reversals": int, "lock": PeriodLock, "reporting_right": ReportingRight}.
 """
 
 from __future__ import annotations
@@ -16,8 +23,18 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from fupin.core.services import user_create
+from fupin.core.validators import make_uscc
+from fupin.registry import selectors as registry
+from fupin.registry import services as registry_services
+from fupin.registry.enums import OrganisationKind
+
 from .enums import Channel, Kind
 from .models import PurchaseEntry
+
+SOURCE = "demo"
+PLATFORM_NAME = "脱贫地区农副产品网络销售平台运营公司（832平台）"
+PLATFORM_CREDIT_CODE = make_uscc("91110000832000001")
 
 CHANNELS = [c.value for c in Channel]
 # How often each channel appears (the 832 platform and special counters carry most of the money).
@@ -75,7 +92,7 @@ def _rows(world: Any, rng: random.Random, n: int, *, start: dt.date, end: dt.dat
         status = "completed" if rng.random() < 0.93 else rng.choice(["pending", "cancelled"])
         qty = rng.randint(1, 500)
         rows.append({
-            "source": "demo", "external_id": f"D{i + 1:06d}", "purchase_date": day.isoformat(),
+            "source": SOURCE, "external_id": f"D{i + 1:06d}", "purchase_date": day.isoformat(),
             "buyer_code": buyer.credit_code if buyer else "", "seller_code": code,
             "product_code": product.code if product else "",
             "origin_code": rng.choice(villages).code if villages and product is None and rng.random() < 0.1 else "",
@@ -86,6 +103,30 @@ def _rows(world: Any, rng: random.Random, n: int, *, start: dt.date, end: dt.dat
     return rows
 
 
+def _platform(world: Any, actor: Any) -> tuple[Any, Any, Any]:
+    """The 832 platform's operator, its clerk, and the reporting right the administrator grants it."""
+    from . import services
+
+    parent = world.organisations.get("acfsmc")
+    beijing = world.regions.get("beijing")
+    region_code = beijing.code if beijing is not None else (parent.region.code if parent is not None else "110000")
+    platform = registry_services.organisation_create(
+        name=PLATFORM_NAME, kind=OrganisationKind.STATE_OWNED_ENTERPRISE, region_code=region_code,
+        credit_code=PLATFORM_CREDIT_CODE, parent=parent, actor=world.actor)
+    world.organisations["platform"] = platform
+    clerk = world.users.get("platform")
+    if clerk is None:
+        clerk = user_create(username="platform", password=world.password, organisation=platform, roles="clerk",
+                            actor=world.actor)
+        world.users["platform"] = clerk
+        world.logins.append(("platform", world.password, f"clerk at {PLATFORM_NAME}: uploads the platform's orders "
+                                                        "under its reporting right"))
+    right = services.reporting_right_grant(
+        reporter=platform, source=SOURCE, public_sales=True, actor=actor,
+        reason="832平台按月报送全部订单（含个人消费） the platform reports every order, also those of individuals")
+    return platform, clerk, right
+
+
 def build(world: Any) -> None:
     from . import services
 
@@ -93,6 +134,12 @@ def build(world: Any) -> None:
         return
     rng = world.sub_rng("ledger")
     actor = world.users.get("admin") or world.actor
+    _platform_org, platform, right = _platform(world, actor)
+    buyer_user = world.users.get("buyer")
+    own_ids: set[int] = set()
+    if buyer_user is not None and buyer_user.organisation_id:
+        own_ids = registry.organisation_subtree_ids(organisation=buyer_user.organisation_id)
+    own_codes = {o.credit_code for o in _buyers(world) if o.pk in own_ids}
     end = world.today - dt.timedelta(days=1)
     start = dt.date(end.year - 1, 1, 1)
     rows = _rows(world, rng, world.size["purchases"], start=start, end=end)
@@ -106,13 +153,19 @@ def build(world: Any) -> None:
             w.writerow(HEADER)
             for r in rows[:cut]:
                 w.writerow([r[h] for h in HEADER])
-        job = services.purchase_import_create(file_name="demo-purchases.csv", path=path, actor=actor, origin="demo")
+        job = services.purchase_import_create(file_name="demo-purchases.csv", path=path, actor=platform,
+                                              origin="demo")
         job = services.purchase_import_run(job=job)
-    for i in range(cut, len(rows), 1000):
-        services.purchase_record_batch(rows=rows[i : i + 1000], actor=actor)
+    # the rest through the batch service: the budget unit books its own purchases, the platform everybody else's
+    rest = rows[cut:]
+    own = [r for r in rest if r["buyer_code"] in own_codes]
+    others = [r for r in rest if r["buyer_code"] not in own_codes]
+    for booker, chunk_rows in ((buyer_user, own), (platform, others)):
+        for i in range(0, len(chunk_rows), 1000):
+            services.purchase_record_batch(rows=chunk_rows[i : i + 1000], actor=booker)
 
     # corrections: some reversals (wrong orders), one amendment (a typing error in the amount)
-    counted = list(PurchaseEntry.objects.filter(source="demo", sign=1, counted=True).order_by("id")
+    counted = list(PurchaseEntry.objects.filter(source=SOURCE, sign=1, counted=True).order_by("id")
                    .values_list("id", flat=True))
     reversed_n = 0
     for pk in rng.sample(counted, k=min(len(counted), max(2, len(counted) // 80))):
@@ -129,9 +182,10 @@ def build(world: Any) -> None:
     if county is not None:
         lock = services.period_lock(year=start.year, month=1, region_code=county.code,
                                     reason="月度核对完成 monthly reconciliation done", actor=actor)
-    world.extra["ledger"] = {"imports": [job], "reversals": reversed_n, "lock": lock}
+    world.extra["ledger"] = {"imports": [job], "reversals": reversed_n, "lock": lock, "reporting_right": right}
     world.notes.append(
         f"ledger: {len(rows)} purchases {start:%Y-%m}..{end:%Y-%m} (import #{job.pk}: {job.accepted} accepted, "
         f"{job.rejected} rejected), {reversed_n} reversals, 1 amendment; {start.year}-01 locked for "
-        f"{county.name if county else '-'}"
+        f"{county.name if county else '-'}; booked by the 832 platform's clerk under reporting right #{right.pk} "
+        f"and by the budget unit's clerk for its own unit"
     )

@@ -68,6 +68,13 @@ class LockStatus(models.TextChoices):
     UNLOCKED = "unlocked", _("Unlocked")
 
 
+class RightStatus(models.TextChoices):
+    """A reporting right is in force until an administrator revokes it (audited, with a reason)."""
+
+    ACTIVE = "active", _("Active")
+    REVOKED = "revoked", _("Revoked")
+
+
 # Buyer category of an entry without a buyer (members of the public); other categories are organisation kinds.
 PUBLIC = "public"
 

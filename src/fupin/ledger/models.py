@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fupin.core.models import AppendOnlyModel, TimestampedModel
 
-from .enums import Channel, EntryStatus, JobStatus, Kind, LockStatus
+from .enums import Channel, EntryStatus, JobStatus, Kind, LockStatus, RightStatus
 
 
 class PurchaseImport(TimestampedModel):
@@ -288,6 +288,54 @@ class RollupScheme(RollupBase):
         constraints = [models.UniqueConstraint(
             fields=["year", "scheme", "relation_id", "month", "county_code", "kind", "counted"],
             name="rollupscheme_key2")]
+
+
+class ReportingRight(TimestampedModel):
+    """The right of an organisation (a sales platform, a counter operator, a statistics office) to book purchases
+    of buyers other than itself and its units, under one `source`: for every registered buyer, for buyers whose home
+    region lies in `buyer_region_code`, and/or for buyers of the `buyer_kinds`; and, if `public_sales`, sales to
+    members of the public (no buyer code). In force for purchases dated `valid_from` … `valid_to` until revoked.
+
+    Granted and revoked only by administrators through `services.reporting_right_grant` / `reporting_right_revoke`
+    (audited); the status moves only active → revoked."""
+
+    reporter = models.ForeignKey("registry.Organisation", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("reporting organisation"))
+    source = models.CharField(_("source"), max_length=60, db_index=True,
+                              help_text=_("The source name the organisation's rows carry"))
+    status = models.CharField(_("status"), max_length=10, choices=RightStatus.choices, default=RightStatus.ACTIVE)
+    organisations = models.BooleanField(_("purchases of registered organisations"), default=True)
+    buyer_region_code = models.CharField(_("buyers' region"), max_length=12, blank=True,
+                                         help_text=_("Only buyers registered in this region; empty: every region"))
+    buyer_region_prefix = models.CharField(_("buyers' region code prefix"), max_length=12, blank=True)
+    buyer_kinds = models.CharField(_("buyer kinds"), max_length=400, blank=True,
+                                   help_text=_("Comma-separated organisation kinds; empty: every kind"))
+    public_sales = models.BooleanField(_("sales to members of the public"), default=False)
+    valid_from = models.DateField(_("valid from"), help_text=_("First purchase date the right covers"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True,
+                                help_text=_("Last purchase date the right covers; empty: open-ended"))
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("granted by"))
+    granted_by_name = models.CharField(_("granted by"), max_length=150, blank=True)
+    reason = models.TextField(_("reason"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("revoked by"))
+    revoked_by_name = models.CharField(_("revoked by"), max_length=150, blank=True)
+    revoke_reason = models.TextField(_("reason for revoking"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("reporting right")
+        verbose_name_plural = _("reporting rights")
+        indexes = [models.Index(fields=["reporter", "status"], name="reportingright_reporter")]
+
+    def __str__(self) -> str:
+        return f"reporting right #{self.pk}: {self.reporter_id} as {self.source} ({self.status})"
+
+    @property
+    def buyer_kind_list(self) -> list[str]:
+        return [k for k in self.buyer_kinds.split(",") if k]
 
 
 from .models_reserved import CanteenDeclaration  # noqa: E402,F401  (reserved share, registered in this app)

@@ -36,6 +36,7 @@ from . import rules, writer
 from .enums import PUBLIC, JobStatus
 from .lookups import Lookups
 from .models import PeriodLock, PurchaseImport
+from .selectors import booking_mandate
 
 log = logging.getLogger("fupin.ledger")
 
@@ -131,6 +132,7 @@ class Pipeline:
     revision: int = 0
     amends_id: int | None = None
     reason: str = ""
+    mandate: rules.Mandate | None = None  # for whom the actor may book; default: `selectors.booking_mandate(actor)`
     lookups: Lookups = field(init=False)
     rows_seen: int = 0
     bytes_hint: int = 0  # estimated bytes of the file read so far (progress of file imports)
@@ -146,6 +148,8 @@ class Pipeline:
     def __post_init__(self) -> None:
         self.today = self.today or timezone.localdate()
         self.lookups = Lookups.load()
+        if self.mandate is None:
+            self.mandate = booking_mandate(actor=self.actor)
 
     # -- driving ------------------------------------------------------------------------------------------------
     def feed(self, records: Iterable[tuple[int, Sequence[str]]]) -> PurchaseReport:
@@ -361,15 +365,26 @@ class Pipeline:
         elif origin is None and not origin_code and seller is not None:
             errors.append(RowError(line, "origin_code", "required", _("no origin given and none known for the seller")))
 
+        # where: the origin or the buyer must lie in a scoped actor's region
+        if (self.scope_prefix and origin is not None and origin.county and (buyer is not None or not buyer_code)
+                and not (origin.county.startswith(self.scope_prefix)
+                         or (buyer is not None and buyer.region.startswith(self.scope_prefix)))):
+            errors.append(RowError(line, "origin_code", "out_of_scope",
+                                   _("neither the origin nor the buyer lies in your region scope")))
+        # for whom: the actor's own organisation and its units, or a reporting right that covers the buyer
+        mandate = self.mandate
+        if (mandate is not None and not mandate.unrestricted and day is not None and source
+                and (buyer is not None or not buyer_code)
+                and not mandate.allows(source=source, day=day, buyer_id=buyer.id if buyer else None,
+                                       buyer_kind=buyer.category if buyer else PUBLIC,
+                                       buyer_region=buyer.region if buyer else "")):
+            errors.append(RowError(line, "buyer_code", "buyer_not_yours", mandate.refusal(buyer_code=buyer_code)))
+
         if errors:
             return errors
         assert day is not None and seller is not None and origin is not None  # noqa: S101 - narrowed above
         county = origin.county
         year, month = day.year, day.month
-        if self.scope_prefix and not (county.startswith(self.scope_prefix)
-                                      or (buyer is not None and buyer.region.startswith(self.scope_prefix))):
-            return [RowError(line, "origin_code", "out_of_scope",
-                             _("neither the origin nor the buyer lies in your region scope"))]
         if self._locks and rules.locked_prefix(self._locks, year=year, month=month, county_code=county) is not None:
             return [RowError(line, "purchase_date", "period_locked",
                              _("%(month)s is locked for this region") % {"month": rules.month_key(year, month)})]

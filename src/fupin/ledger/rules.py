@@ -358,3 +358,73 @@ def month_key(year: int, month: int) -> str:
 
 def quarter_key(year: int, month: int) -> str:
     return f"{year:04d}-Q{(month - 1) // 3 + 1}"
+
+
+# -- for whom an actor may book (issue #16) ---------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class RightFacts:
+    """One reporting right in force, as plain values (`models.ReportingRight`)."""
+
+    id: int
+    source: str
+    organisations: bool              # purchases of registered organisations …
+    region_prefix: str               # … whose home region starts with this ('' = every region)
+    kinds: frozenset[str]            # … of these organisation kinds (empty = every kind)
+    public_sales: bool               # sales to members of the public (no buyer code)
+    valid_from: dt.date              # purchase dates covered
+    valid_to: dt.date | None
+
+    def covers(self, *, day: dt.date, buyer_kind: str | None, buyer_region: str) -> bool:
+        """Whether the right covers a purchase dated `day` by a buyer of `buyer_kind` registered in
+        `buyer_region` (`buyer_kind` None: members of the public). Region and kinds both hold when both are set."""
+        if day < self.valid_from or (self.valid_to is not None and day > self.valid_to):
+            return False
+        if buyer_kind is None:
+            return self.public_sales
+        return (self.organisations and buyer_region.startswith(self.region_prefix)
+                and (not self.kinds or buyer_kind in self.kinds))
+
+
+@dataclass(frozen=True, slots=True)
+class Mandate:
+    """For whom an actor may book purchases, computed once per import or batch (`selectors.booking_mandate`).
+
+    - `unrestricted`: administrators and system actors book for any buyer (the region scope still applies);
+    - `own`: the ids of the actor's organisation and of every unit below it;
+    - `rights`: the actor's organisation's reporting rights in force, by source;
+    - `organisation`: its name, for the messages (empty: the account acts for no organisation);
+    - `public`: sales to the public allowed without a right (only to amend an entry that already was one)."""
+
+    unrestricted: bool = False
+    own: frozenset[int] = frozenset()
+    rights: Mapping[str, tuple[RightFacts, ...]] = field(default_factory=dict)
+    organisation: str = ""
+    public: bool = False
+
+    def allows(self, *, source: str, day: dt.date, buyer_id: int | None, buyer_kind: str,
+               buyer_region: str) -> bool:
+        """Whether the actor may book a purchase of `source` dated `day` for the buyer (`buyer_id` None: members of
+        the public): always when unrestricted; for its own organisation and the units below it; otherwise only
+        under a reporting right of that source that covers the buyer (or public sales) on that date."""
+        if self.unrestricted or (buyer_id in self.own if buyer_id is not None else self.public):
+            return True
+        kind = None if buyer_id is None else buyer_kind
+        return any(r.covers(day=day, buyer_kind=kind, buyer_region=buyer_region) for r in self.rights.get(source, ()))
+
+    def refusal(self, *, buyer_code: str) -> str:
+        """The message of a row this mandate refuses (translated; names the buyer code and the organisation)."""
+        org = self.organisation
+        if not buyer_code:
+            if not org:
+                return _("sales to members of the public (no buyer code) need a reporting right, and your account "
+                         "acts for no organisation")
+            return _("sales to members of the public (no buyer code) need a reporting right of %(org)s that allows "
+                     "them for this source and date") % {"org": org}
+        if not org:
+            return _("you may not book purchases for “%(code)s”: your account acts for no organisation and holds no "
+                     "reporting right") % {"code": buyer_code}
+        return _("you may not book purchases for “%(code)s”: it is neither %(org)s nor a unit below it, and no "
+                 "reporting right of %(org)s covers it for this source and date") % {"code": buyer_code, "org": org}
+
+
+UNRESTRICTED = Mandate(unrestricted=True)

@@ -19,14 +19,16 @@ from django.db.models import F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Substr
 from django.utils.translation import gettext as _
 
+from fupin.core.access import require_role
 from fupin.core.enums import Role
 from fupin.core.errors import InvalidInput, NotFound
 from fupin.registry import rules as registry_rules
+from fupin.registry import selectors as registry
 from fupin.registry.models import Organisation
 
 from . import rules
-from .enums import PUBLIC, JobStatus, Scheme
-from .models import PeriodLock, PurchaseEntry, PurchaseImport
+from .enums import PUBLIC, JobStatus, RightStatus, Scheme
+from .models import PeriodLock, PurchaseEntry, PurchaseImport, ReportingRight
 from .rollups import CUBES, Cube
 
 GROUPINGS = ("year", "quarter", "month", "province", "prefecture", "county", "buyer_category", "buyer", "account",
@@ -517,9 +519,11 @@ def _scheme_rows_from_entries(spec: Spec, group_by: Sequence[str], *, scope: tup
 
 
 # -- entries -------------------------------------------------------------------------------------------------------
-def entries_for(*, viewer: Any, filters: Mapping[str, Any] | None = None, side: str = "origin") -> QuerySet[PurchaseEntry]:
+def entries_for(*, viewer: Any, filters: Mapping[str, Any] | None = None, side: str = "origin",
+                source: str | None = None, external_id: str | None = None) -> QuerySet[PurchaseEntry]:
     """The entries behind a figure: the same filters as `account_totals` (counted or not as the filter says),
-    scoped to the viewer, newest first."""
+    scoped to the viewer, newest first. `source` and `external_id` find a reporter's own order (to reverse or
+    amend it): every revision of it, the reversals included."""
     if not _signed_in(viewer):
         return PurchaseEntry.objects.none()
     if side not in SIDES:
@@ -528,6 +532,10 @@ def entries_for(*, viewer: Any, filters: Mapping[str, Any] | None = None, side: 
     prefix, _cols = _scope_needs(viewer, side)
     qs = _apply(PurchaseEntry.objects.all(), spec.conditions, cube=None, scope=(prefix, side))
     return qs.select_related("buyer", "seller", "product", "origin").order_by("-purchase_date", "-id")
+    if source is not None:
+        qs = qs.filter(source=source.strip())
+    if external_id is not None:
+        qs = qs.filter(external_id=external_id.strip())
 
 
 def entries_total(*, viewer: Any, filters: Mapping[str, Any] | None = None, side: str = "origin") -> dict[str, int]:
@@ -615,3 +623,57 @@ def period_locks(*, viewer: Any, year: int | None = None) -> QuerySet[PeriodLock
         return PeriodLock.objects.none()
     qs = PeriodLock.objects.all()
     return qs.filter(year=year) if year else qs
+
+
+# -- for whom an actor may book; reporting rights ------------------------------------------------------------------
+def is_unrestricted_booker(actor: Any) -> bool:
+    """Administrators (the role, or a superuser) and system actors (a string actor: the CLI, the demo) book for any
+    buyer in their region scope."""
+    if actor is None or isinstance(actor, str):
+        return True
+    if getattr(actor, "is_superuser", False) and getattr(actor, "is_active", False):
+        return True
+    has_role = getattr(actor, "has_role", None)
+    return bool(has_role is not None and has_role(Role.ADMINISTRATOR))
+
+
+def booking_mandate(*, actor: Any) -> rules.Mandate:
+    """For whom `actor` may book purchases (`rules.Mandate`), read once per import or batch: unrestricted for
+    administrators and system actors; otherwise its organisation with every unit below it, and that
+    organisation's reporting rights in force (not revoked), by source. A background import runs with the user
+    who created the job, so the job's creator is what is checked."""
+    if is_unrestricted_booker(actor):
+        return rules.UNRESTRICTED
+    org = getattr(actor, "organisation", None)
+    if org is None:
+        return rules.Mandate()
+    by_source: dict[str, list[rules.RightFacts]] = {}
+    for r in ReportingRight.objects.filter(reporter_id=org.pk, status=RightStatus.ACTIVE).order_by("id"):
+        by_source.setdefault(r.source, []).append(rules.RightFacts(
+            id=r.pk, source=r.source, organisations=r.organisations, region_prefix=r.buyer_region_prefix,
+            kinds=frozenset(r.buyer_kind_list), public_sales=r.public_sales, valid_from=r.valid_from,
+            valid_to=r.valid_to))
+    return rules.Mandate(own=frozenset(registry.organisation_subtree_ids(organisation=org.pk)),
+                         rights={s: tuple(v) for s, v in by_source.items()}, organisation=org.name)
+
+
+def reporting_rights(*, viewer: Any, reporter_id: int | None = None, source: str = "",
+                     status: str = "") -> QuerySet[ReportingRight]:
+    """Every reporting right, newest first (administrators and superusers only: AccessDenied otherwise)."""
+    if not (getattr(viewer, "is_superuser", False) and getattr(viewer, "is_active", False)):
+        require_role(viewer, Role.ADMINISTRATOR)
+    qs = ReportingRight.objects.select_related("reporter")
+    if reporter_id:
+        qs = qs.filter(reporter_id=reporter_id)
+    if source:
+        qs = qs.filter(source=source)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-id")
+
+
+def reporting_right_get(*, viewer: Any, pk: int) -> ReportingRight:
+    right = reporting_rights(viewer=viewer).filter(pk=pk).first()
+    if right is None:
+        raise NotFound(details={"reporting_right": pk})
+    return right

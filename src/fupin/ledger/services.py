@@ -10,6 +10,8 @@ Public functions (used by the API, the portal, the CLI and the demo):
 - `purchase_reverse(*, entry, reason, actor)`: a reversing entry → PurchaseEntry
 - `purchase_amend(*, entry, changes, reason, actor)`: reversal + corrected entry → PurchaseEntry (the new one)
 - `period_lock(*, year, month, region_code, reason, actor)` / `period_unlock(*, lock, reason, actor)`
+- `reporting_right_grant(*, reporter, source, …, reason, actor)` / `reporting_right_revoke(*, right, reason, actor)`:
+  who may book purchases for buyers other than its own organisation (administrators only)
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import datetime as dt
 import os
 import shutil
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +36,13 @@ from fupin.core.errors import Conflict, FupinError, InvalidInput, NotFound, Peri
 from fupin.core.services import file_sha256, import_run_record
 from fupin.core.tabular import CSV_EXTS, SPREADSHEET_EXTS, TableError, save_upload
 from fupin.registry import rules as registry_rules
+from fupin.registry import selectors as registry
+from fupin.registry.enums import OrganisationKind
 
-from . import rules, writer
-from .enums import JobStatus, LockStatus
+from . import rules, selectors, writer
+from .enums import JobStatus, LockStatus, RightStatus
 from .imports import PurchaseTable, RejectedRows, storage_dir
-from .models import PeriodLock, PurchaseEntry, PurchaseImport
+from .models import PeriodLock, PurchaseEntry, PurchaseImport, ReportingRight
 from .pipeline import NAMES, Pipeline, PurchaseReport
 
 IMPORT_KIND = "purchases"
@@ -296,7 +301,7 @@ def purchase_amend(*, entry: PurchaseEntry, changes: Mapping[str, Any], reason: 
                                                  reverses__isnull=True).order_by("-revision")
                     .values_list("revision", flat=True).first() or 0) + 1
         Pipeline(report=report, actor=actor, scope_prefix=_scope(actor), revision=revision, amends_id=original.pk,
-                 reason=reason).feed([(1, _cells(data))])
+                 reason=reason, mandate=_amendment_mandate(actor, original)).feed([(1, _cells(data))])
         if report.errors or not report.entry_ids:
             raise InvalidInput(_("The corrected purchase is not valid."),
                                details={"errors": [e.as_dict() for e in report.errors]})
@@ -304,6 +309,17 @@ def purchase_amend(*, entry: PurchaseEntry, changes: Mapping[str, Any], reason: 
         audit.record(actor=actor, action="purchase:amend", obj=amended, reason=reason,
                      before={"entry": original.pk}, after={"entry": amended.pk, "changes": dict(changes)})
     return amended
+
+
+def _amendment_mandate(actor: Any, original: PurchaseEntry) -> rules.Mandate:
+    """A correction may keep the original's buyer (or keep it a public sale) whoever corrects it; a changed buyer
+    is checked like any new booking."""
+    mandate = selectors.booking_mandate(actor=actor)
+    if mandate.unrestricted:
+        return mandate
+    if original.buyer_id is None:
+        return replace(mandate, public=True)
+    return replace(mandate, own=mandate.own | {original.buyer_id})
 
 
 def _entry_as_row(e: PurchaseEntry) -> dict[str, Any]:
@@ -363,8 +379,100 @@ def period_lock_get(*, pk: int) -> PeriodLock:
     return lock
 
 
+# -- reporting rights ------------------------------------------------------------------------------------------------
+RIGHT_ROLES = (Role.ADMINISTRATOR,)
+RIGHT_REGION_LEVELS = ("province", "prefecture", "county")
+
+
+def require_right_admin(actor: Any) -> None:
+    """Reporting rights are granted and revoked by administrators (the role or a superuser) or the system."""
+    if selectors.is_unrestricted_booker(actor):
+        return
+    require_role(actor, *RIGHT_ROLES)
+
+
+def reporting_right_grant(*, reporter: Any, source: str, reason: str, actor: Any,
+                          valid_from: dt.date | None = None, valid_to: dt.date | None = None,
+                          organisations: bool = True, buyer_region_code: str = "",
+                          buyer_kinds: Sequence[str] = (), public_sales: bool = False) -> ReportingRight:
+    """Let `reporter` (an Organisation) book purchases under `source` for buyers other than itself and its units:
+    every registered buyer, or those registered in `buyer_region_code` (province, prefecture or county) and/or of
+    `buyer_kinds`; and sales to members of the public if `public_sales`. Covers purchases dated `valid_from`
+    (default: the earliest date the ledger takes) … `valid_to` (open-ended). Administrators only; audited."""
+    require_right_admin(actor)
+    source = (source or "").strip()
+    if not source:
+        raise InvalidInput(_("A reporting right needs the source name its rows carry."), code="required",
+                           details={"field": "source"})
+    if len(source) > 60:
+        raise InvalidInput(_("The source name is at most 60 characters."), code="too_long", details={"field": "source"})
+    if not (reason or "").strip():
+        raise InvalidInput(_("A reporting right needs a reason."), code="reason_required")
+    if not organisations and not public_sales:
+        raise InvalidInput(_("A reporting right must cover registered organisations, sales to the public, or both."),
+                           code="empty_right")
+    kinds = sorted({k.strip() for k in buyer_kinds if k and k.strip()})
+    unknown = [k for k in kinds if k not in OrganisationKind.values]
+    if unknown:
+        raise InvalidInput(_("Unknown organisation kind(s): %(kinds)s.") % {"kinds": ", ".join(unknown)},
+                           code="unknown_kind", details={"unknown": unknown, "allowed": list(OrganisationKind.values)})
+    if (kinds or buyer_region_code) and not organisations:
+        raise InvalidInput(_("Buyer kinds and a buyers' region only apply to a right for registered organisations."),
+                           code="invalid_input")
+    region_code = (buyer_region_code or "").strip()
+    if region_code:
+        if registry_rules.level_of(region_code) not in RIGHT_REGION_LEVELS:
+            raise InvalidInput(_("“%(code)s” is not a province, prefecture or county code.") % {"code": region_code[:20]},
+                               code="invalid_region_code")
+        if not registry.regions_by_codes(codes={region_code}):
+            raise InvalidInput(_("No region has the code “%(code)s”.") % {"code": region_code}, code="unknown_region")
+    if getattr(actor, "pk", None) and _scope(actor):
+        require_code_in_scope(actor, region_code or None)
+    start = valid_from or rules.EARLIEST_DATE
+    if valid_to is not None and valid_to < start:
+        raise InvalidInput(_("The right ends before it starts."), code="invalid_period")
+    if reporter is None or not getattr(reporter, "pk", None):
+        raise InvalidInput(_("No such organisation."), code="unknown_organisation")
+    user, name = audit.actor_of(actor)
+    with transaction.atomic():
+        right = ReportingRight.objects.create(
+            reporter=reporter, source=source, organisations=organisations, buyer_region_code=region_code,
+            buyer_region_prefix=registry_rules.subtree_prefix(region_code) if region_code else "",
+            buyer_kinds=",".join(kinds), public_sales=public_sales, valid_from=start, valid_to=valid_to,
+            granted_by=user, granted_by_name=name, reason=reason.strip(),
+        )
+        audit.record(actor=actor, action="reporting_right:grant", obj=right, reason=right.reason,
+                     after=audit.snapshot(right, ["reporter_id", "source", "organisations", "buyer_region_code",
+                                                  "buyer_kinds", "public_sales", "valid_from", "valid_to",
+                                                  "status"]))
+    return right
+
+
+def reporting_right_revoke(*, right: ReportingRight, reason: str, actor: Any) -> ReportingRight:
+    """End a reporting right now (administrators; the reason is audited). Entries it let in stay booked; later
+    rows under it are refused (`buyer_not_yours`)."""
+    require_right_admin(actor)
+    if not (reason or "").strip():
+        raise InvalidInput(_("Revoking needs a reason."), code="reason_required")
+    user, name = audit.actor_of(actor)
+    audit.transition(right, to=RightStatus.REVOKED, allowed_from=[RightStatus.ACTIVE], actor=actor,
+                     reason=reason.strip(), action="reporting_right:revoke", changes={
+                         "revoked_at": timezone.now(), "revoked_by": user, "revoked_by_name": name,
+                         "revoke_reason": reason.strip()})
+    right.refresh_from_db()
+    return right
+
+
+def reporting_right_ref(*, pk: int) -> ReportingRight:
+    """A reporting right to change, found whatever the actor (the service then refuses non-administrators)."""
+    right = ReportingRight.objects.select_related("reporter").filter(pk=pk).first()
+    if right is None:
+        raise NotFound(details={"reporting_right": pk})
+    return right
+
+
 __all__ = [
     "purchase_record", "purchase_record_batch", "purchase_import_create", "purchase_import_run",
     "purchase_import_file", "import_job_fail_stale", "purchase_reverse", "purchase_amend", "period_lock",
-    "period_unlock", "TableError",
+    "period_unlock", "reporting_right_grant", "reporting_right_revoke", "TableError",
 ]
