@@ -3,11 +3,13 @@ reversals, an amendment and a locked month — booked through the services, cons
 
 import pytest
 
+from fupin.core.models import AuditEntry
 from fupin.demo.steps import STEPS
 from fupin.demo.world import World
 from fupin.ledger import checks, rollups, selectors
 from fupin.ledger.enums import Channel, Kind
 from fupin.ledger.models import PeriodLock, PurchaseEntry, PurchaseImport
+from fupin.registry import selectors as registry
 from tests.assertions import nonempty
 
 pytestmark = pytest.mark.django_db
@@ -32,3 +34,16 @@ def test_demo_world_has_a_year_or_two_of_purchases():
     assert PeriodLock.objects.filter(status="locked").count() == 1
     assert entries.exclude(rel_designated=None).exists() and entries.exclude(rel_east_west=None).exists()
     assert all(d.ok for d in nonempty(rollups.check())) and not any(checks.entry_problems().values())
+    # who booked (issue #16): the platform under its reporting right, the budget unit for its own unit; nothing
+    # was refused as somebody else's purchase
+    right = world.extra["ledger"]["reporting_right"]
+    platform, buyer = world.users["platform"], world.users["buyer"]
+    assert right.reporter == platform.organisation and right.public_sales and right.status == "active"
+    assert AuditEntry.objects.filter(action="reporting_right:grant", object_id=str(right.pk),
+                                     actor=world.users["admin"]).exists()
+    assert PurchaseImport.objects.get(origin="demo").actor == platform
+    assert "buyer_not_yours" not in {e["code"] for e in PurchaseImport.objects.get(origin="demo").report["errors"]}
+    booked_by = set(entries.filter(sign=1, revision=0).values_list("created_by", flat=True))
+    assert booked_by == {platform.pk, buyer.pk}
+    own = registry.organisation_subtree_ids(organisation=buyer.organisation_id)
+    assert set(entries.filter(created_by=buyer).values_list("buyer_id", flat=True)) <= own
