@@ -70,7 +70,7 @@ class ProductOut(Schema):
     id: int
     code: str
     name: str
-    category: str
+    category: Category
     specification: str
     unit: str
     supplier_id: int
@@ -275,7 +275,7 @@ class RevokeIn(Schema):
 class CatalogueOut(Schema):
     code: str
     name: str
-    category: str
+    category: Category
     specification: str
     unit: str
     price: str

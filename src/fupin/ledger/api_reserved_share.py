@@ -16,6 +16,7 @@ from fupin.core.money import OptionalYuan, OptionalYuanOrZero, fen_to_yuan
 from fupin.core.pagination import Page
 from fupin.core.services import export_log
 from fupin.core.tabular import CONTENT_TYPES, save_upload, table_bytes
+from fupin.registry.enums import OrganisationKind
 
 from . import reserved_share_rules as rules
 from . import reserved_share_selectors as selectors
@@ -65,7 +66,7 @@ class ShareOut(Schema):
     organisation_name: str
     credit_code: str
     region_code: str
-    kind: str
+    kind: choice(OrganisationKind)
     year: int
     status: choice(ShareStatus)
     canteen_food_fen: int | None

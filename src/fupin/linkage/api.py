@@ -204,7 +204,7 @@ class IndicatorOut(Schema):
 
 class IndicatorsOut(Schema):
     year: int
-    group_by: str
+    group_by: IndicatorGroup
     rows: list[IndicatorOut]
     total: IndicatorOut
     participation: dict[str, int]
