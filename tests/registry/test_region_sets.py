@@ -51,6 +51,14 @@ def test_the_key_county_sample_says_it_is_a_sample(counties):
     assert _in("520425", "key_county", D(2021, 8, 27)) and not _in("520425", "key_county", D(2021, 8, 26))
 
 
+def test_a_file_row_an_administrator_already_recorded_stays_the_administrators(counties):
+    _a, b, _v = counties
+    admin = factories.user("admin", roles="administrator")
+    mine = region_sets.membership_add(set_kind="key_county", region=b, valid_from=D(2021, 8, 27), actor=admin)
+    region_sets.region_sets_sync(actor="test", key_county_file=region_sets.SAMPLE_FILE, lenient=True)
+    assert list(RegionSetMembership.objects.filter(set_kind="key_county")) == [mine]
+
+
 def test_a_bad_key_county_file_is_refused_whole(counties, tmp_path):
     path = tmp_path / "key_counties.csv"
     path.write_text("region_code,set,valid_from,valid_to\n520425,key_county,2021-08-27,\n"

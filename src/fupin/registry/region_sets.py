@@ -134,9 +134,10 @@ def key_counties_read(path: Path, *, lenient: bool = False) -> list[RegionSetMem
 
 
 def _replace_file_sets(rows: list[RegionSetMembership], *, source: str) -> tuple[int, bool]:
-    """A key county file replaces the memberships that an earlier load of a file (not an administrator) wrote."""
+    """A key county file replaces the memberships that an earlier load of a file (not an administrator) wrote; a row
+    that an administrator already recorded (same set, region and start) stays the administrator's."""
     RegionSetMembership.objects.filter(set_kind__in=FILE_SETS).exclude(source__startswith="admin:").delete()
-    RegionSetMembership.objects.bulk_create(rows, batch_size=2000)
+    RegionSetMembership.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
     return len(rows), any(r.is_sample for r in rows)
 
 
