@@ -127,14 +127,15 @@ def parse_date(text: str, *, today: dt.date) -> dt.date:
     t = text.strip()
     if not t:
         raise CellError("required", _("the purchase date is empty"))
+    day: dt.date | None
     try:
         day = dt.date.fromisoformat(t[:10] if len(t) > 10 and t[10] in " T" else t)
     except ValueError:
         parts = _DATE_SEP_RE.sub("-", t.rstrip("日")).split("-")
         try:
-            day = dt.date(int(parts[0]), int(parts[1]), int(parts[2])) if len(parts) == 3 else None  # type: ignore[assignment]
+            day = dt.date(int(parts[0]), int(parts[1]), int(parts[2])) if len(parts) == 3 else None
         except ValueError:
-            day = None  # type: ignore[assignment]
+            day = None
         if day is None:
             raise CellError("invalid_date", _("“%(value)s” is not a date (use YYYY-MM-DD)") % {"value": t[:40]}) from None
     if day < EARLIEST_DATE:

@@ -109,7 +109,8 @@ def ancestors_map(org_ids: Iterable[int]) -> dict[int, list[int]]:
         todo = {p for p in rows.values() if p is not None and p not in parent}
     out: dict[int, list[int]] = {}
     for i in org_ids:
-        chain, cur = [], i
+        chain: list[int] = []
+        cur: int | None = i
         while cur is not None and cur not in chain:
             chain.append(cur)
             cur = parent.get(cur)
@@ -482,7 +483,7 @@ def account_totals(*, viewer: Any, group_by: Sequence[str] = (), filters: Mappin
         cube = choose_cube(needs)
     scope = (prefix, side)
     if cube is not None:
-        rows = _aggregate(_apply(cube.model.objects.all(), spec.conditions, cube=cube, scope=scope), group_by,
+        rows = _aggregate(_apply(cube.model._default_manager.all(), spec.conditions, cube=cube, scope=scope), group_by,
                           cube=cube, order_by=order_by, limit=limit,
                           exact=not prefix and _exact(cube, group_by, spec.conditions))
         out.source = cube.name

@@ -325,11 +325,11 @@ def _amendment_mandate(actor: Any, original: PurchaseEntry) -> rules.Mandate:
 def _entry_as_row(e: PurchaseEntry) -> dict[str, Any]:
     from .rules import quantity_text
 
-    seller_code = e.seller.credit_code or (e.seller.household.registry_code if e.seller.household_id else "")
+    seller_code = e.seller.credit_code or (e.seller.household.registry_code if e.seller.household is not None else "")
     return {
         "source": e.source, "external_id": e.external_id, "purchase_date": e.purchase_date.isoformat(),
-        "buyer_code": e.buyer.credit_code if e.buyer_id else "", "seller_code": seller_code,
-        "product_code": e.product.code if e.product_id else "", "origin_code": e.origin.code,
+        "buyer_code": e.buyer.credit_code if e.buyer is not None else "", "seller_code": seller_code,
+        "product_code": e.product.code if e.product is not None else "", "origin_code": e.origin.code,
         "quantity": quantity_text(e.quantity_milli), "unit": e.unit,
         "amount_yuan": f"{e.amount_fen // 100}.{e.amount_fen % 100:02d}", "kind": e.kind, "channel": e.channel,
         "status": e.status, "evaluated": "true" if e.evaluated else "false",
