@@ -188,3 +188,16 @@ def test_region_detail_shows_code_changes_to_and_from_it(client_for, national_vi
     RegionCodeChange.objects.create(old_code="130699", old_name="别处", new_code="130631", year=2001)
     body = client_for(national_viewer).get("/regions/522627/").content.decode()
     assert "522626" in body and "旧县" in body and "合并" in body and "130699" not in body
+
+
+def test_household_page_shows_its_dated_status_history_in_chinese(client_for, county_clerk, world):
+    from fupin.registry import services
+
+    h = world.here["household"]
+    services.household_history_start(households=[h])
+    services.household_status_change(household=h, to="monitored_sudden", reason="突发疾病", actor="test")
+    c = client_for(county_clerk)
+    c.cookies["django_language"] = "zh-hans"
+    body = c.get(f"/households/{h.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    history = body[body.index('id="status-history"'):]
+    assert "状态历史" in body and "突发严重困难户" in history and "突发疾病" in history and "现行有效" in history

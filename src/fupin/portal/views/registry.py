@@ -22,6 +22,7 @@ from fupin.registry.enums import (
     RegionLevel,
     RelationKind,
     Sector,
+    StatusSource,
     Zone,
 )
 
@@ -209,10 +210,14 @@ def household_list(request):
 def household_detail(request, pk: int):
     viewer = request.user
     household = selectors.household_get(viewer=viewer, pk=pk)
+    history = [{**p, "status_label": choice_label(HouseholdStatus, p["status"]),
+                "source_label": choice_label(StatusSource, p["source"])}
+               for p in selectors.household_history(viewer=viewer, household=household)]
     return render(request, "portal/registry/household_detail.html", {
         "h": _household_row(viewer, household),
         "village": household.village,
         "seller": getattr(household, "seller", None),
+        "history": history,
     })
 
 
