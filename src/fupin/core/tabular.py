@@ -250,7 +250,7 @@ class TableReader:
     def _pick_sheet(self, names: Sequence[str]) -> str:
         if not names:
             raise TableError(_("The workbook has no sheets."), code="empty_file")
-        name = self.sheet if self.sheet in names else names[0]
+        name = self.sheet if self.sheet is not None and self.sheet in names else names[0]
         if len(names) > 1:
             self.warnings.append(
                 _("The workbook has %(n)d sheets; only “%(name)s” was read.") % {"n": len(names), "name": name}

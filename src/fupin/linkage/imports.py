@@ -594,7 +594,7 @@ def contracts_export(*, contracts: Iterable[Contract], fmt: str, language: str =
         cells = {"contract_no": c.code, "entity": c.entity.seller_code, "mechanism": c.mechanism,
                  "start_date": c.start_date.isoformat(), "end_date": c.end_date.isoformat() if c.end_date else "",
                  "schedule": c.schedule, "households": parties,
-                 "collective": c.collective.seller_code if c.collective_id else "",
+                 "collective": c.collective.seller_code if c.collective is not None else "",
                  "status": c.status, "note": c.note, **_terms_cells(c)}
         rows.append([cells.get(n, "") for n in names])
     header = [c.zh if language.startswith("zh") else c.name for c in CONTRACT_COLUMNS]
@@ -606,10 +606,10 @@ def payments_export(*, payments: Iterable[BenefitPayment], fmt: str, language: s
                    Column("reverses", "冲正原记录")]
     rows = []
     for p in payments:
-        rows.append([p.external_id, p.contract.code, p.household.registry_code if p.household_id else "",
-                     p.collective.seller_code if p.collective_id else "", p.paid_on.isoformat(), fen_to_yuan(p.amount_fen),
+        rows.append([p.external_id, p.contract.code, p.household.registry_code if p.household is not None else "",
+                     p.collective.seller_code if p.collective is not None else "", p.paid_on.isoformat(), fen_to_yuan(p.amount_fen),
                      "" if p.quantity is None else str(p.quantity), p.evidence_ref, p.source, p.note, p.mechanism,
-                     p.entity.name, p.reverses.external_id if p.reverses_id else ""])
+                     p.entity.name, p.reverses.external_id if p.reverses is not None else ""])
     header = [c.zh if language.startswith("zh") else c.name for c in header_cols]
     return table_bytes(rows, header=header, fmt=fmt, sheet_title="payments")
 

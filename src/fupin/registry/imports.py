@@ -173,7 +173,7 @@ class BaseImport(Importer):
 
     def write_creates(self, items: list[Pending], reason: str) -> None:
         objs = [self.model(**p.values) for p in items]
-        self.model.objects.bulk_create(objs, batch_size=500)
+        self.model._default_manager.bulk_create(objs, batch_size=500)
         for p, obj in zip(items, objs, strict=True):
             p.obj = obj
 
@@ -186,7 +186,7 @@ class BaseImport(Importer):
             p.obj.updated_at = now
             fields.update(p.changes)
         if items:
-            self.model.objects.bulk_update([p.obj for p in items], [*sorted(fields), "updated_at"], batch_size=500)
+            self.model._default_manager.bulk_update([p.obj for p in items], [*sorted(fields), "updated_at"], batch_size=500)
 
     def snapshot(self, obj: Any) -> dict[str, Any]:
         return audit.snapshot(obj, self.audit_fields)
@@ -766,7 +766,7 @@ class HouseholdImport(BaseImport):
             ids.update(selectors.household_ids_by_id_hashes(hashes=set(hashes[start:start + CHUNK])))
         for p in items:
             p.pk = ids[p.key]
-        services.household_history_start(facts=[(p.pk, p.values["status"], p.values.get("lifted_year"))
+        services.household_history_start(facts=[(ids[p.key], p.values["status"], p.values.get("lifted_year"))
                                                 for p in items])
 
     def created_record(self, pending: Pending) -> tuple[Any, str, dict[str, Any]]:
@@ -845,7 +845,7 @@ class RelationImport(BaseImport):
             column = "helper_region_code" if kind == RelationKind.EAST_WEST else "helper_credit_code"
             self.problem(errors, row.line, column, validation.relation_helper_problem(
                 kind, has_org=helper_org is not None, has_region=helper_region is not None))
-        values = {"kind": kind, "helper_org_id": helper_org.pk if helper_org else None,
+        values: dict[str, Any] = {"kind": kind, "helper_org_id": helper_org.pk if helper_org else None,
                   "helper_region_id": helper_region.pk if helper_region else None,
                   "helped_region_id": helped.pk if helped else None, "year_from": year_from, "year_to": year_to,
                   "note": row.get("note").strip()[:200]}
