@@ -52,6 +52,12 @@ class BatchIn(Schema):
     dry_run: bool = False
 
 
+Side = Literal[selectors.SIDES]
+KIND_DOC: dict[str, Any] = {"enum": Kind.values}
+CHANNEL_DOC: dict[str, Any] = {"enum": Channel.values}
+STATUS_DOC: dict[str, Any] = {"enum": ["", *EntryStatus.values]}
+NONE = selectors.NONE
+
 class ReasonIn(Schema):
     reason: str = Field(..., min_length=1, max_length=2000)
 

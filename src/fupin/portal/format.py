@@ -6,14 +6,14 @@ English and Chinese (`fupin.core.money.fen_to_yuan_grouped`: 1234567 → "12,345
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.utils.translation import gettext_lazy as _l
 
 from fupin.core.money import fen_to_yuan_grouped
 
 
-def yuan(fen: int | float | None) -> str:
+def yuan(fen: int | float | Literal[""] | None) -> str:
     """Fen as grouped yuan with two decimals ("" for None); a float (a chart value) is rounded to whole fen."""
     if fen is None or fen == "":
         return ""

@@ -29,7 +29,7 @@ class FilterForm(forms.Form):
         return {k: v for k, v in cleaned.items() if k not in self.errors and v not in (None, "", [])}
 
 
-def yes_no_choices() -> list[tuple[str, str]]:
+def yes_no_choices() -> list[tuple[str, Any]]:
     return [("", _("any")), ("true", _("yes")), ("false", _("no"))]
 
 

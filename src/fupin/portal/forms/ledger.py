@@ -3,7 +3,8 @@ Forms check shapes only; the rules live in `fupin.ledger` services."""
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Iterable
+from typing import Any, cast
 
 from django import forms
 from django.core.validators import RegexValidator
@@ -30,7 +31,7 @@ def buyer_category_choices() -> list[tuple[str, object]]:
     return with_any([*OrganisationKind.choices, ("public", _("Members of the public"))])
 
 
-def region_field(label) -> forms.CharField:
+def region_field(label: Any) -> forms.CharField:
     return forms.CharField(label=label, max_length=12, validators=[_region],
                            widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 8}))
 
@@ -126,7 +127,7 @@ class DeclarationForm(forms.Form):
                                       choices=[("", _("not exempt")), *ExemptReason.choices])
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
-    def __init__(self, *args, units=(), **kwargs) -> None:
+    def __init__(self, *args: Any, units: Iterable[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["organisation"]).choices = [(u.pk, f"{u.name} ({u.credit_code or u.region.code})") for u in units]
 
