@@ -335,3 +335,16 @@ def test_the_commands_grant_and_revoke(w, platform, capsys):
     with pytest.raises(CommandError):
         call_command("reporting_right_revoke", str(right.pk), "--reason", "again")
     assert PurchaseImport.objects.count() == 0
+
+
+def test_a_scoped_administrator_grants_rights_only_for_buyers_of_its_region(w, platform):
+    org, _clerk = platform
+    guizhou_admin = factories.user(roles="administrator", scope_level="province", scope_code="520000")
+    with pytest.raises(AccessDenied):
+        services.reporting_right_grant(reporter=org, source="832", reason="nation-wide", actor=guizhou_admin)
+    with pytest.raises(AccessDenied):
+        services.reporting_right_grant(reporter=org, source="832", buyer_region_code="330000", reason="zhejiang",
+                                       actor=guizhou_admin)
+    right = services.reporting_right_grant(reporter=org, source="832", buyer_region_code="522600",
+                                           reason="qiandongnan buyers", actor=guizhou_admin)
+    assert right.buyer_region_prefix == "5226"

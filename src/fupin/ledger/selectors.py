@@ -19,7 +19,7 @@ from django.db.models import F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Substr
 from django.utils.translation import gettext as _
 
-from fupin.core.access import require_role
+from fupin.core.access import authorise, is_administrator
 from fupin.core.enums import Role
 from fupin.core.errors import InvalidInput, NotFound
 from fupin.registry import rules as registry_rules
@@ -630,12 +630,7 @@ def period_locks(*, viewer: Any, year: int | None = None) -> QuerySet[PeriodLock
 def is_unrestricted_booker(actor: Any) -> bool:
     """Administrators (the role, or a superuser) and system actors (a string actor: the CLI, the demo) book for any
     buyer in their region scope."""
-    if actor is None or isinstance(actor, str):
-        return True
-    if getattr(actor, "is_superuser", False) and getattr(actor, "is_active", False):
-        return True
-    has_role = getattr(actor, "has_role", None)
-    return bool(has_role is not None and has_role(Role.ADMINISTRATOR))
+    return is_administrator(actor)
 
 
 def booking_mandate(*, actor: Any) -> rules.Mandate:
@@ -661,8 +656,7 @@ def booking_mandate(*, actor: Any) -> rules.Mandate:
 def reporting_rights(*, viewer: Any, reporter_id: int | None = None, source: str = "",
                      status: str = "") -> QuerySet[ReportingRight]:
     """Every reporting right, newest first (administrators and superusers only: AccessDenied otherwise)."""
-    if not (getattr(viewer, "is_superuser", False) and getattr(viewer, "is_active", False)):
-        require_role(viewer, Role.ADMINISTRATOR)
+    authorise(viewer, roles=(Role.ADMINISTRATOR,), what="reporting rights")
     qs = ReportingRight.objects.select_related("reporter")
     if reporter_id:
         qs = qs.filter(reporter_id=reporter_id)

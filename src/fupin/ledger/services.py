@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fupin.core import audit
-from fupin.core.access import require_code_in_scope, require_role
+from fupin.core.access import ANYWHERE, authorise
 from fupin.core.enums import Role
 from fupin.core.errors import Conflict, FupinError, InvalidInput, NotFound, PeriodLocked
 from fupin.core.services import file_sha256, import_run_record
@@ -59,13 +59,6 @@ def _scope(actor: Any) -> str:
     return getattr(actor, "scope_prefix", "") or ""
 
 
-def _require(actor: Any, roles: tuple[str, ...]) -> None:
-    """Users need a role; the system (a string actor: CLI, demo, job worker acting for a user) does not."""
-    if actor is None or isinstance(actor, str):
-        return
-    require_role(actor, *roles)
-
-
 def _cells(data: Mapping[str, Any]) -> list[str]:
     unknown = set(data) - set(NAMES)
     if unknown:
@@ -90,7 +83,7 @@ def purchase_record_batch(*, rows: Iterable[Mapping[str, Any]], actor: Any, sour
                           dry_run: bool = False) -> PurchaseReport:
     """Book purchases given as dicts of the import columns. Every row is validated; good rows are booked (one
     transaction with the rollups), rejected rows are reported with their position (line = 1-based index)."""
-    _require(actor, WRITE_ROLES)
+    authorise(actor, roles=WRITE_ROLES, what="purchase booking")
     rows = list(rows)
     if len(rows) > MAX_BATCH_ROWS:
         raise InvalidInput(_("At most %(n)d rows per request; import a file for more.") % {"n": MAX_BATCH_ROWS},
@@ -126,7 +119,7 @@ def purchase_import_create(*, file_name: str, actor: Any, upload: Any = None, pa
                            source: str = "", dry_run: bool = False, origin: str = "file",
                            keep_in_place: bool = False) -> PurchaseImport:
     """Register an import (queued). An upload (or, unless `keep_in_place`, a path) is copied to the data folder."""
-    _require(actor, WRITE_ROLES)
+    authorise(actor, roles=WRITE_ROLES, what="purchase import")
     ext = _check_ext(file_name)
     import_job_fail_stale()
     if len(source) > 60:
@@ -244,11 +237,11 @@ def _check_lock(entry: PurchaseEntry) -> None:
 
 
 def _check_correctable(entry: PurchaseEntry, actor: Any) -> None:
-    _require(actor, CORRECT_ROLES)
-    if getattr(actor, "pk", None):
-        prefix = _scope(actor)
-        if prefix and not (entry.county_code.startswith(prefix) or entry.buyer_region.startswith(prefix)):
-            require_code_in_scope(actor, entry.county_code)
+    # a scoped corrector needs the origin or the buyer's home region in its scope (the region that decides)
+    prefix = _scope(actor)
+    region = (entry.buyer_region if prefix and not entry.county_code.startswith(prefix)
+              and entry.buyer_region.startswith(prefix) else entry.county_code)
+    authorise(actor, roles=CORRECT_ROLES, region_code=region, what="purchase correction")
     if entry.reverses_id is not None:
         raise InvalidInput(_("A reversal cannot be reversed; book the purchase again instead."), code="is_reversal")
     if PurchaseEntry.objects.filter(reverses=entry).exists():
@@ -339,13 +332,11 @@ def _entry_as_row(e: PurchaseEntry) -> dict[str, Any]:
 # -- period locks ----------------------------------------------------------------------------------------------------
 def period_lock(*, year: int, month: int, region_code: str, reason: str, actor: Any) -> PeriodLock:
     """Close a month for a region (and everything below it); re-locking an unlocked month is a transition."""
-    _require(actor, LOCK_ROLES)
+    authorise(actor, roles=LOCK_ROLES, region_code=region_code or None, what="period lock")
     if not (1 <= month <= 12) or year < rules.EARLIEST_DATE.year or year > 2100:
         raise InvalidInput(_("No such month."), code="invalid_period")
     if region_code and registry_rules.level_of(region_code) is None:
         raise InvalidInput(_("“%(code)s” is not a region code.") % {"code": region_code}, code="invalid_region_code")
-    if getattr(actor, "pk", None) and _scope(actor):
-        require_code_in_scope(actor, region_code or None)
     prefix = registry_rules.subtree_prefix(region_code) if region_code else ""
     with transaction.atomic():
         lock, created = PeriodLock.objects.get_or_create(
@@ -364,7 +355,7 @@ def period_lock(*, year: int, month: int, region_code: str, reason: str, actor: 
 
 def period_unlock(*, lock: PeriodLock, reason: str, actor: Any) -> PeriodLock:
     """Reopen a locked month (administrators; the reason is audited)."""
-    _require(actor, (Role.ADMINISTRATOR,))
+    authorise(actor, roles=(Role.ADMINISTRATOR,), what="period unlock")
     if not reason.strip():
         raise InvalidInput(_("Unlocking needs a reason."), code="reason_required")
     audit.transition(lock, to=LockStatus.UNLOCKED, allowed_from=[LockStatus.LOCKED], actor=actor, reason=reason,
@@ -384,11 +375,10 @@ RIGHT_ROLES = (Role.ADMINISTRATOR,)
 RIGHT_REGION_LEVELS = ("province", "prefecture", "county")
 
 
-def require_right_admin(actor: Any) -> None:
-    """Reporting rights are granted and revoked by administrators (the role or a superuser) or the system."""
-    if selectors.is_unrestricted_booker(actor):
-        return
-    require_role(actor, *RIGHT_ROLES)
+def require_right_admin(actor: Any, *, region_code: Any = ANYWHERE) -> None:
+    """Reporting rights are granted and revoked by administrators (the role or a superuser) or the system; a
+    scoped administrator grants rights only for buyers of its region."""
+    authorise(actor, roles=RIGHT_ROLES, region_code=region_code, what="reporting right")
 
 
 def reporting_right_grant(*, reporter: Any, source: str, reason: str, actor: Any,
@@ -399,7 +389,7 @@ def reporting_right_grant(*, reporter: Any, source: str, reason: str, actor: Any
     every registered buyer, or those registered in `buyer_region_code` (province, prefecture or county) and/or of
     `buyer_kinds`; and sales to members of the public if `public_sales`. Covers purchases dated `valid_from`
     (default: the earliest date the ledger takes) … `valid_to` (open-ended). Administrators only; audited."""
-    require_right_admin(actor)
+    require_right_admin(actor, region_code=(buyer_region_code or "").strip() or None)
     source = (source or "").strip()
     if not source:
         raise InvalidInput(_("A reporting right needs the source name its rows carry."), code="required",
@@ -426,8 +416,6 @@ def reporting_right_grant(*, reporter: Any, source: str, reason: str, actor: Any
                                code="invalid_region_code")
         if not registry.regions_by_codes(codes={region_code}):
             raise InvalidInput(_("No region has the code “%(code)s”.") % {"code": region_code}, code="unknown_region")
-    if getattr(actor, "pk", None) and _scope(actor):
-        require_code_in_scope(actor, region_code or None)
     start = valid_from or rules.EARLIEST_DATE
     if valid_to is not None and valid_to < start:
         raise InvalidInput(_("The right ends before it starts."), code="invalid_period")
