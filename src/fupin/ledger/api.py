@@ -1,10 +1,11 @@
 """Ledger API: purchases (one, a batch, a file import as a background job), corrections, the account totals
 with CSV/.xlsx export, account summaries of a buyer, a seller and a region, and period locks. Thin: every route
-calls a service or a selector with the signed-in user."""
+calls a service or a selector with the signed-in user. Numbers, dates, choices and the comma-separated filter
+lists are bounded by `fupin.core.api_types`."""
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
@@ -12,18 +13,50 @@ from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
+from fupin.certification.enums import ProductCategory
+from fupin.core.api_types import (
+    Id,
+    IdList,
+    Month,
+    QueryDate,
+    RecordDate,
+    Year,
+    YearList,
+    choice,
+    choice_list,
+    file_download,
+    listed,
+)
 from fupin.core.errors import InvalidInput, NotFound
 from fupin.core.money import fen_to_yuan
 from fupin.core.pagination import Page
 from fupin.core.services import export_log
 from fupin.core.tabular import CONTENT_TYPES, table_bytes
 from fupin.registry import selectors as registry
+from fupin.registry.enums import OrganisationKind
 
 from . import jobs, rules, selectors, services
-from .enums import JobStatus
+from .enums import (
+    PUBLIC,
+    Basis,
+    Channel,
+    EntryStatus,
+    JobStatus,
+    Kind,
+    LockStatus,
+    NotCounted,
+    RightStatus,
+    Scheme,
+)
 from .models import PeriodLock, PurchaseEntry, PurchaseImport, ReportingRight
 
 router = Router(tags=["ledger"])
+
+Side = Literal[selectors.SIDES]
+KIND_DOC: dict[str, Any] = {"enum": Kind.values}
+CHANNEL_DOC: dict[str, Any] = {"enum": Channel.values}
+STATUS_DOC: dict[str, Any] = {"enum": ["", *EntryStatus.values]}
+NONE = selectors.NONE
 
 
 # -- schemas ---------------------------------------------------------------------------------------------------------
@@ -40,25 +73,21 @@ class PurchaseIn(Schema):
     quantity: str = ""
     unit: str = ""
     amount_yuan: str | float | int
-    kind: str
-    channel: str
-    status: str = ""
+    kind: str = Field(..., max_length=40, json_schema_extra=KIND_DOC,
+                      description="the value, or its Chinese name as in the import file")
+    channel: str = Field(..., max_length=40, json_schema_extra=CHANNEL_DOC,
+                         description="the value, or its Chinese name as in the import file")
+    status: str = Field("", max_length=40, json_schema_extra=STATUS_DOC, description="empty: completed")
     evaluated: bool | str = False
 
 
-class BatchIn(Schema):
+class PurchaseBatchIn(Schema):
     rows: list[PurchaseIn] = Field(..., max_length=services.MAX_BATCH_ROWS)
     source: str = ""
     dry_run: bool = False
 
 
-Side = Literal[selectors.SIDES]
-KIND_DOC: dict[str, Any] = {"enum": Kind.values}
-CHANNEL_DOC: dict[str, Any] = {"enum": Channel.values}
-STATUS_DOC: dict[str, Any] = {"enum": ["", *EntryStatus.values]}
-NONE = selectors.NONE
-
-class ReasonIn(Schema):
+class LedgerReasonIn(Schema):
     reason: str = Field(..., min_length=1, max_length=2000)
 
 
@@ -85,14 +114,14 @@ class EntryOut(Schema):
     unit: str
     amount_fen: int
     amount_yuan: str
-    kind: str
-    channel: str
-    status: str
+    kind: choice(Kind)
+    channel: choice(Channel)
+    status: choice(EntryStatus)
     evaluated: bool
     counted: bool
-    basis: str
-    bases: list[str]
-    not_counted_reason: str
+    basis: choice(Basis, "")
+    bases: list[choice(Basis)]
+    not_counted_reason: choice(NotCounted, "")
     rule_version_id: int | None
     schemes: dict[str, int | None]
     reverses_id: int | None
@@ -142,9 +171,9 @@ class ReportOut(Schema):
     entry_ids: list[int]
 
 
-class ImportOut(Schema):
+class PurchaseImportOut(Schema):
     id: int
-    status: str
+    status: choice(JobStatus)
     file_name: str
     dry_run: bool
     default_source: str
@@ -166,8 +195,8 @@ class ImportOut(Schema):
 
 
 class LockIn(Schema):
-    year: int = Field(..., ge=2013, le=2100)
-    month: int = Field(..., ge=1, le=12)
+    year: Year
+    month: Month
     region_code: str = ""
     reason: str = ""
 
@@ -177,7 +206,7 @@ class LockOut(Schema):
     year: int
     month: int
     region_code: str
-    status: str
+    status: choice(LockStatus)
     reason: str
     updated_at: dt.datetime
 
@@ -186,15 +215,15 @@ class ReportingRightIn(Schema):
     """A reporting right: `reporter_code` (credit code) or `reporter_id` names the organisation; empty
     `buyer_region_code` and `buyer_kinds` cover every registered buyer (both given: both must hold)."""
 
-    reporter_id: int | None = None
-    reporter_code: str = ""
+    reporter_id: Id | None = None
+    reporter_code: str = Field("", max_length=18)
     source: str = Field(..., min_length=1, max_length=60)
     organisations: bool = True
-    buyer_region_code: str = ""
-    buyer_kinds: list[str] = []
+    buyer_region_code: str = Field("", max_length=12)
+    buyer_kinds: list[choice(OrganisationKind)] = []
     public_sales: bool = False
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
+    valid_from: RecordDate | None = None
+    valid_to: RecordDate | None = None
     reason: str = Field(..., min_length=1, max_length=2000)
 
 
@@ -203,10 +232,10 @@ class ReportingRightOut(Schema):
     reporter_id: int
     reporter_name: str
     source: str
-    status: str
+    status: choice(RightStatus)
     organisations: bool
     buyer_region_code: str
-    buyer_kinds: list[str]
+    buyer_kinds: list[choice(OrganisationKind)]
     public_sales: bool
     valid_from: dt.date
     valid_to: dt.date | None
@@ -226,59 +255,58 @@ class ReportingRightOut(Schema):
         return obj.buyer_kind_list
 
 
-class TotalsQuery(Schema):
-    group_by: str = Field("", description="comma-separated groupings: " + ", ".join(selectors.GROUPINGS))
+REGION = Field(None, pattern="^(?:[0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$",
+               description="a region code or prefix (2, 4, 6, 9 or 12 digits)")
+BUYER = Field(None, pattern=f"^(?:{PUBLIC}|{NONE}|[0-9]{{1,18}}(?: *, *[0-9]{{1,18}})*)$",
+              description="comma-separated buyer ids (with the units they supervise), or public / none / 0")
+MONTHS = Field(None, pattern="^(?:[0-9]{4}-(?:0?[1-9]|1[0-2])|(?:0?[1-9]|1[0-2])(?: *, *(?:0?[1-9]|1[0-2]))*)$",
+               description="comma-separated months 1 … 12, or one YYYY-MM")
+
+
+class LedgerFilters(Schema):
+    """The filters of the account (docs/domain/ledger.md); each list is comma-separated, `none` selects entries
+    without a value."""
+
+    side: Side = "origin"
+    year: YearList | None = None
+    quarter: listed("[1-4]", "comma-separated quarters 1 … 4") | None = None
+    month: str | None = MONTHS
+    region: str | None = REGION
+    buyer: str | None = BUYER
+    buyer_only: IdList | None = None
+    seller: IdList | None = None
+    buyer_category: choice_list(OrganisationKind, PUBLIC, NONE) | None = None
+    product_category: choice_list(ProductCategory, NONE) | None = None
+    channel: choice_list(Channel) | None = None
+    kind: choice_list(Kind) | None = None
+    basis: choice_list(Basis, NONE) | None = None
+    scheme: choice_list(Scheme, NONE) | None = None
+    relation: str | None = Field(None, pattern=f"^(?:{NONE}|[0-9]{{1,18}}(?: *, *[0-9]{{1,18}})*)$",
+                                 description="comma-separated assistance relation ids, or none")
+    counted: Literal["true", "false", "1", "0", "yes", "no"] | None = None
+    buyer_region: str | None = REGION
+    date_from: QueryDate | None = None
+    date_to: QueryDate | None = None
+    status: choice_list(EntryStatus) | None = None
+
+
+class TotalsQuery(LedgerFilters):
+    group_by: str = Field("", max_length=500,
+                          description="comma-separated groupings: " + ", ".join(selectors.GROUPINGS))
     counted_only: bool = True
-    side: str = "origin"
-    order_by: str = ""
+    order_by: str = Field("", max_length=100)
     limit: int | None = Field(None, ge=1, le=100_000)
-    format: str = Field("json", pattern="^(json|csv|xlsx)$")
-    year: str | None = None
-    quarter: str | None = None
-    month: str | None = None
-    region: str | None = None
-    province: str | None = None
-    prefecture: str | None = None
-    county: str | None = None
-    buyer: str | None = None
-    buyers: str | None = None
-    buyer_only: str | None = None
-    seller: str | None = None
-    buyer_category: str | None = None
-    product_category: str | None = None
-    channel: str | None = None
-    kind: str | None = None
-    basis: str | None = None
-    scheme: str | None = None
-    relation: str | None = None
-    counted: str | None = None
-    buyer_region: str | None = None
-    date_from: str | None = None
-    date_to: str | None = None
-    status: str | None = None
+    format: Literal["json", "csv", "xlsx"] = "json"
+    province: str | None = REGION
+    prefecture: str | None = REGION
+    county: str | None = REGION
+    buyers: IdList | None = None
 
 
-class EntryQuery(Schema):
-    side: str = "origin"
-    year: str | None = None
-    quarter: str | None = None
-    month: str | None = None
-    region: str | None = None
-    buyer: str | None = None
-    buyer_only: str | None = None
-    seller: str | None = None
-    buyer_category: str | None = None
-    product_category: str | None = None
-    channel: str | None = None
-    kind: str | None = None
-    basis: str | None = None
-    scheme: str | None = None
-    relation: str | None = None
-    counted: str | None = None
-    buyer_region: str | None = None
-    date_from: str | None = None
-    date_to: str | None = None
-    status: str | None = None
+class EntryQuery(LedgerFilters):
+    source: str | None = Field(None, max_length=60, description="the reporter's source name (with external_id: "
+                                                                  "find your own order to reverse or amend it)")
+    external_id: str | None = Field(None, max_length=100)
 
 
 def _filters(q: Schema) -> dict[str, Any]:
@@ -297,7 +325,7 @@ def _row(p: PurchaseIn) -> dict[str, Any]:
 
 
 # -- purchases -------------------------------------------------------------------------------------------------------
-@router.post("/purchases/imports", response={200: ImportOut, 202: ImportOut})
+@router.post("/purchases/imports", response={200: PurchaseImportOut, 202: PurchaseImportOut})
 def purchase_import(request, file: File[UploadedFile], source: Form[str] = "", dry_run: Form[bool] = False,
                     background: Form[bool | None] = None):
     """Upload a purchase file (.csv or .xlsx). Small files are imported in the request (200, with the report);
@@ -312,19 +340,20 @@ def purchase_import(request, file: File[UploadedFile], source: Form[str] = "", d
     return (202 if job.status in (JobStatus.QUEUED, JobStatus.RUNNING) else 200), job
 
 
-@router.get("/purchases/imports", response=list[ImportOut])
+@router.get("/purchases/imports", response=list[PurchaseImportOut])
 @paginate(Page)
 def purchase_import_list(request):
     return selectors.purchase_imports(viewer=request.user)
 
 
-@router.get("/purchases/imports/{int:import_id}", response=ImportOut)
-def purchase_import_detail(request, import_id: int):
+@router.get("/purchases/imports/{int:import_id}", response=PurchaseImportOut)
+def purchase_import_detail(request, import_id: Id):
     return selectors.purchase_import_get(viewer=request.user, pk=import_id)
 
 
-@router.get("/purchases/imports/{int:import_id}/rejected")
-def purchase_import_rejected(request, import_id: int):
+@router.get("/purchases/imports/{int:import_id}/rejected",
+            openapi_extra=file_download("csv", "xlsx", description="the rejected rows, with line and reason"))
+def purchase_import_rejected(request, import_id: Id):
     """The rejected rows in the upload's format, with `line` and `reason` columns: fix them and import again."""
     job = selectors.purchase_import_get(viewer=request.user, pk=import_id)
     if not job.rejected_path or not Path(job.rejected_path).is_file():
@@ -343,7 +372,7 @@ def purchase_create(request, payload: PurchaseIn):
 
 
 @router.post("/purchases/batch", response=ReportOut)
-def purchase_batch(request, payload: BatchIn):
+def purchase_batch(request, payload: PurchaseBatchIn):
     """Book up to 5,000 purchases; `line` in errors is the row's position (1-based)."""
     report = services.purchase_record_batch(rows=[_row(r) for r in payload.rows], actor=request.user,
                                             source=payload.source, dry_run=payload.dry_run)
@@ -353,35 +382,37 @@ def purchase_batch(request, payload: BatchIn):
 @router.get("/purchases", response=list[EntryOut])
 @paginate(Page)
 def purchase_list(request, q: Query[EntryQuery]):
-    return selectors.entries_for(viewer=request.user, filters=_filters(q), side=q.side)
+    return selectors.entries_for(viewer=request.user, filters=_filters(q), side=q.side, source=q.source,
+                                 external_id=q.external_id)
 
 
 @router.get("/purchases/{int:entry_id}", response=EntryOut)
-def purchase_detail(request, entry_id: int):
+def purchase_detail(request, entry_id: Id):
     return selectors.entry_get(viewer=request.user, pk=entry_id)
 
 
 @router.get("/purchases/{int:entry_id}/history", response=list[EntryOut])
-def purchase_history(request, entry_id: int):
+def purchase_history(request, entry_id: Id):
     entry = selectors.entry_get(viewer=request.user, pk=entry_id)
     return selectors.entry_chain(viewer=request.user, entry=entry)
 
 
 @router.post("/purchases/{int:entry_id}/reverse", response={201: EntryOut})
-def purchase_reverse(request, entry_id: int, payload: ReasonIn):
+def purchase_reverse(request, entry_id: Id, payload: LedgerReasonIn):
     entry = selectors.entry_get(viewer=request.user, pk=entry_id)
     return 201, services.purchase_reverse(entry=entry, reason=payload.reason, actor=request.user)
 
 
 @router.post("/purchases/{int:entry_id}/amend", response={201: EntryOut})
-def purchase_amend(request, entry_id: int, payload: AmendIn):
+def purchase_amend(request, entry_id: Id, payload: AmendIn):
     entry = selectors.entry_get(viewer=request.user, pk=entry_id)
     return 201, services.purchase_amend(entry=entry, changes=payload.changes, reason=payload.reason,
                                        actor=request.user)
 
 
 # -- statistics --------------------------------------------------------------------------------------------------------
-@router.get("/account/totals")
+@router.get("/account/totals", openapi_extra=file_download("csv", "xlsx", json=True,
+                                                          description="the totals (JSON, or a csv/xlsx file)"))
 def account_totals(request, q: Query[TotalsQuery]):
     """Totals grouped by `group_by` (comma-separated) and filtered by any filter parameter; `format=csv|xlsx`
     exports. Rows: the groupings, amount_fen, amount_yuan, quantity (decimal), entries (net)."""
@@ -403,18 +434,18 @@ def account_totals(request, q: Query[TotalsQuery]):
 
 
 @router.get("/account/buyers/{int:buyer_id}")
-def account_buyer(request, buyer_id: int, year: int | None = None):
+def account_buyer(request, buyer_id: Id, year: Year | None = None):
     """A buyer's account (with the units it supervises): years by kind, by scheme, relation, province, channel."""
     return selectors.buyer_summary(viewer=request.user, buyer_id=buyer_id, year=year)
 
 
 @router.get("/account/sellers/{int:seller_id}")
-def account_seller(request, seller_id: int, year: int | None = None):
+def account_seller(request, seller_id: Id, year: Year | None = None):
     return selectors.seller_summary(viewer=request.user, seller_id=seller_id, year=year)
 
 
 @router.get("/account/regions/{code}")
-def account_region(request, code: str, year: int | None = None):
+def account_region(request, code: str, year: Year | None = None):
     """Money flowing into a region (county, prefecture or province code)."""
     return selectors.county_summary(viewer=request.user, region_code=code, year=year)
 
@@ -422,7 +453,7 @@ def account_region(request, code: str, year: int | None = None):
 # -- period locks ------------------------------------------------------------------------------------------------------
 @router.get("/ledger/locks", response=list[LockOut])
 @paginate(Page)
-def lock_list(request, year: int | None = None):
+def lock_list(request, year: Year | None = None):
     return selectors.period_locks(viewer=request.user, year=year)
 
 
@@ -433,7 +464,7 @@ def lock_create(request, payload: LockIn):
 
 
 @router.post("/ledger/locks/{int:lock_id}/unlock", response=LockOut)
-def lock_unlock(request, lock_id: int, payload: ReasonIn):
+def lock_unlock(request, lock_id: Id, payload: LedgerReasonIn):
     lock: PeriodLock = services.period_lock_get(pk=lock_id)
     return services.period_unlock(lock=lock, reason=payload.reason, actor=request.user)
 
@@ -453,7 +484,8 @@ def _reporter(payload: ReportingRightIn) -> Any:
 
 @router.get("/ledger/reporting-rights", response=list[ReportingRightOut])
 @paginate(Page)
-def reporting_right_list(request, reporter_id: int | None = None, source: str = "", status: str = ""):
+def reporting_right_list(request, reporter_id: Id | None = None, source: str = "",
+                         status: choice(RightStatus, "") = ""):
     """Reporting rights: which organisations may book purchases of buyers other than their own units, under which
     source (administrators only)."""
     return selectors.reporting_rights(viewer=request.user, reporter_id=reporter_id, source=source, status=status)
@@ -471,7 +503,7 @@ def reporting_right_create(request, payload: ReportingRightIn):
 
 
 @router.post("/ledger/reporting-rights/{int:right_id}/revoke", response=ReportingRightOut)
-def reporting_right_revoke(request, right_id: int, payload: ReasonIn):
+def reporting_right_revoke(request, right_id: Id, payload: LedgerReasonIn):
     """Revoke a reporting right now (administrators only; audited): later rows under it are refused."""
     services.require_right_admin(request.user)
     right = services.reporting_right_ref(pk=right_id)

@@ -532,11 +532,11 @@ def entries_for(*, viewer: Any, filters: Mapping[str, Any] | None = None, side: 
     spec = _normalise(filters or {}, counted_only=False)
     prefix, _cols = _scope_needs(viewer, side)
     qs = _apply(PurchaseEntry.objects.all(), spec.conditions, cube=None, scope=(prefix, side))
-    return qs.select_related("buyer", "seller", "product", "origin").order_by("-purchase_date", "-id")
     if source is not None:
         qs = qs.filter(source=source.strip())
     if external_id is not None:
         qs = qs.filter(external_id=external_id.strip())
+    return qs.select_related("buyer", "seller", "product", "origin").order_by("-purchase_date", "-id")
 
 
 def entries_total(*, viewer: Any, filters: Mapping[str, Any] | None = None, side: str = "origin") -> dict[str, int]:
