@@ -22,6 +22,7 @@ from fupin.core.money import (
     Yuan,
     YuanField,
     YuanOrZero,
+    fen_parser,
     fen_to_yuan,
     fen_to_yuan_grouped,
     yuan_to_fen,
@@ -181,3 +182,33 @@ def test_the_form_field_cleans_to_fen_and_shows_fen_as_yuan():
     assert bad.errors.as_data()["price"][0].code == "invalid_amount"
     assert bad.errors.as_data()["extra"][0].code == "amount_not_positive"
     assert 'value="12.30"' in str(PriceForm(initial={"price": 1230})["price"])
+
+
+# -- the bound parser of the hot path is the same parser -------------------------------------------------------------
+class CellRefused(ValueError):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _outcome(fn, text):
+    try:
+        return fn(text)
+    except (MoneyError, CellRefused) as exc:
+        return exc.code
+
+
+@given(st.one_of(st.lists(AMOUNT_ALPHABET, min_size=0, max_size=12).map("".join),
+                 st.integers(min_value=-10**13, max_value=10**13).map(fen_to_yuan)))
+def test_the_bound_parser_gives_what_yuan_to_fen_gives(text):
+    bound = fen_parser(max_fen=10_000_000_000, error=CellRefused)
+    assert _outcome(bound, text) == _outcome(lambda t: yuan_to_fen(t, max_fen=10_000_000_000), text)
+
+
+def test_the_bound_parser_raises_the_callers_error():
+    with pytest.raises(CellRefused) as exc:
+        fen_parser(error=CellRefused)("10,00")
+    assert exc.value.code == "invalid_amount"
+    with pytest.raises(MoneyError):
+        fen_parser()("0")
+    assert fen_parser(allow_zero=True)("0") == 0

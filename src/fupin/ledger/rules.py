@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from fupin.core.money import MoneyError, yuan_to_fen
+from fupin.core.money import fen_parser
 
 from .enums import Basis, Channel, EntryStatus, Kind, NotCounted, Scheme
 
@@ -80,13 +80,9 @@ def parse_bool(text: str) -> bool:
 
 
 # -- amounts, quantities, dates -----------------------------------------------------------------------------------
-def parse_amount_fen(text: str) -> int:
-    """Yuan with at most two decimals, > 0 and at most MAX_AMOUNT_FEN, into integer fen: core's one money parser
-    (its fast path reads plain numbers without a Decimal), its refusal as a CellError with the same code."""
-    try:
-        return yuan_to_fen(text, max_fen=MAX_AMOUNT_FEN)
-    except MoneyError as exc:
-        raise CellError(exc.code, exc.message) from None
+# Yuan with at most two decimals, > 0 and at most MAX_AMOUNT_FEN, into integer fen: core's one money parser with
+# the per-purchase bound (plain numbers read inline, without a Decimal), its refusal a CellError with the same code.
+parse_amount_fen: Callable[[str], int] = fen_parser(max_fen=MAX_AMOUNT_FEN, error=CellError)
 
 
 def parse_quantity_milli(text: str) -> int | None:
