@@ -6,7 +6,6 @@ are bounded by `fupin.core.api_types` (no `from __future__ import annotations`: 
 import datetime as dt
 from typing import Any, Literal
 
-from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
@@ -24,11 +23,12 @@ from fupin.core.api_types import (
     choice,
     file_download,
 )
+from fupin.core.downloads import attachment
 from fupin.core.errors import InvalidInput, NotFound
 from fupin.core.money import OptionalYuanOrZero, YuanOrZero, fen_to_yuan
 from fupin.core.pagination import Page
 from fupin.core.services import export_log
-from fupin.core.tabular import CONTENT_TYPES, header_labels, table_bytes
+from fupin.core.tabular import header_labels, table_bytes
 from fupin.registry.models import MarketEntity, Region
 
 from . import selectors, services, signing, spot_checks
@@ -403,8 +403,7 @@ def catalogue_export(request, fmt: ExportFormat = "xlsx", q: str | None = None, 
     qs = selectors.catalogue(q=q, category=category, province=province, county=county, supplier=supplier, batch=batch)
     body = table_bytes(selectors.catalogue_rows(qs), header=header_labels(selectors.CATALOGUE_COLUMNS, language=lang),
                        fmt=fmt, sheet_title="catalogue")
-    response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="catalogue-{timezone.localdate():%Y%m%d}.{fmt}"'
+    response = attachment(body, filename=f"catalogue-{timezone.localdate():%Y%m%d}.{fmt}", fmt=fmt)
     if getattr(request.user, "is_authenticated", False):
         export_log(user=request.user, what="certification catalogue", rows=qs.count(), path=request.path)
     return response

@@ -7,7 +7,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Literal
 
-from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
@@ -27,6 +26,7 @@ from fupin.core.api_types import (
     file_download,
     listed,
 )
+from fupin.core.downloads import attachment
 from fupin.core.errors import InvalidInput, NotFound
 from fupin.core.money import fen_to_yuan
 from fupin.core.pagination import Page
@@ -361,8 +361,8 @@ def purchase_import_rejected(request, import_id: Id):
     ext = Path(job.rejected_path).suffix.lstrip(".")
     export_log(user=request.user, what=f"rejected rows of purchase import {job.pk}", rows=job.rejected,
                path=request.path)
-    return FileResponse(open(job.rejected_path, "rb"), as_attachment=True,  # noqa: SIM115 - closed by Django
-                        filename=f"rejected-{job.pk}.{ext}", content_type=CONTENT_TYPES.get(ext, "text/csv"))
+    return attachment(open(job.rejected_path, "rb"),  # noqa: SIM115 - closed by Django
+                      filename=f"rejected-{job.pk}.{ext}", content_type=CONTENT_TYPES.get(ext, "text/csv"))
 
 
 @router.post("/purchases", response={201: EntryOut})
@@ -428,9 +428,7 @@ def account_totals(request, q: Query[TotalsQuery]):
                           sheet_title="account totals")
     export_log(user=request.user, what=f"account totals by {'+'.join(group_by) or 'total'}", rows=len(out),
                path=request.path)
-    response = HttpResponse(content, content_type=CONTENT_TYPES[q.format])
-    response["Content-Disposition"] = f'attachment; filename="account-totals.{q.format}"'
-    return response
+    return attachment(content, filename=f"account-totals.{q.format}", fmt=q.format)
 
 
 @router.get("/account/buyers/{int:buyer_id}")

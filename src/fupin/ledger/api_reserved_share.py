@@ -5,17 +5,17 @@ Numbers, years and choices are bounded by `fupin.core.api_types` (no `from __fut
 import datetime as dt
 from pathlib import Path
 
-from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from fupin.core.api_types import ExportFormat, Id, Year, choice, file_download
+from fupin.core.downloads import attachment
 from fupin.core.money import OptionalYuan, OptionalYuanOrZero, fen_to_yuan
 from fupin.core.pagination import Page
 from fupin.core.services import export_log
-from fupin.core.tabular import CONTENT_TYPES, save_upload, table_bytes
+from fupin.core.tabular import save_upload, table_bytes
 from fupin.registry.enums import OrganisationKind
 
 from . import reserved_share_rules as rules
@@ -142,9 +142,7 @@ def share_export(request, year: Year | None = None, region: str | None = None,
     content = table_bytes(selectors.export_rows(rows), header=[c for c, _zh in selectors.EXPORT_COLUMNS], fmt=format,
                           sheet_title=f"reserved-share-{y}")
     export_log(user=request.user, what="reserved share", rows=len(rows), path=request.path)
-    response = HttpResponse(content, content_type=CONTENT_TYPES[format])
-    response["Content-Disposition"] = f'attachment; filename="reserved-share-{y}.{format}"'
-    return response
+    return attachment(content, filename=f"reserved-share-{y}.{format}", fmt=format)
 
 
 @router.get("/reserved-share/{organisation_id}/{year}", response=ShareOut)

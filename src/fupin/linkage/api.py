@@ -7,7 +7,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -26,10 +25,11 @@ from fupin.core.api_types import (
     choice,
     file_download,
 )
+from fupin.core.downloads import attachment
 from fupin.core.errors import InvalidInput
 from fupin.core.money import OptionalYuanOrZero, Yuan, fen_to_yuan
 from fupin.core.pagination import Page
-from fupin.core.tabular import CONTENT_TYPES, save_upload
+from fupin.core.tabular import save_upload
 from fupin.registry.models import Household, MarketEntity
 
 from . import expected, imports, indicators, sampling, selectors, services
@@ -405,9 +405,7 @@ def contract_export(request, fmt: ExportFormat = "xlsx", entity: Id | None = Non
     qs = selectors.contract_list(viewer=request.user, entity_id=entity, mechanism=mechanism, status=status,
                                  region_code=region).prefetch_related("parties__household")
     content = imports.contracts_export(contracts=qs, fmt=fmt, language=get_language() or "en")
-    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="linkage-contracts.{fmt}"'
-    return response
+    return attachment(content, filename=f"linkage-contracts.{fmt}", fmt=fmt)
 
 
 # -- payments ------------------------------------------------------------------------------------------------------
@@ -526,9 +524,7 @@ def round_items(request, pk: Id):
 def round_field_list(request, pk: Id):
     rnd = sampling.round_get(viewer=request.user, pk=pk)
     content = sampling.field_list_xlsx(round=rnd, viewer=request.user, language=get_language() or "en")
-    response = HttpResponse(content, content_type=CONTENT_TYPES["xlsx"])
-    response["Content-Disposition"] = f'attachment; filename="verification-{rnd.county.code}-{rnd.pk}.xlsx"'
-    return response
+    return attachment(content, filename=f"verification-{rnd.county.code}-{rnd.pk}.xlsx", fmt="xlsx")
 
 
 @router.post("/linkage/verification/items/{pk}/outcome", response=VerificationItemOut)

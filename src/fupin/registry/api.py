@@ -27,6 +27,7 @@ from fupin.core.api_types import (
     choice,
     file_download,
 )
+from fupin.core.downloads import attachment
 from fupin.core.errors import InvalidInput, NotFound
 from fupin.core.pagination import Page
 from fupin.core.tabular import CONTENT_TYPES, save_upload
@@ -69,10 +70,7 @@ def _patch(payload: Schema) -> dict[str, Any]:
 
 
 def _attachment(content: bytes, *, file_name: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment(content, filename=file_name, content_type=content_type)
 
 
 # -- regions ----------------------------------------------------------------------------------------------------

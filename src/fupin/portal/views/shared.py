@@ -12,11 +12,12 @@ from urllib.parse import urlencode
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from fupin.core.access import log_refusal
+from fupin.core.downloads import attachment
 from fupin.core.errors import AccessDenied, FupinError, NotFound
+from fupin.core.tabular import CONTENT_TYPES
 from fupin.core.uploads import UploadTooLarge
 
 from ..forms.base import FilterForm, yes_no_choices
@@ -78,10 +79,6 @@ def list_context(request: HttpRequest, page: Page, **extra: Any) -> dict[str, An
 
 
 # -- downloads -------------------------------------------------------------------------------------------------
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 def export_format(request: HttpRequest) -> str | None:
@@ -91,10 +88,8 @@ def export_format(request: HttpRequest) -> str | None:
 
 
 def file_response(content: bytes, *, filename: str, fmt: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=CONTENT_TYPES.get(fmt, "application/octet-stream"))
-    response["Content-Disposition"] = content_disposition_header(True, filename) or ""  # never None for an attachment
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    """A download (`fupin.core.downloads.attachment`: the same headers as the API's)."""
+    return attachment(content, filename=filename, fmt=fmt)
 
 
 # -- error pages -----------------------------------------------------------------------------------------------
