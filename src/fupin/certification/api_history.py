@@ -10,7 +10,7 @@ from ninja import File, Form, Router
 from ninja.files import UploadedFile
 
 from fupin.core import selectors as core_selectors
-from fupin.core.api_types import Id
+from fupin.core.api_types import Id, file_download
 from fupin.core.errors import NotFound
 from fupin.core.imports import rejected_file_content
 from fupin.core.tabular import CONTENT_TYPES
@@ -31,7 +31,8 @@ def catalogue_history_import(request: HttpRequest, file: File[UploadedFile],
     return history_upload(history_import.catalogue_history_import, request, file, dry_run, rejected_url=REJECTED_URL)
 
 
-@router.get("/certification/history/imports/{int:run_id}/rejected")
+@router.get("/certification/history/imports/{int:run_id}/rejected",
+            openapi_extra=file_download("csv", "xlsx", description="the rejected rows, with line and reason"))
 def catalogue_history_rejected(request: HttpRequest, run_id: Id) -> HttpResponse:
     """The rejected rows of a historical catalogue import, in the file's own format, with `line` and `reason`."""
     run = core_selectors.import_runs(viewer=request.user, kind=history_import.CATALOGUE_HISTORY_IMPORT).filter(

@@ -17,7 +17,16 @@ from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from fupin.core.api_types import BIGINT_MAX, ExportFormat, Id, QueryDate, RecordDate, Year, choice
+from fupin.core.api_types import (
+    BIGINT_MAX,
+    ExportFormat,
+    Id,
+    QueryDate,
+    RecordDate,
+    Year,
+    choice,
+    file_download,
+)
 from fupin.core.pagination import Page
 from fupin.core.services import export_log
 from fupin.core.tabular import CONTENT_TYPES, save_upload, table_bytes
@@ -665,7 +674,7 @@ def scorecards_compute(request, body: SupervisionComputeIn):
     return scorecards.scorecards_compute(year=body.year, scheme=body.scheme, actor=request.user)
 
 
-@router.get("/supervision/scorecards/export")
+@router.get("/supervision/scorecards/export", openapi_extra=file_download("csv", "xlsx", description="the scorecards"))
 def scorecard_export(request, year: Year, scheme: SchemeName | None = None, format: ExportFormat = "xlsx"):  # noqa: A002
     cards = list(selectors.scorecard_list(viewer=request.user, year=year, scheme=scheme))
     header, rows = scorecards.export_rows(cards)
