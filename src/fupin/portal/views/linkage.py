@@ -30,6 +30,7 @@ from fupin.registry.enums import HouseholdStatus
 
 from ..charts import Bar, Series, bar_chart, stacked_bar_chart
 from ..format import choice_label, yuan, yuan_number
+from ..forms.errors import form_error
 from ..forms.linkage import (
     GROUP_BY_CHOICES,
     ContractFilter,
@@ -52,16 +53,13 @@ def _this_year() -> int:
     return timezone.localdate().year
 
 
+# the services' names of the contract and payment inputs → the form fields that show their refusals
+_FIELDS = {"households": "households", "collective": "collective", "paid_on": "paid_on", "amount": "amount_yuan",
+           "household": "household"}
+
+
 def _form_errors(form: forms.Form, exc: FupinError) -> None:
-    details = exc.details if isinstance(exc.details, dict) else {}
-    found = details.get("errors") or []
-    if not found:
-        form.add_error(None, str(exc.message))
-    for e in found:
-        field = e.get("field")
-        field = {"households": "households", "collective": "collective", "paid_on": "paid_on", "amount": "amount_yuan",
-                 "household": "household"}.get(field)
-        form.add_error(field if field in form.fields else None, e.get("message", ""))
+    form_error(form, exc, fields=_FIELDS)
 
 
 # -- indicators ------------------------------------------------------------------------------------------------
@@ -385,9 +383,7 @@ def _upload_run(request, form: UploadForm, fn: Any, **kwargs: Any) -> dict[str, 
         path = save_upload(upload, suffix=Path(upload.name).suffix.lower() or ".csv")
         report = fn(path=path, file_name=upload.name, actor=request.user, dry_run=form.cleaned_data["dry_run"], **kwargs)
     except FupinError as exc:
-        if exc.status == 403:
-            raise
-        form.add_error("file", str(exc.message))
+        form_error(form, exc, default="file")
         return None
     finally:
         if path is not None:
@@ -420,9 +416,7 @@ def round_list(request):
             rnd = sampling.round_draw(county_code=d["county"], period_start=d["period_start"],
                                       period_end=d["period_end"], seed=d.get("seed"), actor=request.user)
         except FupinError as exc:
-            if exc.status == 403:
-                raise
-            form.add_error(None, str(exc.message))
+            form_error(form, exc)
         else:
             messages.success(request, _("Sample drawn: %(n)d of %(N)d benefiting households (seed %(seed)d).")
                              % {"n": rnd.sample_size, "N": rnd.population, "seed": rnd.seed})

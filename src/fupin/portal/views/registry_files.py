@@ -23,6 +23,7 @@ from fupin.core.tabular import save_upload
 from fupin.registry import exports, imports
 from fupin.registry.models import RegionCodeChange
 
+from ..forms.errors import form_error
 from ..forms.imports import ImportForm, import_kind_labels
 from .shared import export_format, file_response, list_context, paginate
 
@@ -76,7 +77,7 @@ def import_list(request):
             report = imports.registry_import(kind=form.cleaned_data["kind"], path=path, actor=request.user,
                                              file_name=upload.name, dry_run=form.cleaned_data["dry_run"])
         except InvalidInput as exc:  # a file-level problem: unreadable, wrong type, missing columns, too large
-            form.add_error("file", str(exc.message))
+            form_error(form, exc, default="file")
         else:
             return redirect("portal:import_detail", pk=report.run_id)
         finally:

@@ -21,6 +21,7 @@ from fupin.ledger.enums import Basis, Channel, EntryStatus, Kind, NotCounted, Sc
 from fupin.ledger.rules import bases_of, quantity_text
 from fupin.registry import selectors as registry
 
+from ...forms.errors import form_error
 from ...forms.ledger import EntryFilter, ReversalForm
 from ..shared import export_format, file_response, list_context, paginate
 from .common import choice_label, yuan
@@ -118,7 +119,7 @@ def entry_reverse(request, pk: int):
         try:
             reversal = services.purchase_reverse(entry=entry, reason=form.cleaned_data["reason"], actor=viewer)
         except (InvalidInput, Conflict, PeriodLocked) as exc:
-            form.add_error(None, str(exc.message))
+            form_error(form, exc)
         else:
             messages.success(request, _("The entry was reversed by entry #%(id)d.") % {"id": reversal.pk})
             return redirect("portal:ledger_entry", pk=reversal.pk)

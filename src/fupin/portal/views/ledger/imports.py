@@ -17,6 +17,7 @@ from fupin.ledger import selectors as ledger
 from fupin.ledger.enums import JobStatus, NotCounted
 from fupin.ledger.pipeline import COLUMNS
 
+from ...forms.errors import form_error
 from ...forms.ledger import PurchaseUploadForm
 from ..shared import file_response, list_context, paginate
 from .common import choice_label, yuan
@@ -37,7 +38,7 @@ def import_list(request):
                     upload=upload, file_name=Path(upload.name).name, source=form.cleaned_data["source"],
                     dry_run=form.cleaned_data["dry_run"], actor=request.user, origin="file")
             except InvalidInput as exc:
-                form.add_error("file", str(exc.message))
+                form_error(form, exc, default="file")
             else:
                 jobs.start(job)
                 return redirect("portal:ledger_import", pk=job.pk)

@@ -15,6 +15,7 @@ from fupin.ledger import selectors as ledger
 from fupin.ledger import services
 from fupin.ledger.enums import LockStatus
 
+from ...forms.errors import form_error
 from ...forms.ledger import LockForm, UnlockForm
 from ..shared import list_context, paginate
 from .common import choice_label
@@ -32,7 +33,7 @@ def lock_list(request):
                 lock = services.period_lock(year=d["year"], month=d["month"], region_code=d["region_code"] or "",
                                             reason=d["reason"], actor=request.user)
             except (InvalidInput, Conflict, TransitionNotAllowed) as exc:
-                form.add_error(None, str(exc.message))
+                form_error(form, exc)
             else:
                 messages.success(request, _("%(period)s is locked.") % {"period": f"{lock.year}-{lock.month:02d}"})
                 return redirect("portal:ledger_locks")

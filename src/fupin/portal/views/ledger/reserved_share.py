@@ -25,6 +25,7 @@ from fupin.ledger import reserved_share_selectors as selectors
 from fupin.ledger import reserved_share_services as services
 from fupin.portal import charts
 
+from ...forms.errors import form_error
 from ...forms.ledger import DeclarationForm, DeclarationImportForm, ReservedShareFilter
 from ..shared import export_format, file_response, paginate, query_string, read_filters
 from .common import choice_label, entries_url, yuan, yuan_label, yuan_tick
@@ -123,12 +124,8 @@ def declare(request):
                 actor=request.user,
             )
         except InvalidInput as exc:
-            for d in exc.details or []:
-                field = {"canteen_food_yuan": "canteen_food_yuan", "farm_produce_yuan": "farm_produce_yuan",
-                         "exempt_reason": "exempt_reason", "year": "year"}.get(d.get("field"))
-                form.add_error(field, d.get("message", str(exc.message)))
-            if not exc.details:
-                form.add_error(None, str(exc.message))
+            form_error(form, exc, fields={f: f for f in ("canteen_food_yuan", "farm_produce_yuan", "exempt_reason",
+                                                         "year")})
         else:
             messages.success(request, _("The declaration of %(unit)s for %(year)d was saved.")
                              % {"unit": decl.organisation.name, "year": decl.year})
@@ -156,7 +153,7 @@ def declaration_import(request):
             report = services.canteen_declaration_import(path=path, file_name=upload.name, actor=request.user,
                                                          dry_run=form.cleaned_data["dry_run"])
         except InvalidInput as exc:
-            form.add_error("file", str(exc.message))
+            form_error(form, exc, default="file")
         finally:
             if path is not None:
                 with contextlib.suppress(OSError):
