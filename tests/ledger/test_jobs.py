@@ -85,6 +85,6 @@ def test_an_interrupted_job_is_marked_failed(w, tmp_path):
 
     audit.transition(job, to="running", allowed_from=["queued"], actor="cli")
     PurchaseImport.objects.filter(pk=job.pk).update(updated_at=timezone.now() - dt.timedelta(hours=1))
-    assert services.import_job_fail_stale() == 1
+    assert services.import_jobs_fail_stopped() == 1  # no heartbeat at all: the last progress is the sign of life
     job.refresh_from_db()
-    assert job.status == "failed" and job.report["error"]["code"] == "interrupted"
+    assert job.status == "failed" and job.report["error"]["code"] == "worker_stopped"

@@ -188,6 +188,7 @@ class PurchaseImportOut(Schema):
     report: dict[str, Any]
     error: str
     rejected_url: str | None
+    heartbeat_at: dt.datetime | None = Field(None, description="the worker's last sign of life while it runs")
 
     @staticmethod
     def resolve_rejected_url(obj: PurchaseImport) -> str | None:
@@ -343,11 +344,16 @@ def purchase_import(request, file: File[UploadedFile], source: Form[str] = "", d
 @router.get("/purchases/imports", response=list[PurchaseImportOut])
 @paginate(Page)
 def purchase_import_list(request):
+    """The viewer's imports; a running job whose worker stopped is shown failed ("worker stopped")."""
+    services.import_jobs_fail_stopped()
     return selectors.purchase_imports(viewer=request.user)
 
 
 @router.get("/purchases/imports/{int:import_id}", response=PurchaseImportOut)
 def purchase_import_detail(request, import_id: Id):
+    """One import with its progress and heartbeat, or its report; failed with "worker stopped" when its worker
+    stopped (killed, or the server restarted): import the same file again."""
+    services.import_jobs_fail_stopped()
     return selectors.purchase_import_get(viewer=request.user, pk=import_id)
 
 

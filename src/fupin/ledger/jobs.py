@@ -1,9 +1,10 @@
 """Background imports: a DB-backed job row (`PurchaseImport`) and a worker thread started by the request.
 
 Small files run inline (the request returns the finished report); larger ones run in a daemon thread of the web
-process, which reports progress on the job row after every batch. A job interrupted by a restart is marked
-failed by `services.import_job_fail_stale()` (run whenever an import is created); importing the same file again is
-safe because imports are idempotent.
+process, which reports progress on the job row after every batch and keeps its heartbeat fresh (`heartbeat`). A job
+whose worker stopped (killed, or the server restarted) is marked failed by `services.import_jobs_fail_stopped()`,
+run before imports are listed or shown and whenever one is created; importing the same file again is safe because
+imports are idempotent.
 """
 
 from __future__ import annotations

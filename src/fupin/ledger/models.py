@@ -48,6 +48,11 @@ class PurchaseImport(TimestampedModel):
     error = models.TextField(_("error"), blank=True)
     run = models.ForeignKey("core.ImportRun", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                             verbose_name=_("import run"))
+    # the worker's sign of life while the job runs (every batch, and a ticker in between): a job whose worker stopped
+    # is marked failed when jobs are listed or shown (`services.import_jobs_fail_stopped`)
+    heartbeat_at = models.DateTimeField(_("worker last seen"), null=True, blank=True)
+    worker_pid = models.PositiveIntegerField(_("worker process id"), null=True, blank=True)
+    worker_host = models.CharField(_("worker host"), max_length=255, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -563,12 +563,20 @@ class Pipeline:
         if self.job is None or self.job.pk is None:
             return
         rep = self.report
-        PurchaseImport.objects.filter(pk=self.job.pk).update(
+        now = timezone.now()
+        updated = PurchaseImport.objects.filter(pk=self.job.pk, status=JobStatus.RUNNING).update(
             rows_processed=self.rows_seen, accepted=rep.accepted, duplicates=rep.duplicates, rejected=rep.rejected,
-            bytes_processed=self.bytes_hint, updated_at=timezone.now(),
+            bytes_processed=self.bytes_hint, updated_at=now, heartbeat_at=now,
         )
         self.job.rows_processed = self.rows_seen
 
 
 def job_is_active(job: PurchaseImport) -> bool:
+        if not updated:  # marked failed meanwhile (its worker was taken for stopped): store nothing more
+            raise ImportStopped(self.job.pk)
     return job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+class ImportStopped(Exception):  # noqa: N818 - a signal to stop, not an error of the input
+    """The job is no longer running (marked failed while this worker still ran): the batch in progress is rolled
+    back and the worker stops."""
+
+

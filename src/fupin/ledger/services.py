@@ -32,18 +32,18 @@ from django.utils.translation import gettext as _
 from fupin.core import audit
 from fupin.core.access import ANYWHERE, authorise
 from fupin.core.enums import Role
-from fupin.core.errors import Conflict, FupinError, InvalidInput, NotFound, PeriodLocked
+from fupin.core.errors import Conflict, FupinError, InvalidInput, NotFound, PeriodLocked, TransitionNotAllowed
 from fupin.core.services import file_sha256, import_run_record
 from fupin.core.tabular import CSV_EXTS, SPREADSHEET_EXTS, TableError, save_upload
 from fupin.registry import rules as registry_rules
 from fupin.registry import selectors as registry
 from fupin.registry.enums import OrganisationKind
 
-from . import rules, selectors, writer
+from . import heartbeat, rules, selectors, writer
 from .enums import JobStatus, LockStatus, RightStatus
 from .imports import PurchaseTable, RejectedRows, storage_dir
 from .models import PeriodLock, PurchaseEntry, PurchaseImport, ReportingRight
-from .pipeline import NAMES, Pipeline, PurchaseReport
+from .pipeline import NAMES, ImportStopped, Pipeline, PurchaseReport
 
 IMPORT_KIND = "purchases"
 WRITE_ROLES = (Role.CLERK, Role.ADMINISTRATOR)
@@ -121,7 +121,7 @@ def purchase_import_create(*, file_name: str, actor: Any, upload: Any = None, pa
     """Register an import (queued). An upload (or, unless `keep_in_place`, a path) is copied to the data folder."""
     authorise(actor, roles=WRITE_ROLES, what="purchase import")
     ext = _check_ext(file_name)
-    import_job_fail_stale()
+    import_jobs_fail_stopped()
     if len(source) > 60:
         raise InvalidInput(_("The source name is at most 60 characters."), code="too_long")
     if upload is not None:
@@ -157,7 +157,7 @@ def purchase_import_run(*, job: PurchaseImport, batch_size: int | None = None) -
     """Run a queued import to the end (in this thread). File-level problems fail the job with the reason."""
     actor = _job_actor(job)
     audit.transition(job, to=JobStatus.RUNNING, allowed_from=[JobStatus.QUEUED], actor=actor,
-                     changes={"started_at": timezone.now()})
+                     changes={"started_at": timezone.now(), **heartbeat.this_worker()})
     rejects = RejectedRows(job_id=job.pk, fmt=Path(job.file_name).suffix.lower().lstrip("."))
     report = PurchaseReport(kind=IMPORT_KIND, file_name=job.file_name, dry_run=job.dry_run, sink=rejects)
     try:
@@ -171,9 +171,14 @@ def purchase_import_run(*, job: PurchaseImport, batch_size: int | None = None) -
             p.bytes_hint = int(table.avg_row_bytes * p.rows_seen)
 
         pipeline.on_batch = progress
-        pipeline.feed(table.records())
+        with heartbeat.Ticker(job.pk):
+            pipeline.feed(table.records())
         report.extra["seconds"] = {k: round(v, 3) for k, v in pipeline.timings.items()}
         report.warnings.extend(w for w in table.warnings if w not in report.warnings)
+    except ImportStopped:  # marked failed while it ran (taken for a stopped worker): the failure stands
+        rejects.finish()
+        job.refresh_from_db()
+        return job
     except FupinError as exc:
         rejects.finish()
         return _job_fail(job, actor, exc.as_dict())
@@ -181,15 +186,18 @@ def purchase_import_run(*, job: PurchaseImport, batch_size: int | None = None) -
         rejects.finish()
         return _job_fail(job, actor, {"code": "server_error", "message": str(exc)[:500]})
     rejected_path = rejects.finish()
-    with transaction.atomic():
-        run = import_run_record(report=report, file_sha256=file_sha256(job.file_path), actor=job.actor,
-                                rejected_file=rejected_path)
-        PurchaseImport.objects.filter(pk=job.pk).update(report=report.as_dict(), rejected_path=rejected_path, run=run,
-                                                        bytes_processed=job.file_size)
-        audit.transition(job, to=JobStatus.DONE, allowed_from=[JobStatus.RUNNING], actor=actor, changes={
-            "finished_at": timezone.now(), "rows_processed": report.total, "accepted": report.accepted,
-            "duplicates": report.duplicates, "rejected": report.rejected,
-        })
+    try:
+        with transaction.atomic():
+            run = import_run_record(report=report, file_sha256=file_sha256(job.file_path), actor=job.actor,
+                                    rejected_file=rejected_path)
+            PurchaseImport.objects.filter(pk=job.pk).update(report=report.as_dict(), rejected_path=rejected_path,
+                                                            run=run, bytes_processed=job.file_size)
+            audit.transition(job, to=JobStatus.DONE, allowed_from=[JobStatus.RUNNING], actor=actor, changes={
+                "finished_at": timezone.now(), "rows_processed": report.total, "accepted": report.accepted,
+                "duplicates": report.duplicates, "rejected": report.rejected, "heartbeat_at": timezone.now(),
+            })
+    except TransitionNotAllowed:  # marked failed after its last batch (taken for a stopped worker)
+        pass
     job.refresh_from_db()
     return job
 
@@ -213,15 +221,36 @@ def purchase_import_file(*, path: str | Path, actor: Any, source: str = "", dry_
     return purchase_import_run(job=job, batch_size=batch_size)
 
 
-def import_job_fail_stale(*, older_than: dt.timedelta = dt.timedelta(minutes=15)) -> int:
-    """Jobs still "running" without progress for a while were interrupted (server restart): mark them failed
-    (checked whenever an import is created).
-    Re-importing the same file is safe (idempotent)."""
-    cutoff = timezone.now() - older_than
+def _worker_stopped_message(*, pid: int | None, host: str, seconds: int) -> str:
+    if pid is not None:
+        return _("Worker stopped: the process %(pid)s on %(host)s that ran this import no longer exists. Import the "
+                 "same file again: rows already stored are not stored twice.") % {"pid": pid, "host": host}
+    return _("Worker stopped: no sign of life from the import for more than %(seconds)d seconds. Import the same "
+             "file again: rows already stored are not stored twice.") % {"seconds": seconds}
+
+
+def import_jobs_fail_stopped(*, stale_after: dt.timedelta | None = None) -> int:
+    """Mark failed every running import whose worker stopped: its process is gone from this host, or its last sign
+    of life (the heartbeat, else the last progress) is older than `stale_after` (the setting
+    FUPIN_LEDGER_WORKER_STALE_SECONDS, 60 s). Called before imports are listed or shown and when one is created;
+    audited transitions with the reason. Importing the same file again completes it (idempotent). Returns how many
+    jobs were marked."""
+    bound = stale_after if stale_after is not None else dt.timedelta(seconds=heartbeat.stale_seconds())
+    cutoff = timezone.now() - bound
     n = 0
-    for job in PurchaseImport.objects.filter(status=JobStatus.RUNNING, updated_at__lt=cutoff):
-        _job_fail(job, "system", {"code": "interrupted",
-                                  "message": _("The import was interrupted; import the same file again.")})
+    running = PurchaseImport.objects.filter(status=JobStatus.RUNNING).only(
+        "id", "status", "heartbeat_at", "updated_at", "worker_pid", "worker_host")
+    for job in running:
+        last = job.heartbeat_at or job.updated_at
+        gone = heartbeat.worker_gone(pid=job.worker_pid, host=job.worker_host)
+        if not gone and last is not None and last >= cutoff:
+            continue
+        message = _worker_stopped_message(pid=job.worker_pid if gone else None, host=job.worker_host,
+                                          seconds=int(bound.total_seconds()))
+        try:
+            _job_fail(job, "system", {"code": "worker_stopped", "message": message})
+        except (TransitionNotAllowed, Conflict):  # it ended meanwhile
+            continue
         n += 1
     return n
 
@@ -461,6 +490,6 @@ def reporting_right_ref(*, pk: int) -> ReportingRight:
 
 __all__ = [
     "purchase_record", "purchase_record_batch", "purchase_import_create", "purchase_import_run",
-    "purchase_import_file", "import_job_fail_stale", "purchase_reverse", "purchase_amend", "period_lock",
+    "purchase_import_file", "import_jobs_fail_stopped", "purchase_reverse", "purchase_amend", "period_lock",
     "period_unlock", "reporting_right_grant", "reporting_right_revoke", "TableError",
 ]

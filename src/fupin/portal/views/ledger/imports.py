@@ -42,6 +42,7 @@ def import_list(request):
             else:
                 jobs.start(job)
                 return redirect("portal:ledger_import", pk=job.pk)
+    services.import_jobs_fail_stopped()  # a job whose worker stopped shows failed
     page = paginate(request, ledger.purchase_imports(viewer=request.user))
     status = 422 if request.method == "POST" else 200
     return render(request, "portal/ledger/import_list.html", list_context(
@@ -54,6 +55,7 @@ def import_list(request):
 @login_required
 def import_detail(request, pk: int):
     require_role(request.user, *services.WRITE_ROLES, Role.AUDITOR, path=request.path)
+    services.import_jobs_fail_stopped()  # a job whose worker stopped shows failed ("worker stopped")
     job = ledger.purchase_import_get(viewer=request.user, pk=pk)
     running = job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
     report = job.report or {}
