@@ -42,9 +42,11 @@ demo: install var/secret_key
 serve: install
 	$(BIN)/gunicorn fupin.wsgi:application --bind $(HOST):$(PORT) --workers 3 --timeout 120
 
+# Static checks (README "Checks"): ruff, the import contracts, mypy with django-stubs
 lint: install
 	$(BIN)/ruff check src tests $(wildcard benchmarks)
 	$(BIN)/lint-imports
+	FUPIN_ALLOW_DEV_KEY=1 $(BIN)/mypy src/fupin
 
 # Install and run every test (SQLite unless DATABASE_URL says otherwise), on both cores
 PYTEST_ARGS ?= -n 2
