@@ -257,10 +257,20 @@ def check_price(items: Sequence[ItemFacts], p: Any) -> Verdict:
                    % {"pct": f"{p.price_tolerance_pct:g}"}, details)
 
 
+def applicable_product_states(*, renewal: bool) -> frozenset[str]:
+    """The product states an application may name: a renewal certified or expired products, a new application
+    registered or expired ones."""
+    return frozenset({PS.CERTIFIED, PS.EXPIRED} if renewal else {PS.REGISTERED, PS.EXPIRED})
+
+
+# A product anyone may complain about: one in the public catalogue.
+COMPLAINABLE_STATES = frozenset({PS.CERTIFIED, PS.SUSPENDED})
+
+
 def check_products(items: Sequence[ItemFacts], *, renewal: bool) -> Verdict:
     if not items:
         return Verdict("products", False, _("The application names no product."))
-    allowed = {PS.CERTIFIED, PS.EXPIRED} if renewal else {PS.REGISTERED, PS.EXPIRED}
+    allowed = applicable_product_states(renewal=renewal)
     wrong = [f"{i.product_code} ({i.product_status})" for i in items if i.product_status not in allowed]
     busy = [f"{i.product_code} ({i.open_application})" for i in items if i.open_application]
     if wrong:
@@ -315,6 +325,10 @@ STAGE_LEVEL: dict[str, str] = {
 }
 REVIEW_ROLES = ("reviewer", "approver")
 SUPPLIER_ACTIONS = frozenset({A.RESUBMIT, A.WITHDRAW})
+# What a reviewer decides on an application's page (objections and listing in a batch are decided elsewhere).
+REVIEW_DECISIONS = frozenset({A.APPROVE, A.REJECT, A.RETURN, A.CLOSE_NOTICE})
+# Product actions a reviewer takes on a product's page.
+PRODUCT_REVIEW_ACTIONS = ("suspend", "reinstate", "revoke")
 OPEN_STATUSES = frozenset(set(STAGE_LEVEL) | {S.RETURNED})
 NOTICE_STATUSES = frozenset({S.COUNTY_NOTICE, S.NATIONAL_NOTICE})
 

@@ -122,6 +122,39 @@ def may_review(*, viewer: Any, application: Application) -> bool:
                                                 scope_levels=(level,)) is None
 
 
+def application_actions(*, viewer: Any, application: Application) -> list[str]:
+    """The actions `viewer` may take on `application` now, in the state machine's order: the supplier's (resubmit,
+    withdraw) for whoever acts for its supplier, the review decisions for the reviewers of its stage."""
+    allowed = rules.allowed_actions(application.status)
+    supplier = any(a in rules.SUPPLIER_ACTIONS for a in allowed) and may_act_for_supplier(
+        viewer=viewer, supplier=application.supplier)
+    reviewer = any(a in rules.REVIEW_DECISIONS for a in allowed) and may_review(viewer=viewer, application=application)
+    return [a for a in allowed if (supplier and a in rules.SUPPLIER_ACTIONS) or (reviewer and a in rules.REVIEW_DECISIONS)]
+
+
+def product_actions(*, product: Product) -> list[str]:
+    """The reviewer actions the product's state allows (who may take them is the services' check)."""
+    return [a for a in rules.PRODUCT_REVIEW_ACTIONS if product.status in rules.PRODUCT_TRANSITIONS[a][0]]
+
+
+def may_complain(*, product: Product) -> bool:
+    """Whether anyone may lodge a complaint about `product` (it is in the public catalogue)."""
+    return product.status in rules.COMPLAINABLE_STATES
+
+
+def products_to_apply_for(*, viewer: Any, supplier: MarketEntity, renewal: bool) -> QuerySet[Product]:
+    """The supplier's products (as the viewer sees them) that a new application, or a renewal, may name."""
+    return product_list(viewer=viewer, supplier_id=supplier.pk).filter(
+        status__in=sorted(rules.applicable_product_states(renewal=renewal)))
+
+
+def applications_ready_to_list(*, viewer: Any, today: dt.date | None = None) -> list[Application]:
+    """Applications in the national notice whose notice is over: what a new catalogue batch may list."""
+    on = today or timezone.localdate()
+    return [a for a in application_list(viewer=viewer, status=ApplicationStatus.NATIONAL_NOTICE)
+            .prefetch_related("items__product") if rules.notice_over(notice_end=a.notice_end, today=on)]
+
+
 def product_list(*, viewer: Any, supplier_id: int | None = None, status: str | None = None, q: str | None = None,
                  category: str | None = None) -> QuerySet[Product]:
     if not _authenticated(viewer):

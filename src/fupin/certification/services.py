@@ -435,7 +435,7 @@ def objection_lodge(*, name: str, text: str, contact: str = "", application: App
         region_code = application.region_code
     else:
         assert product is not None  # noqa: S101 - narrows the type: exactly one of application and product, checked above
-        if product.status not in (ProductStatus.CERTIFIED, ProductStatus.SUSPENDED):
+        if product.status not in rules.COMPLAINABLE_STATES:
             raise InvalidInput(_("Product %(c)s is not in the catalogue.") % {"c": product.code}, code="not_certified")
         kind, region_code = ObjectionKind.COMPLAINT, product.supplier.region.code
     obj = Objection.objects.create(kind=kind, application=application, product=product, region_code=region_code,

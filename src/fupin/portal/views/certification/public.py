@@ -47,7 +47,7 @@ def product_page(request, code: str):
     return render(request, "portal/certification/product_public.html", {
         "product": product, "category": category_label(product.category), "status": product_status_label(product.status),
         "price": yuan(product.price_fen), "reference": yuan(product.reference_price_fen), "certificates": certificates,
-        "form": ObjectionForm(), "can_complain": product.status in ("certified", "suspended"),
+        "form": ObjectionForm(), "can_complain": selectors.may_complain(product=product),
     })
 
 

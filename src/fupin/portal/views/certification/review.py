@@ -16,13 +16,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from fupin.certification import rules, selectors, services, spot_checks
-from fupin.certification.enums import (
-    ApplicationStatus,
-    ProductStatus,
-    ReviewAction,
-    RevocationReason,
-    SuspensionReason,
-)
+from fupin.certification.enums import ReviewAction, RevocationReason, SuspensionReason
 from fupin.core.errors import FupinError, InvalidInput
 
 from ...forms.certification import ApplicationFilter, ProductFilter, QueueFilter
@@ -33,12 +27,6 @@ ACTION_LABELS: dict[str, Any] = {
     ReviewAction.APPROVE: _l("Approve"), ReviewAction.REJECT: _l("Reject"), ReviewAction.RETURN: _l("Return for changes"),
     ReviewAction.CLOSE_NOTICE: _l("Close the public notice"),
 }
-
-
-def _decidable_actions(user: Any, app: Any) -> list[tuple[str, Any]]:
-    if not selectors.may_review(viewer=user, application=app):
-        return []
-    return [(a, ACTION_LABELS[a]) for a in rules.allowed_actions(app.status) if a in ACTION_LABELS]
 
 
 def _rows(apps: Any, today: dt.date) -> list[dict[str, Any]]:
@@ -57,7 +45,7 @@ def application_list(request):
 def application_detail(request, pk: int):
     app = selectors.application_get(viewer=request.user, pk=pk)
     user = request.user
-    is_supplier = selectors.may_act_for_supplier(viewer=user, supplier=app.supplier)
+    actions = selectors.application_actions(viewer=user, application=app)
     items = [{"i": i, "price": yuan(i.price_fen), "reference": yuan(i.reference_price_fen),
               "category": category_label(i.product.category)} for i in app.items.select_related("product")]
     decisions = [{"d": d, "to": status_label(d.to_status) if d.to_status else ""}
@@ -65,9 +53,9 @@ def application_detail(request, pk: int):
     return render(request, "portal/certification/application_detail.html", {
         "app": app, "status": status_label(app.status), "items": items, "decisions": decisions,
         "verdicts": app.precheck, "objections": list(app.objections.all()), "days": selectors.days_waiting(app),
-        "actions": _decidable_actions(user, app), "stage_level": rules.STAGE_LEVEL.get(app.status, ""),
-        "can_resubmit": is_supplier and app.status == ApplicationStatus.RETURNED,
-        "can_withdraw": is_supplier and app.status in (ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED),
+        "actions": [(a, ACTION_LABELS[a]) for a in actions if a in ACTION_LABELS],
+        "stage_level": rules.STAGE_LEVEL.get(app.status, ""),
+        "can_resubmit": ReviewAction.RESUBMIT in actions, "can_withdraw": ReviewAction.WITHDRAW in actions,
         "households": "\n".join(app.households_declared),
     })
 
@@ -163,8 +151,7 @@ def objection_decide(request, pk: int):
 @login_required
 def batch_new(request):
     today = timezone.localdate()
-    ready = [a for a in selectors.application_list(viewer=request.user, status=ApplicationStatus.NATIONAL_NOTICE)
-             .prefetch_related("items__product") if rules.notice_over(notice_end=a.notice_end, today=today)]
+    ready = selectors.applications_ready_to_list(viewer=request.user, today=today)
     if request.method == "POST":
         ids = [i for i in (int_param(v) for v in request.POST.getlist("ids")) if i]
         try:
@@ -205,9 +192,7 @@ def product_detail(request, pk: int):
         "price": yuan(product.price_fen), "reference": yuan(product.reference_price_fen), "periods": periods,
         "certificates": list(selectors.product_certificates(product=product)),
         "suspension_reasons": SuspensionReason.choices, "revocation_reasons": RevocationReason.choices,
-        "can_suspend": product.status == ProductStatus.CERTIFIED,
-        "can_reinstate": product.status == ProductStatus.SUSPENDED,
-        "can_revoke": product.status in (ProductStatus.CERTIFIED, ProductStatus.SUSPENDED),
+        **{f"can_{a}": True for a in selectors.product_actions(product=product)},
         "is_reviewer": request.user.has_role(*rules.REVIEW_ROLES),
     })
 

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from fupin.certification import selectors, services
-from fupin.certification.enums import ApplicationKind, ProductStatus
+from fupin.certification.enums import ApplicationKind
 from fupin.core.errors import FupinError, InvalidInput, NotFound
 from fupin.core.money import MoneyError, yuan_to_fen
 from fupin.registry.models import Region
@@ -105,10 +105,8 @@ def apply(request):
     kind = request.POST.get("kind") or request.GET.get("kind") or ApplicationKind.NEW
     if kind not in ApplicationKind.values:
         kind = ApplicationKind.NEW
-    wanted_states = ((ProductStatus.CERTIFIED, ProductStatus.EXPIRED) if kind == ApplicationKind.RENEWAL
-                     else (ProductStatus.REGISTERED, ProductStatus.EXPIRED))
-    products = list(selectors.product_list(viewer=request.user, supplier_id=supplier.pk)
-                    .filter(status__in=wanted_states))
+    products = list(selectors.products_to_apply_for(viewer=request.user, supplier=supplier,
+                                                    renewal=kind == ApplicationKind.RENEWAL))
     verdicts = None
     refs_text = request.POST.get("households", "")
     if request.method == "POST":
