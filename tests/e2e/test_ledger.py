@@ -22,7 +22,7 @@ def _seed_parameters():
 
     from fupin.core.params import seed_defaults
     from fupin.ledger.parameters import DEFAULTS
-    from fupin.ledger.reserved_share_rules import PARAM_DEFAULTS
+    from fupin.ledger.reserved_share.rules import PARAM_DEFAULTS
 
     seed_defaults(apps, [*DEFAULTS, *PARAM_DEFAULTS])
 

@@ -10,8 +10,8 @@ import time_machine
 from fupin.core.errors import AccessDenied, InvalidInput, NotFound
 from fupin.core.models import AuditEntry, ImportRun, PolicyParameter
 from fupin.core.tabular import csv_bytes
-from fupin.ledger import reserved_share_services as services
-from fupin.ledger.models_reserved import CanteenDeclaration
+from fupin.ledger.reserved_share import services
+from fupin.ledger.reserved_share.models import CanteenDeclaration
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -195,7 +195,7 @@ def share_world(db):
 
 
 def verdicts(viewer, year, **kw):
-    from fupin.ledger import reserved_share_selectors as sel
+    from fupin.ledger.reserved_share import selectors as sel
 
     return {r.organisation.pk: r for r in sel.reserved_share_list(viewer=viewer, year=year, **kw)}
 
@@ -333,7 +333,7 @@ def test_api_is_scoped_and_needs_a_declaring_role(share_world, api_as, hubei_cle
 # -- demo ------------------------------------------------------------------------------------------------------------
 def test_demo_step_declares_units_into_every_verdict(share_world, admin_user):
     from fupin.demo.world import World
-    from fupin.ledger import reserved_share_demo
+    from fupin.ledger.reserved_share import demo as reserved_share_demo
 
     w = share_world
     extra = [factories.organisation(f"预算单位{i}", kind="budget_unit", region_code="110105") for i in range(8)]

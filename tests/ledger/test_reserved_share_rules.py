@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 
 from fupin.core.params import ParamVersion, resolve
-from fupin.ledger import reserved_share_rules as rules
-from fupin.ledger.reserved_share_rules import DeclarationFacts, Requirement, ShareStatus
+from fupin.ledger.reserved_share import rules
+from fupin.ledger.reserved_share.enums import ExemptReason, ShareStatus
+from fupin.ledger.reserved_share.rules import DeclarationFacts, Requirement
 
 
 def versions_from_defaults() -> list[ParamVersion]:
@@ -92,7 +93,7 @@ def test_guangxi_takes_the_share_of_farm_produce():
 
 
 def test_exempt_not_required_and_undeclared():
-    exempt = DeclarationFacts(None, exempt_reason=rules.ExemptReason.OUTSOURCED_CANTEEN)
+    exempt = DeclarationFacts(None, exempt_reason=ExemptReason.OUTSOURCED_CANTEEN)
     r = rules.evaluate(declaration=exempt, requirement=NATIONAL, platform_fen=5)
     assert (r.status, r.exempt_reason, r.gap_fen) == (ShareStatus.EXEMPT, "outsourced_canteen", 0)
     r = rules.evaluate(declaration=DeclarationFacts(100), requirement=None, platform_fen=0)

@@ -17,7 +17,7 @@ from django.urls import reverse
 from fupin.core.models import AuditEntry
 from fupin.ledger import services as ledger_services
 from fupin.ledger.models import PeriodLock, PurchaseEntry, PurchaseImport
-from fupin.ledger.models_reserved import CanteenDeclaration
+from fupin.ledger.reserved_share.models import CanteenDeclaration
 from tests import factories
 from tests.ledger import factories as lf
 

@@ -6,7 +6,7 @@ from ninja import NinjaAPI
 
 from fupin.certification.api import router as certification_router
 from fupin.ledger.api import router as ledger_router
-from fupin.ledger.api_reserved_share import router as reserved_share_router
+from fupin.ledger.reserved_share.api import router as reserved_share_router
 from fupin.linkage.api import router as linkage_router
 from fupin.registry.api import router as registry_router
 from fupin.supervision.api import router as supervision_router

@@ -2,7 +2,7 @@
 
 from fupin.certification import demo as certification_demo
 from fupin.ledger import demo as ledger_demo
-from fupin.ledger import reserved_share_demo
+from fupin.ledger.reserved_share import demo as reserved_share_demo
 from fupin.linkage import demo as linkage_demo
 from fupin.registry import demo as registry_demo
 

@@ -77,28 +77,3 @@ class RightStatus(models.TextChoices):
 
 # Buyer category of an entry without a buyer (members of the public); other categories are organisation kinds.
 PUBLIC = "public"
-
-
-# Reserved share (reserved_share_rules): kept here so that the rules module imports no django.db.
-class ExemptReason(models.TextChoices):
-    NO_CANTEEN = "no_canteen", _("No canteen")
-    OUTSOURCED_CANTEEN = "outsourced_canteen", _("Outsourced canteen")
-
-
-class ShareBase(models.TextChoices):
-    CANTEEN_FOOD = "canteen_food", _("Canteen food procurement")
-    CANTEEN_FARM_PRODUCE = "canteen_farm_produce", _("Canteen farm-produce procurement")
-
-
-class ShareStatus(models.TextChoices):
-    COMPLIANT = "compliant", _("Compliant")
-    SHORT = "short", _("Short")
-    EXEMPT = "exempt", _("Exempt")
-    NOT_REQUIRED = "not_required", _("Not required")
-    UNDECLARED = "undeclared", _("Not declared")
-
-
-class DeclarationSource(models.TextChoices):
-    FORM = "form", _("Web form")
-    API = "api", _("API")
-    IMPORT = "import", _("File import")

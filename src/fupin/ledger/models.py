@@ -343,4 +343,4 @@ class ReportingRight(TimestampedModel):
         return [k for k in self.buyer_kinds.split(",") if k]
 
 
-from .models_reserved import CanteenDeclaration  # noqa: E402,F401  (reserved share, registered in this app)
+from .reserved_share.models import CanteenDeclaration  # noqa: E402,F401  (reserved share, registered in this app)

@@ -16,9 +16,9 @@ from typing import Any
 from django.db.models import Q
 
 from fupin.certification import selectors as certification
-from fupin.ledger import reserved_share_selectors as reserved
 from fupin.ledger import selectors as ledger
-from fupin.ledger.reserved_share_rules import ShareStatus
+from fupin.ledger.reserved_share import selectors as reserved
+from fupin.ledger.reserved_share.enums import ShareStatus
 from fupin.linkage import indicators as linkage_indicators
 from fupin.linkage import selectors as linkage
 from fupin.registry import rules as registry_rules

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 def seed(apps, schema_editor):
     from fupin.core.params import seed_defaults
-    from fupin.ledger.reserved_share_rules import PARAM_DEFAULTS
+    from fupin.ledger.reserved_share.rules import PARAM_DEFAULTS
 
     seed_defaults(apps, PARAM_DEFAULTS)
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fupin.core.money import YuanField
 from fupin.ledger.enums import Basis, Channel, Kind, Scheme
-from fupin.ledger.reserved_share_rules import ExemptReason, ShareStatus
+from fupin.ledger.reserved_share.enums import ExemptReason, ShareStatus
 from fupin.registry.enums import OrganisationKind
 
 from ..format import with_any

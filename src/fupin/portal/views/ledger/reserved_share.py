@@ -20,9 +20,8 @@ from fupin.core.access import require_role
 from fupin.core.errors import InvalidInput, NotFound
 from fupin.core.services import export_log
 from fupin.core.tabular import save_upload, table_bytes
-from fupin.ledger import reserved_share_rules as rules
-from fupin.ledger import reserved_share_selectors as selectors
-from fupin.ledger import reserved_share_services as services
+from fupin.ledger.reserved_share import rules, selectors, services
+from fupin.ledger.reserved_share.enums import DeclarationSource, ExemptReason, ShareBase, ShareStatus
 from fupin.portal import charts
 
 from ...forms.errors import form_error
@@ -50,10 +49,10 @@ def platform_entries_url(row: selectors.ShareRow) -> str:
 def _display(row: selectors.ShareRow) -> dict[str, Any]:
     r, d = row.result, row.declaration
     return {
-        "org": row.organisation, "status": r.status, "status_label": choice_label(rules.ShareStatus, r.status),
+        "org": row.organisation, "status": r.status, "status_label": choice_label(ShareStatus, r.status),
         "canteen_food": yuan(d.canteen_food_fen) if d else "", "farm_produce": yuan(d.farm_produce_fen) if d else "",
-        "base_label": choice_label(rules.ShareBase, r.base) if r.base else "",
-        "exempt_label": choice_label(rules.ExemptReason, r.exempt_reason) if r.exempt_reason else "",
+        "base_label": choice_label(ShareBase, r.base) if r.base else "",
+        "exempt_label": choice_label(ExemptReason, r.exempt_reason) if r.exempt_reason else "",
         "required_percent": rules.format_bp(r.required_bp), "required": yuan(r.required_fen),
         "platform": yuan(r.platform_fen), "platform_url": platform_entries_url(row),
         "achieved_percent": rules.format_bp(r.achieved_bp), "gap": yuan(r.gap_fen) if r.gap_fen else "",
@@ -74,16 +73,16 @@ def share_list(request):
         export_log(user=request.user, what="reserved share", rows=len(rows), path=request.path)
         return file_response(content, filename=f"reserved-share-{year}.{fmt}", fmt=fmt)
     summary = selectors.reserved_share_summary(rows)
-    short = [r for r in rows if r.status == rules.ShareStatus.SHORT][:15]
+    short = [r for r in rows if r.status == ShareStatus.SHORT][:15]
     gap_chart = charts.bar_chart(
         [charts.Bar(r.organisation.name, r.result.gap_fen, platform_entries_url(r)) for r in short],
         title=_("Largest shortfalls (yuan still to buy on the 832 platform)"), fmt=yuan_label,
     ) if short else None
     status_cards = [
-        {"status": s, "label": choice_label(rules.ShareStatus, s), "count": summary["counts"][s],
+        {"status": s, "label": choice_label(ShareStatus, s), "count": summary["counts"][s],
          "url": query_string(request, status=s)}
-        for s in (rules.ShareStatus.COMPLIANT, rules.ShareStatus.SHORT, rules.ShareStatus.EXEMPT,
-                  rules.ShareStatus.UNDECLARED)
+        for s in (ShareStatus.COMPLIANT, ShareStatus.SHORT, ShareStatus.EXEMPT,
+                  ShareStatus.UNDECLARED)
     ]
     page = paginate(request, rows)
     return render(request, "portal/ledger/reserved_share_list.html", {
@@ -120,7 +119,7 @@ def declare(request):
             decl = services.canteen_declaration_submit(
                 organisation_id=data["organisation"], year=data["year"],
                 canteen_food_fen=data["canteen_food_yuan"], farm_produce_fen=data["farm_produce_yuan"],
-                exempt_reason=data["exempt_reason"], note=data["note"], source=rules.DeclarationSource.FORM,
+                exempt_reason=data["exempt_reason"], note=data["note"], source=DeclarationSource.FORM,
                 actor=request.user,
             )
         except InvalidInput as exc:

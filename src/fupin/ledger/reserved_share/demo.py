@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import reserved_share_rules as rules
-from . import reserved_share_selectors as selectors
-from . import reserved_share_services as services
+from . import selectors, services
+from .enums import ExemptReason
 
 
 def build(world: Any) -> None:
@@ -27,7 +26,7 @@ def build(world: Any) -> None:
         platform = row.result.platform_fen
         slot = i % 5
         if slot == 0:
-            reason = (rules.ExemptReason.NO_CANTEEN, rules.ExemptReason.OUTSOURCED_CANTEEN)[(i // 5) % 2]
+            reason = (ExemptReason.NO_CANTEEN, ExemptReason.OUTSOURCED_CANTEEN)[(i // 5) % 2]
             services.canteen_declaration_submit(organisation_id=row.organisation.pk, year=year, canteen_food_fen=None,
                                                 exempt_reason=reason, actor=actor)
             counts["exempt"] += 1

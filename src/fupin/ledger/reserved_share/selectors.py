@@ -20,10 +20,11 @@ from fupin.core.errors import NotFound
 from fupin.core.money import fen_to_yuan
 from fupin.registry import selectors as registry
 
-from . import reserved_share_rules as rules
-from . import selectors as ledger
-from .models_reserved import CanteenDeclaration
-from .reserved_share_rules import ShareResult, ShareStatus
+from .. import selectors as ledger
+from . import rules
+from .enums import ShareStatus
+from .models import CanteenDeclaration
+from .rules import ShareResult
 
 MAX_IDS_IN_FILTER = 500  # beyond this, group the year's platform purchases by buyer and keep the units' rows
 

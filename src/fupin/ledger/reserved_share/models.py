@@ -1,7 +1,8 @@
 """Reserved share: a budget unit's declaration of its annual canteen food procurement (or its exemption).
 
-Imported at the end of `ledger/models.py` so Django registers the model in the ledger app. Written only by
-`reserved_share_services` (each change audited with before → after)."""
+Imported at the end of `ledger/models.py` so Django registers the model in the ledger app (its label and table stay
+`ledger.CanteenDeclaration`, `ledger_canteendeclaration`). Written only by `reserved_share.services` (each change
+audited with before → after)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ class CanteenDeclaration(TimestampedModel):
                                     related_name="+", verbose_name=_("declared by"))
 
     class Meta:
+        app_label = "ledger"
         ordering = ["-year", "organisation_id"]
         verbose_name = _("canteen procurement declaration")
         verbose_name_plural = _("canteen procurement declarations")

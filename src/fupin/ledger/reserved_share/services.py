@@ -22,8 +22,9 @@ from fupin.core.validators import uscc_error
 from fupin.registry import selectors as registry
 from fupin.registry.policy import organisation_party
 
-from . import reserved_share_rules as rules
-from .models_reserved import CanteenDeclaration
+from . import rules
+from .enums import DeclarationSource
+from .models import CanteenDeclaration
 
 IMPORT_KIND = "canteen_declarations"
 DECLARERS = (Role.CLERK, Role.ADMINISTRATOR)
@@ -110,7 +111,7 @@ def _apply(*, organisation: Any, year: int, values: DeclarationInput, source: st
 
 def canteen_declaration_submit(
     *, organisation_id: int, year: int, canteen_food_fen: int | None, farm_produce_fen: int | None = None,
-    exempt_reason: str = "", note: str = "", source: str = rules.DeclarationSource.FORM, actor: Any,
+    exempt_reason: str = "", note: str = "", source: str = DeclarationSource.FORM, actor: Any,
 ) -> CanteenDeclaration:
     """Declare (or correct) a unit's canteen food procurement for a year, or its exemption with reason."""
     require_role(actor, *DECLARERS)
@@ -222,7 +223,7 @@ class DeclarationImport(Importer):
 
     def write(self, plans: list[Plan]) -> None:
         for p in plans:
-            _decl, outcome = _apply(**p.values, source=rules.DeclarationSource.IMPORT, actor=self.actor)
+            _decl, outcome = _apply(**p.values, source=DeclarationSource.IMPORT, actor=self.actor)
             p.action = _ACTIONS[outcome]
 
 

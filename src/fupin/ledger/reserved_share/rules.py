@@ -24,8 +24,6 @@ from typing import Any
 
 from fupin.core.params import ParamDefault
 
-# DeclarationSource is re-exported: the services and views name it rules.DeclarationSource.
-from .enums import DeclarationSource as DeclarationSource
 from .enums import ExemptReason, ShareBase, ShareStatus
 
 # -- parameter keys and their seeded defaults ---------------------------------------------------------------------

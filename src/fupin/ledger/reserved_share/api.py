@@ -18,9 +18,7 @@ from fupin.core.services import export_log
 from fupin.core.tabular import save_upload, table_bytes
 from fupin.registry.enums import OrganisationKind
 
-from . import reserved_share_rules as rules
-from . import reserved_share_selectors as selectors
-from . import reserved_share_services as services
+from . import selectors, services
 from .enums import DeclarationSource, ExemptReason, ShareBase, ShareStatus
 
 router = Router(tags=["reserved share"])
@@ -99,7 +97,7 @@ def declaration_submit(request, payload: DeclarationIn):
     return services.canteen_declaration_submit(
         organisation_id=payload.organisation_id, year=payload.year,
         canteen_food_fen=payload.canteen_food_fen, farm_produce_fen=payload.farm_produce_fen,
-        exempt_reason=str(payload.exempt_reason).strip(), note=payload.note, source=rules.DeclarationSource.API,
+        exempt_reason=str(payload.exempt_reason).strip(), note=payload.note, source=DeclarationSource.API,
         actor=request.user,
     )
 
