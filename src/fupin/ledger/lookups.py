@@ -40,13 +40,24 @@ class BuyerFacts:
     region_chain: tuple[str, ...]
 
 
+Periods = tuple[tuple[dt.date, dt.date | None], ...]
+COUNTY_SETS = ("poverty_county", "lifted_county", "key_county", "provincial_key_county")
+VILLAGE_SETS = ("poor_village", "lifted_village")
+
+
 @dataclass(slots=True)
 class SellerFacts:
     id: int
     region_code: str            # the seller's registered region (the household's village for a household)
     county: str
-    household_status: str
-    county_is_poverty: bool
+    household_status: str       # today's status (the one in force on a purchase date: `status_on`)
+    county_is_poverty: bool     # one of the 832 (today); counting reads `county_sets` on the purchase date
+    household_periods: tuple[registry_rules.StatusPeriod, ...] = ()
+    county_sets: dict[str, Periods] = field(default_factory=dict)
+
+    def status_on(self, day: dt.date) -> str:
+        """The household seller's status on `day` ("" for a seller that is no household)."""
+        return registry_rules.status_on(self.household_periods, day) if self.household_periods else ""
 
 
 @dataclass(slots=True)
@@ -62,8 +73,9 @@ class RegionFacts:
     id: int
     code: str                   # current code (old codes follow the crosswalk)
     county: str                 # the county it lies in ('' above county level)
-    poor_village: bool
+    poor_village: bool          # today; counting reads `village_sets` on the purchase date
     chain: tuple[str, ...]      # itself and the regions above, nearest first
+    village_sets: dict[str, Periods] = field(default_factory=dict)
 
 
 @dataclass
@@ -74,6 +86,7 @@ class Lookups:
     regions: dict[str, RegionFacts | None] = field(default_factory=dict)
     org_nodes: dict[int, tuple[int | None, str]] = field(default_factory=dict)   # id -> (parent id, region code)
     poverty_counties: set[str] = field(default_factory=set)
+    county_sets: dict[str, dict[str, Periods]] = field(default_factory=dict)  # county code -> set -> periods
     relations: rules.RelationIndex = field(default_factory=rules.RelationIndex)
     rule_versions: list[params.ParamVersion] = field(default_factory=list)
     _rules_cache: dict[tuple[str, dt.date], rules.CountingRules | None] = field(default_factory=dict)
@@ -83,7 +96,14 @@ class Lookups:
     def load(cls) -> Lookups:
         """What an import reads once: the poverty counties, the scheme relations and the counting rule versions."""
         lk = cls()
-        lk.poverty_counties = set(Region.objects.filter(is_poverty_county=True).values_list("code", flat=True))
+        flagged = dict(Region.objects.filter(is_poverty_county=True).values_list("code", "poverty_exit_year"))
+        lk.poverty_counties = set(flagged)
+        lk.county_sets = registry.region_set_periods(set_kinds=COUNTY_SETS)
+        for code, exit_year in flagged.items():  # a county flagged but not yet in the dated sets: the same derivation
+            if not any(k in lk.county_sets.get(code, {}) for k in ("poverty_county", "lifted_county")):
+                derived = lk.county_sets.setdefault(code, {})
+                for kind, start, end in registry_rules.poverty_county_memberships(exit_year):
+                    derived[kind] = (*derived.get(kind, ()), (start, end))
         lk.relations = rules.RelationIndex.build(
             rules.RelationFacts(r["id"], r["kind"], r["helper_org_id"], r["helper_region__code"],
                                 r["helped_region__code"], r["year_from"], r["year_to"])
@@ -178,17 +198,21 @@ class Lookups:
         ent, hh, region = MarketEntity._meta.db_table, Household._meta.db_table, Region._meta.db_table
         credit = sorted(c for c in codes if len(c) == 18)
         households = sorted(c for c in codes if len(c) != 18 or c.startswith("H"))
-        rows = [*_select(f"SELECT e.credit_code, e.id, r.code, NULL, NULL FROM {ent} e "  # noqa: S608 - table names from the models; codes bound as %s
+        rows = [*_select(f"SELECT e.credit_code, e.id, r.code, NULL, NULL, NULL, NULL FROM {ent} e "  # noqa: S608 - table names from the models; codes bound as %s
                          f"JOIN {region} r ON r.id = e.region_id WHERE e.credit_code {{match}}", credit),
-                *_select(f"SELECT h.registry_code, e.id, r.code, v.code, h.status FROM {hh} h "  # noqa: S608 - table names from the models; codes bound as %s
+                *_select(f"SELECT h.registry_code, e.id, r.code, v.code, h.status, h.id, h.lifted_year FROM {hh} h "  # noqa: S608 - table names from the models; codes bound as %s
                          f"JOIN {ent} e ON e.household_id = h.id JOIN {region} r ON r.id = e.region_id "
                          f"JOIN {region} v ON v.id = h.village_id WHERE h.registry_code {{match}}", households)]
+        periods = registry.household_status_periods(household_ids={r[5] for r in rows if r[5] is not None})
         found: dict[str, SellerFacts] = {}
-        for code, pk, region_code, village_code, hh_status in rows:
+        for code, pk, region_code, village_code, hh_status, hh_id, lifted in rows:
             place = village_code or region_code
             county = place[:6]
+            history = (periods.get(hh_id) or tuple(registry_rules.inferred_history(hh_status, lifted))
+                       if hh_id is not None else ())  # a household without a history yet: the same inference
             found[code] = SellerFacts(id=pk, region_code=place, county=county, household_status=hh_status or "",
-                                      county_is_poverty=county in self.poverty_counties)
+                                      county_is_poverty=county in self.poverty_counties, household_periods=history,
+                                      county_sets=self.county_sets.get(county, {}))
         for code in codes:
             self.sellers[code] = found.get(code)
 
@@ -219,6 +243,8 @@ class Lookups:
         if missing:  # old codes: follow the crosswalk (registry selector)
             for old, r in registry.regions_by_codes(codes=missing).items():
                 found[old] = (r.pk, r.code, r.is_poor_village)
+        villages = registry.region_set_periods(set_kinds=VILLAGE_SETS,
+                                               region_codes={h[1] for h in found.values() if len(h[1]) == 12})
         for code in codes:
             hit = found.get(code)
             if hit is None:
@@ -227,8 +253,10 @@ class Lookups:
             pk, current, poor = hit
             level = registry_rules.level_of(current)
             county = current[:6] if level in ("county", "township", "village") else ""
+            sets = villages.get(current) or (
+                {"poor_village": ((registry_rules.POVERTY_LIST_START, None),)} if poor else {})  # flag, not yet synced
             self.regions[code] = RegionFacts(id=pk, code=current, county=county, poor_village=bool(poor),
-                                             chain=tuple(registry_rules.ancestor_codes(current)))
+                                             chain=tuple(registry_rules.ancestor_codes(current)), village_sets=sets)
 
 
 def _as_date(value: Any) -> dt.date:

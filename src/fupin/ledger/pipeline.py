@@ -393,14 +393,18 @@ class Pipeline:
         # counting (the verdict depends on a handful of facts: cached)
         crules = lk.rules_for(county, day)
         certified = product is not None and certified_on(product.periods, day)
-        vkey = (crules.version_id if crules else None, status, evaluated, certified, seller.household_status,
-                origin.poor_village, seller.county, seller.county_is_poverty)
+        # the facts as they were on the purchase date: the household's status, the county's and village's sets
+        hh_status = seller.status_on(day)
+        poor_village = crules is not None and crules.village_counts_on(rules.sets_on(origin.village_sets, day))
+        poverty_county = crules is not None and crules.county_counts_on(rules.sets_on(seller.county_sets, day))
+        vkey = (crules.version_id if crules else None, status, evaluated, certified, hh_status,
+                poor_village, seller.county, poverty_county)
         verdict = self._verdicts.get(vkey)
         if verdict is None:
             verdict = rules.count_entry(crules, status=status, evaluated=evaluated, facts=rules.BasisFacts(
-                certified_product=certified, household_status=seller.household_status,
-                poor_village=origin.poor_village, seller_county=seller.county,
-                seller_county_is_poverty_county=seller.county_is_poverty,
+                certified_product=certified, household_status=hh_status,
+                poor_village=poor_village, seller_county=seller.county,
+                seller_county_is_poverty_county=poverty_county,
             ))
             if len(self._verdicts) > 100_000:
                 self._verdicts.clear()
@@ -568,15 +572,15 @@ class Pipeline:
             rows_processed=self.rows_seen, accepted=rep.accepted, duplicates=rep.duplicates, rejected=rep.rejected,
             bytes_processed=self.bytes_hint, updated_at=now, heartbeat_at=now,
         )
+        if not updated:  # marked failed meanwhile (its worker was taken for stopped): store nothing more
+            raise ImportStopped(self.job.pk)
         self.job.rows_processed = self.rows_seen
 
 
-def job_is_active(job: PurchaseImport) -> bool:
-        if not updated:  # marked failed meanwhile (its worker was taken for stopped): store nothing more
-            raise ImportStopped(self.job.pk)
-    return job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
 class ImportStopped(Exception):  # noqa: N818 - a signal to stop, not an error of the input
     """The job is no longer running (marked failed while this worker still ran): the batch in progress is rolled
     back and the worker stops."""
 
 
+def job_is_active(job: PurchaseImport) -> bool:
+    return job.status in (JobStatus.QUEUED, JobStatus.RUNNING)

@@ -146,6 +146,26 @@ BASIS_ORDER = [Basis.CERTIFIED_PRODUCT, Basis.POOR_HOUSEHOLD, Basis.POOR_VILLAGE
 BASIS_BIT = {b.value: 1 << i for i, b in enumerate(BASIS_ORDER)}
 
 
+# "monitored" in a rule names every monitored household (防止返贫监测对象), whichever of the three kinds it is in
+# (registry.enums.HouseholdStatus); "risk_eliminated" is not monitored any more and counts only when named.
+MONITORED_KINDS = ("monitored_unstable", "monitored_marginal", "monitored_sudden")
+
+
+def _with_monitored_kinds(statuses: Iterable[str]) -> frozenset[str]:
+    found = set(statuses)
+    return frozenset(found | set(MONITORED_KINDS)) if "monitored" in found else frozenset(found)
+
+
+DEFAULT_COUNTY_SETS = ("poverty_county", "lifted_county")
+DEFAULT_VILLAGE_SETS = ("poor_village", "lifted_village")
+
+
+def sets_on(memberships: Mapping[str, Sequence[tuple[dt.date, dt.date | None]]], day: dt.date) -> frozenset[str]:
+    """The sets whose (from, to) periods cover `day`."""
+    return frozenset(kind for kind, periods in memberships.items()
+                     if any(start <= day and (end is None or day <= end) for start, end in periods))
+
+
 @dataclass(frozen=True)
 class CountingRules:
     """The rule set in force (one `ledger.counting_rules` parameter version)."""
@@ -158,6 +178,17 @@ class CountingRules:
     poverty_counties: bool
     include_prefixes: tuple[str, ...] = ()
     exclude_prefixes: tuple[str, ...] = ()
+    # The dated region sets (registry.enums.RegionSet) that make a county a "poverty county" and a village a "poor
+    # village" on the purchase date; by default the 832 counties before and after their exit, poor and lifted villages.
+    county_sets: frozenset[str] = frozenset()
+    village_sets: frozenset[str] = frozenset()
+
+    def county_counts_on(self, sets_on: frozenset[str]) -> bool:
+        """Whether a county in these sets on the purchase date is in the rule's county set."""
+        return bool(sets_on & self.county_sets)
+
+    def village_counts_on(self, sets_on: frozenset[str]) -> bool:
+        return bool(sets_on & self.village_sets)
 
     @classmethod
     def from_value(cls, value: Mapping[str, Any], version_id: int | None) -> CountingRules:
@@ -168,10 +199,12 @@ class CountingRules:
             counted_statuses=frozenset(value.get("counted_statuses", ["completed"])),
             require_evaluation=bool(value.get("require_evaluation", False)),
             bases=tuple(sorted(bases, key=lambda b: BASIS_BIT[b])),
-            household_statuses=frozenset(value.get("household_statuses", [])),
+            household_statuses=_with_monitored_kinds(value.get("household_statuses", [])),
             poverty_counties=bool(region_set.get("poverty_counties", True)),
             include_prefixes=tuple(region_set.get("include_prefixes", [])),
             exclude_prefixes=tuple(region_set.get("exclude_prefixes", [])),
+            county_sets=frozenset(region_set.get("county_sets", DEFAULT_COUNTY_SETS)),
+            village_sets=frozenset(region_set.get("village_sets", DEFAULT_VILLAGE_SETS)),
         )
 
     def county_in_set(self, county_code: str, is_poverty_county: bool) -> bool:
