@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("fupin.portal.urls_linkage")),
     path("", include("fupin.portal.urls_certification")),
     path("", include("fupin.portal.urls_ledger")),
+    path("", include("fupin.portal.urls_supervision")),
 ]
