@@ -5,6 +5,7 @@ from fupin.ledger import demo as ledger_demo
 from fupin.ledger.reserved_share import demo as reserved_share_demo
 from fupin.linkage import demo as linkage_demo
 from fupin.registry import demo as registry_demo
+from fupin.supervision import demo as supervision_demo
 
 STEPS = [
     ("registry", registry_demo.build),
@@ -12,4 +13,5 @@ STEPS = [
     ("certification", certification_demo.build),
     ("ledger", ledger_demo.build),
     ("reserved_share", reserved_share_demo.build),
+    ("supervision", supervision_demo.build),
 ]
