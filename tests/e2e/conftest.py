@@ -98,7 +98,7 @@ def make_user(transactional_db) -> Callable:
     from tests import factories
 
     def make(username: str, *, roles: str = "viewer", scope_level: str = "nation", scope_code: str = "",
-             organisation=None):
+             organisation="office"):
         return factories.user(username, roles=roles, scope_level=scope_level, scope_code=scope_code,
                               organisation=organisation, password=PASSWORD)
 

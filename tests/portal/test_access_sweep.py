@@ -50,6 +50,7 @@ PUBLIC_ROUTES: set[str] = {
     "api/v1/docs",                 # the API documentation page
     "api/v1/",                     # the API root: redirects to the documentation
     "GET /api/v1/health",          # health check for load balancers
+    "^api/(?P<rest>.*)$",          # unknown API paths: the API's JSON 404 for everyone (nothing lies behind them)
     # certification's public face: the national catalogue, public notices, certificate verification, objections
     "certification/",              # redirects to the public catalogue
     "GET /api/v1/catalogue",

@@ -3,6 +3,8 @@ the report (each rejected row's line, column and reason) and where the rejected 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 
@@ -27,6 +29,8 @@ class Command(BaseCommand):
             actor = User.objects.filter(username=user, is_active=True).first()
             if actor is None:
                 raise CommandError(f"no active user {user!r}")
+        if not Path(file).is_file():
+            raise CommandError(f"no such file: {file}")
         try:
             report = registry_import(kind=kind, path=file, actor=actor, dry_run=dry_run)
         except FileNotFoundError:
