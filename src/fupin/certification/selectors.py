@@ -21,9 +21,10 @@ from fupin.linkage import selectors as linkage_selectors
 from fupin.registry.models import MarketEntity
 
 from . import rules, signing
-from .enums import ApplicationStatus, ObjectionStatus, ProductStatus
+from .enums import ApplicationStatus, LicenceKind, ObjectionStatus, ProductStatus
 from .models import (
     Application,
+    Blacklisting,
     CatalogueBatch,
     Certificate,
     CertificationPeriod,
@@ -74,6 +75,37 @@ def certified_product_ids_of_supplier(*, supplier_id: int, on: dt.date) -> set[i
 
 def product_certified_on(*, product_id: int, on: dt.date) -> bool:
     return rules.certified_on(certified_periods(product_ids=[product_id]).get(product_id, []), on)
+
+
+def supplier_standing(*, supplier_ids: Collection[int] | None, on: dt.date) -> dict[int, dict[str, Any]]:
+    """For incentives: each supplier's standing on `on` (None: every supplier), from three queries — the products
+    certified that day (`certified`: [(product id, product code, certificate number or "")]), the blacklisting
+    in force (`blacklisting`: {"id", "start", "end", "reason_kind"} or None) and the earliest start of its business
+    licences (`business_since`: a date or None). Suppliers with none of the three are absent."""
+    out: dict[int, dict[str, Any]] = {}
+
+    def row(supplier_id: int) -> dict[str, Any]:
+        return out.setdefault(supplier_id, {"certified": [], "blacklisting": None, "business_since": None})
+
+    chunks: list[list[int] | None] = list(_chunks(set(supplier_ids))) if supplier_ids is not None else [None]
+    for chunk in chunks:
+        def only(field: str, qs: QuerySet, ids: list[int] | None = chunk) -> QuerySet:
+            return qs if ids is None else qs.filter(**{f"{field}__in": ids})
+
+        periods = only("product__supplier_id", CertificationPeriod.objects.filter(start__lte=on).filter(
+            Q(end__isnull=True) | Q(end__gte=on)))
+        for supplier_id, product_id, code, number in periods.order_by("product__code").values_list(
+                "product__supplier_id", "product_id", "product__code", "certificate__number"):
+            row(supplier_id)["certified"].append((product_id, code, number or ""))
+        bans = only("supplier_id", Blacklisting.objects.filter(start__lte=on).filter(Q(end__isnull=True) | Q(end__gte=on)))
+        for ban in bans.order_by("start", "id").values("id", "supplier_id", "start", "end", "reason_kind"):
+            row(ban.pop("supplier_id"))["blacklisting"] = ban
+        licences = only("supplier_id", Licence.objects.filter(kind=LicenceKind.BUSINESS, valid_from__isnull=False))
+        for supplier_id, since in licences.values_list("supplier_id", "valid_from"):
+            current = row(supplier_id)["business_since"]
+            if current is None or since < current:
+                row(supplier_id)["business_since"] = since
+    return out
 
 
 # -- who sees what ----------------------------------------------------------------------------------------------------

@@ -69,6 +69,25 @@ def verification_flags(*, entity_ids: Collection[int]) -> dict[int, list[str]]:
     return out
 
 
+def benefits_paid(*, entity_ids: Collection[int] | None, date_from: dt.date,
+                  date_to: dt.date) -> dict[int, dict[str, int]]:
+    """For each market entity (None: every entity), the money it paid to households dated from `date_from` to
+    `date_to` (net of reversals) and the number of households whose net sum is above nothing: entity id →
+    {"amount_fen", "households"} (one query; entities that paid nothing are absent). For incentives."""
+    qs = BenefitPayment.objects.filter(household__isnull=False, paid_on__gte=date_from, paid_on__lte=date_to)
+    if entity_ids is not None:
+        if not entity_ids:
+            return {}
+        qs = qs.filter(entity_id__in=list(entity_ids))
+    out: dict[int, dict[str, int]] = {}
+    for entity_id, total in qs.values("entity_id", "household_id").annotate(s=Sum("amount_fen")).values_list(
+            "entity_id", "s"):
+        row = out.setdefault(entity_id, {"amount_fen": 0, "households": 0})
+        row["amount_fen"] += int(total or 0)
+        row["households"] += 1 if (total or 0) > 0 else 0
+    return out
+
+
 # -- contracts and payments, scoped by the market entity's region -----------------------------------------------
 def year_bounds(year: int) -> tuple[dt.date, dt.date]:
     """The first and last day of a statistical year; a clear error (not a crash) for years out of range."""

@@ -1,0 +1,183 @@
+"""Incentives reads. Policies, their versions and the fact catalogue are public to every signed-in user (they are
+published documents); decisions, shortlists and change lists are scoped by the entity's region; a single-entity
+run is shown to those who may see its entity.
+
+- `policy_list`, `policy_get`, `policy_versions`, `fact_catalogue`
+- `run_list`, `run_get`, `decision_list`, `decision_get`, `decision_view`, `entity_decisions`
+- `run_changes(*, viewer, run, against=None)`: newly eligible, no longer eligible, and why (the conditions whose
+  value or result changed, and whether the policy's version changed)
+- `shortlist_rows`, `shortlist_file`: the eligible entities of a run per region, for the granting body (.xlsx)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from fupin.core import access
+from fupin.core.errors import NotFound
+from fupin.core.tabular import table_bytes
+from fupin.registry import rules as registry_rules
+from fupin.registry import selectors as registry
+
+from . import rules
+from .enums import Outcome
+from .models import Decision, EvaluationRun, Policy, PolicyVersion
+
+
+def _signed_in(viewer: Any) -> bool:
+    return bool(getattr(viewer, "is_authenticated", False)) and bool(getattr(viewer, "is_active", True))
+
+
+# -- policies -------------------------------------------------------------------------------------------------------
+def policy_list(*, viewer: Any, status: str | None = None, kind: str | None = None, granted_by: str | None = None,
+                q: str | None = None) -> QuerySet[Policy]:
+    if not _signed_in(viewer):
+        return Policy.objects.none()
+    qs = Policy.objects.select_related("current_version").order_by("code")
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if granted_by:
+        qs = qs.filter(granted_by=granted_by)
+    if q:
+        qs = qs.filter(Q(code__icontains=q) | Q(name__contains=q) | Q(legal_reference__contains=q))
+    return qs
+
+
+def policy_get(*, viewer: Any, pk: int | None = None, code: str | None = None) -> Policy:
+    qs = policy_list(viewer=viewer)
+    found = qs.filter(pk=pk).first() if pk is not None else qs.filter(code=code).first() if code else None
+    if found is None:
+        raise NotFound(details={"policy": pk if pk is not None else code})
+    return found
+
+
+def policy_versions(*, policy: Policy) -> QuerySet[PolicyVersion]:
+    return policy.versions.order_by("-number")
+
+
+def fact_catalogue() -> list[dict[str, Any]]:
+    return [spec.as_dict() for spec in rules.FACTS.values()]
+
+
+# -- runs and decisions ---------------------------------------------------------------------------------------------
+def run_list(*, viewer: Any, policy_id: int | None = None) -> QuerySet[EvaluationRun]:
+    if not _signed_in(viewer):
+        return EvaluationRun.objects.none()
+    qs = EvaluationRun.objects.select_related("policy", "version", "entity").order_by("-at", "-id")
+    if viewer.scope_prefix:
+        qs = qs.filter(Q(entity__isnull=True) | Q(entity__region__code__startswith=viewer.scope_prefix))
+    if policy_id:
+        qs = qs.filter(policy_id=policy_id)
+    return qs
+
+
+def run_get(*, viewer: Any, pk: int) -> EvaluationRun:
+    run = run_list(viewer=viewer).filter(pk=pk).first()
+    if run is None:
+        raise NotFound(details={"run": pk})
+    return run
+
+
+def _decisions(viewer: Any) -> QuerySet[Decision]:
+    return access.scoped(Decision.objects.select_related("entity", "policy", "version", "run"), viewer, "region_code")
+
+
+def decision_list(*, viewer: Any, run: EvaluationRun, outcome: str | None = None, region_code: str | None = None,
+                  q: str | None = None) -> QuerySet[Decision]:
+    qs = _decisions(viewer).filter(run=run)
+    if outcome:
+        qs = qs.filter(outcome=outcome)
+    if region_code:
+        qs = qs.filter(region_code__startswith=registry_rules.subtree_prefix(region_code))
+    if q:
+        qs = qs.filter(Q(entity__name__contains=q) | Q(entity__credit_code=q.upper()))
+    return qs.order_by("region_code", "entity__name", "entity_id")
+
+
+def decision_get(*, viewer: Any, pk: int) -> Decision:
+    found = _decisions(viewer).filter(pk=pk).first()
+    if found is None:
+        raise NotFound(details={"decision": pk})
+    return found
+
+
+def decision_view(*, viewer: Any, pk: int) -> dict[str, Any]:
+    """A decision with what explains it: the version it used (conditions and terms as they were), the run, the
+    versions of referenced policies, and the conditions in order."""
+    d = decision_get(viewer=viewer, pk=pk)
+    refs = {v.pk: v for v in PolicyVersion.objects.select_related("policy").filter(
+        pk__in=list((d.run.referenced_versions or {}).values()))}
+    return {"decision": d, "version": d.version, "policy": d.policy, "run": d.run, "entity": d.entity,
+            "referenced": refs, "conditions": rules.leaves(d.explanation)}
+
+
+def entity_decisions(*, viewer: Any, entity_id: int) -> list[Decision]:
+    """The latest decision of every policy for one entity (for the entity's pages)."""
+    latest: dict[int, Decision] = {}
+    for d in _decisions(viewer).filter(entity_id=entity_id).order_by("-run__at", "-id")[:200]:
+        latest.setdefault(d.policy_id, d)
+    return sorted(latest.values(), key=lambda d: d.policy.code)
+
+
+# -- the change list --------------------------------------------------------------------------------------------------
+def run_changes(*, viewer: Any, run: EvaluationRun, against: EvaluationRun | None = None) -> list[dict[str, Any]]:
+    """What changed since `against` (default: the run before it of the same policy and scope): each entity whose
+    outcome differs — newly eligible, no longer eligible, changed, new in scope, left the scope — with the
+    conditions whose value or result changed and whether the policy's version changed."""
+    against = against if against is not None else (run.previous if run.previous_id else None)
+    if against is None:
+        return []
+    now = {e: (o, v, pk) for e, o, v, pk in _decisions(viewer).filter(run=run).values_list(
+        "entity_id", "outcome", "version_id", "pk")}
+    then = {e: (o, v, pk) for e, o, v, pk in _decisions(viewer).filter(run=against).values_list(
+        "entity_id", "outcome", "version_id", "pk")}
+    changed: list[tuple[int, str]] = []
+    for entity in sorted(set(now) | set(then)):
+        kind = rules.change_kind(then[entity][0] if entity in then else None, now[entity][0] if entity in now else None)
+        if kind is not None:
+            changed.append((entity, kind))
+    ids = [pk for e, _k in changed for pk in (now.get(e, (0, 0, None))[2], then.get(e, (0, 0, None))[2]) if pk]
+    loaded = {d.pk: d for d in Decision.objects.select_related("entity").filter(pk__in=ids)}
+    out = []
+    for entity, kind in changed:
+        after = loaded.get(now[entity][2]) if entity in now else None
+        before = loaded.get(then[entity][2]) if entity in then else None
+        shown: Decision = after or before  # type: ignore[assignment]  # a changed entity is in one run at least
+        out.append({
+            "entity_id": entity, "entity_name": shown.entity.name, "region_code": shown.region_code, "kind": kind,
+            "before": before.outcome if before else None, "after": after.outcome if after else None,
+            "before_decision": before.pk if before else None, "after_decision": after.pk if after else None,
+            "version_changed": bool(before and after and before.version_id != after.version_id),
+            "conditions": rules.condition_changes(before.explanation if before else None,
+                                                  after.explanation if after else None),
+        })
+    return out
+
+
+# -- shortlists -----------------------------------------------------------------------------------------------------
+SHORTLIST_HEADER = ["policy", "policy_name", "granted_by", "county_code", "county_name", "entity_id", "entity_name",
+                    "credit_code", "entity_kind", "sectors", "decision_id", "evaluated_on", "version", "conditions"]
+
+
+def shortlist_rows(*, viewer: Any, run: EvaluationRun, region_code: str | None = None) -> Iterator[list[Any]]:
+    """The eligible entities of a run (in the viewer's scope, optionally one region), in region order."""
+    qs = decision_list(viewer=viewer, run=run, outcome=Outcome.ELIGIBLE, region_code=region_code)
+    decisions = list(qs)
+    counties = registry.regions_by_codes(codes={d.region_code[:6] for d in decisions})
+    for d in decisions:
+        county = counties.get(d.region_code[:6])
+        yield [run.policy.code, run.policy.name, run.policy.granted_by, d.region_code[:6],
+               county.name if county else "", d.entity_id, d.entity.name, d.entity.credit_code or "", d.entity.kind,
+               d.entity.sectors.strip(","), d.pk, d.on.isoformat(), run.version.number,
+               rules.decision_summary(d.explanation)]
+
+
+def shortlist_file(*, viewer: Any, run: EvaluationRun, region_code: str | None = None,
+                   fmt: str = "xlsx") -> tuple[bytes, int]:
+    rows = list(shortlist_rows(viewer=viewer, run=run, region_code=region_code))
+    return table_bytes(rows, header=SHORTLIST_HEADER, fmt=fmt, sheet_title="shortlist"), len(rows)
