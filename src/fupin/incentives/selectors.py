@@ -7,14 +7,18 @@ run is shown to those who may see its entity.
 - `run_changes(*, viewer, run, against=None)`: newly eligible, no longer eligible, and why (the conditions whose
   value or result changed, and whether the policy's version changed)
 - `shortlist_rows`, `shortlist_file`: the eligible entities of a run per region, for the granting body (.xlsx)
+- recognition: `round_list`, `round_get`, `nomination_list`, `nomination_get`, `nomination_actions`
+- demonstration: `demonstration_list`, `demonstration_get`, `demonstration_actions`
+- projects: `project_list` (a county's, an entity's), `project_get`, `project_detail`, `coverage`
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 
 from fupin.core import access
 from fupin.core.errors import NotFound
@@ -22,9 +26,19 @@ from fupin.core.tabular import table_bytes
 from fupin.registry import rules as registry_rules
 from fupin.registry import selectors as registry
 
+from . import policy as access_policy
 from . import rules
-from .enums import Outcome
-from .models import Decision, EvaluationRun, Policy, PolicyVersion
+from .enums import DemonstrationStatus, Outcome
+from .models import (
+    Decision,
+    Demonstration,
+    EvaluationRun,
+    Nomination,
+    Policy,
+    PolicyVersion,
+    Project,
+    RecognitionRound,
+)
 
 
 def _signed_in(viewer: Any) -> bool:
@@ -181,3 +195,122 @@ def shortlist_file(*, viewer: Any, run: EvaluationRun, region_code: str | None =
                    fmt: str = "xlsx") -> tuple[bytes, int]:
     rows = list(shortlist_rows(viewer=viewer, run=run, region_code=region_code))
     return table_bytes(rows, header=SHORTLIST_HEADER, fmt=fmt, sheet_title="shortlist"), len(rows)
+
+
+# -- recognition and demonstration ------------------------------------------------------------------------------------
+def round_list(*, viewer: Any, year: int | None = None) -> QuerySet[RecognitionRound]:
+    if not _signed_in(viewer):
+        return RecognitionRound.objects.none()
+    qs = RecognitionRound.objects.all()
+    return qs.filter(year=year) if year else qs
+
+
+def round_get(*, viewer: Any, pk: int) -> RecognitionRound:
+    found = round_list(viewer=viewer).filter(pk=pk).first()
+    if found is None:
+        raise NotFound(details={"round": pk})
+    return found
+
+
+def nomination_list(*, viewer: Any, round_id: int | None = None, status: str | None = None) -> QuerySet[Nomination]:
+    qs = access.scoped(Nomination.objects.select_related("round", "organisation", "entity"), viewer, "region_code")
+    if round_id:
+        qs = qs.filter(round_id=round_id)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("round_id", "group", "rank", "id")
+
+
+def nomination_get(*, viewer: Any, pk: int) -> Nomination:
+    found = nomination_list(viewer=viewer).filter(pk=pk).first()
+    if found is None:
+        raise NotFound(details={"nomination": pk})
+    return found
+
+
+def nomination_actions(*, viewer: Any, nomination: Nomination) -> list[str]:
+    """The steps the viewer may take on a nomination now (what the pages offer)."""
+    return [a for a in rules.actions_from(rules.NOMINATION_TRANSITIONS, nomination.status)
+            if access_policy.step_refusal(viewer, action=a, region_code=nomination.region_code) is None]
+
+
+def demonstration_list(*, viewer: Any, status: str | None = None,
+                       entity_id: int | None = None) -> QuerySet[Demonstration]:
+    qs = access.scoped(Demonstration.objects.select_related("entity", "policy", "decision"), viewer, "region_code")
+    if status:
+        qs = qs.filter(status=status)
+    if entity_id:
+        qs = qs.filter(entity_id=entity_id)
+    return qs
+
+
+def demonstration_get(*, viewer: Any, pk: int) -> Demonstration:
+    found = demonstration_list(viewer=viewer).filter(pk=pk).first()
+    if found is None:
+        raise NotFound(details={"demonstration": pk})
+    return found
+
+
+def demonstration_actions(*, viewer: Any, demonstration: Demonstration) -> list[str]:
+    actions = [a for a in rules.actions_from(rules.DEMONSTRATION_TRANSITIONS, demonstration.status)
+               if a != "expire" and access_policy.step_refusal(viewer, action=a,
+                                                               region_code=demonstration.region_code) is None]
+    if demonstration.status == DemonstrationStatus.DESIGNATED and access_policy.step_refusal(
+            viewer, action="recheck", region_code=demonstration.region_code) is None:
+        actions.append("recheck")
+    return actions
+
+
+# -- supply-chain projects ----------------------------------------------------------------------------------------
+def project_list(*, viewer: Any, status: str | None = None, kind: str | None = None, region_code: str | None = None,
+                 entity_id: int | None = None, q: str | None = None) -> QuerySet[Project]:
+    """Projects in the viewer's scope (by county); `entity_id`: those it operates or uses."""
+    qs = access.scoped(Project.objects.select_related("region", "owner"), viewer, "county_code")
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if region_code:
+        qs = qs.filter(region__code__startswith=registry_rules.subtree_prefix(region_code))
+    if entity_id:
+        qs = qs.filter(Q(owner_id=entity_id) | Q(users__entity_id=entity_id)).distinct()
+    if q:
+        qs = qs.filter(Q(code__icontains=q) | Q(name__contains=q))
+    return qs.annotate(investment_fen=Sum("funding__amount_fen")).order_by("county_code", "code")
+
+
+def project_get(*, viewer: Any, pk: int) -> Project:
+    found = project_list(viewer=viewer).filter(pk=pk).first()
+    if found is None:
+        raise NotFound(details={"project": pk})
+    return found
+
+
+def project_detail(*, project: Project) -> dict[str, Any]:
+    funding = {f.source: f.amount_fen for f in project.funding.all()}
+    return {"project": project, "funding": funding, "investment_fen": rules.funding_total(funding),
+            "milestones": list(project.milestones.all()), "users": list(project.users.select_related("entity")),
+            "actions": rules.actions_from(rules.PROJECT_TRANSITIONS, project.status)}
+
+
+def coverage(*, viewer: Any, on: dt.date, region_code: str | None = None) -> list[dict[str, Any]]:
+    """The poverty and key counties (the dated sets on `on`) in the viewer's scope, each with the coverages it lacks
+    (cold storage, logistics service) and its projects operating that day."""
+    if not _signed_in(viewer):
+        return []
+    periods = registry.region_set_periods(set_kinds=list(rules.COVERAGE_SETS))
+    prefix = registry_rules.subtree_prefix(region_code) if region_code else ""
+    counties = {code: sorted(k for k, spans in kinds.items() if registry_rules.in_set_on(spans, on))
+                for code, kinds in periods.items()
+                if code.startswith(prefix) and code.startswith(viewer.scope_prefix)}
+    counties = {c: sets for c, sets in counties.items() if sets}
+    operating = (Project.objects.filter(county_code__in=list(counties), operating_since__lte=on)
+                 .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=on)))
+    ops = list(operating.values_list("county_code", "kind", "pk"))
+    gaps = rules.coverage_gaps(counties=counties, operating=[(c, k) for c, k, _pk in ops])
+    names = {code: r.name for code, r in registry.regions_by_codes(codes=set(counties)).items()}
+    per: dict[str, list[int]] = {}
+    for c, _k, pk in ops:
+        per.setdefault(c, []).append(pk)
+    return [{"county_code": c, "county_name": names.get(c, c), "sets": counties[c], "gaps": gaps[c],
+             "operating": per.get(c, [])} for c in sorted(counties)]
