@@ -105,3 +105,27 @@ def test_the_early_warning_list_per_supervising_body(w):
     assert lines[0].figure["ratio_bp"] <= lines[-1].figure["ratio_bp"]
     everything = selectors.early_warnings(viewer=w.users["guizhou"], year=2024, as_of=as_of, include_on_track=True)
     assert {line.plan.body for line in everything} == {w.tianzhu, w.qdn}
+
+
+def test_a_year_book_gives_the_same_actuals_as_one_query_per_target(w):
+    from fupin.supervision.figures import LedgerBook
+
+    plans = [
+        sf.approved_plan(w, w.central, [
+            {"metric": "direct_purchase", "value": 1, "scheme": D},
+            {"metric": "direct_purchase", "value": 1, "scheme": D, "region_code": sf.COUNTY},
+            {"metric": "helped_sale", "value": 1, "scheme": "counterpart_support"},
+            {"metric": "direct_purchase", "value": 1, "sub_unit_id": w.unit.pk},
+            {"metric": "direct_purchase", "value": 1}]),
+        sf.approved_plan(w, w.guizhou, [{"metric": "direct_purchase", "value": 1},
+                                        {"metric": "direct_purchase", "value": 1, "region_code": sf.COUNTY}]),
+        sf.approved_plan(w, w.zhejiang, [{"metric": "direct_purchase", "value": 1, "scheme": "east_west"},
+                                         {"metric": "direct_purchase", "value": 1}]),   # buyers' region: queried
+    ]
+    book = LedgerBook(2024)
+    day = dt.date(2024, 12, 31)
+    for plan in plans:
+        alone = [r["actual"] for r in selectors.progress(plan=plan, as_of=day)]
+        assert [r["actual"] for r in selectors.progress(plan=plan, as_of=day, book=book, memo={})] == alone
+        assert any(alone)
+    assert book.amount({"year": 2024, "kind": "direct_purchase", "counted": True, "month": [1]}) is None

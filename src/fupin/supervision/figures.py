@@ -208,15 +208,69 @@ def reserved_share_counts(*, ctx: BodyContext) -> tuple[int, int]:
     return len(judged), sum(1 for r in judged if r.status == ShareStatus.COMPLIANT)
 
 
+class LedgerBook:
+    """A year's counted amounts read at once from the rollups — by relation, kind and county (the scheme cube), by
+    account (each buyer with the units below it) and kind, and by origin county and kind — so that many targets'
+    actuals (an early-warning list of hundreds of plans) cost three queries instead of one each. `amount` answers
+    the whole-year filters `ledger_filters` makes (None for anything else: the caller queries the account)."""
+
+    def __init__(self, year: int) -> None:
+        self.year = year
+        self._rel: dict[tuple[int, str, str], int] | None = None
+        self._acc: dict[tuple[int, str], int] | None = None
+        self._county: dict[tuple[str, str], int] | None = None
+
+    def _rows(self, group_by: list[str]) -> list[dict[str, Any]]:
+        return list(ledger.account_totals(viewer=ASSESSOR, group_by=group_by, filters={"year": self.year}))
+
+    def _relations(self) -> dict[tuple[int, str, str], int]:
+        if self._rel is None:
+            self._rel = {(int(r["relation"]), r["kind"], r["county"]): int(r["amount_fen"])
+                         for r in self._rows(["relation", "kind", "county"]) if r["relation"]}
+        return self._rel
+
+    def _accounts(self) -> dict[tuple[int, str], int]:
+        if self._acc is None:
+            self._acc = {(int(r["account"]), r["kind"]): int(r["amount_fen"])
+                         for r in self._rows(["account", "kind"]) if r["account"]}
+        return self._acc
+
+    def _counties(self) -> dict[tuple[str, str], int]:
+        if self._county is None:
+            self._county = {(r["county"], r["kind"]): int(r["amount_fen"]) for r in self._rows(["county", "kind"])}
+        return self._county
+
+    def amount(self, f: dict[str, Any] | None) -> int | None:
+        if f is None:
+            return 0
+        if f.get("year") != self.year or "month" in f or "buyer_region" in f or not f.get("counted"):
+            return None
+        kind = f["kind"]
+        prefix = registry_rules.subtree_prefix(f["region"]) if f.get("region") else ""
+        if "relation" in f:
+            if "buyer" in f:
+                return None
+            ids = set(f["relation"])
+            return sum(v for (rel, k, county), v in self._relations().items()
+                       if rel in ids and k == kind and county.startswith(prefix))
+        if "buyer" in f:
+            return None if prefix else self._accounts().get((int(f["buyer"]), kind), 0)
+        if prefix:
+            return sum(v for (county, k), v in self._counties().items() if k == kind and county.startswith(prefix))
+        return None
+
+
 def figure(*, ctx: BodyContext, metric: str, scheme: str, region_code: str, sub_unit_id: int | None,
-           window: Window) -> dict[str, Any]:
+           window: Window, book: LedgerBook | None = None) -> dict[str, Any]:
     """The actual figure of one target in a window, with what a drill-down needs: `source` (ledger, linkage,
-    certification, reserved_share), the account `filters` and `side` for ledger figures, the `regions` covered."""
+    certification, reserved_share), the account `filters` and `side` for ledger figures, the `regions` covered.
+    A `book` of the window's year answers whole-year ledger figures from rollups read once."""
     out: dict[str, Any] = {"source": "ledger", "filters": None, "side": "origin", "regions": []}
     if metric in LEDGER_METRICS:
         f, side = ledger_filters(ctx=ctx, metric=metric, scheme=scheme, region_code=region_code,
                                  sub_unit_id=sub_unit_id, window=window)
-        out.update(actual=ledger_amount(f), filters=f, side=side)
+        booked = book.amount(f) if book is not None and book.year == window.year else None
+        out.update(actual=booked if booked is not None else ledger_amount(f), filters=f, side=side)
         return out
     if metric == Metric.RESERVED_SHARE:
         obliged, compliant = reserved_share_counts(ctx=ctx)

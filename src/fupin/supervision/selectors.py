@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -151,7 +151,9 @@ def plan_ref(*, pk: int) -> WorkPlan:
 
 
 def plan_targets(*, plan: WorkPlan) -> QuerySet[Target]:
-    return plan.targets.select_related("region", "sub_unit").order_by("metric", "scheme", "region__code", "sub_unit_id")
+    # The whole-body target (no region, no sub-unit) comes first on every engine: PostgreSQL sorts NULL last.
+    return plan.targets.select_related("region", "sub_unit").order_by(
+        "metric", "scheme", F("region__code").asc(nulls_first=True), F("sub_unit_id").asc(nulls_first=True))
 
 
 def approved_plan(*, body_id: int, year: int) -> WorkPlan | None:
@@ -179,29 +181,42 @@ def target_spec(t: Target) -> dict[str, Any]:
 
 
 def target_figures(*, plan: WorkPlan, window: Window, ctx: BodyContext | None = None,
-                   targets: Iterable[Target] | None = None) -> list[dict[str, Any]]:
+                   targets: Iterable[Target] | None = None,
+                   book: figures.LedgerBook | None = None) -> list[dict[str, Any]]:
     """Each target of the plan with its actual figure in the window (and what opens the entries behind it)."""
     ctx = ctx or figures.body_context(body=plan.body, year=plan.year)
     out = []
     for t in targets if targets is not None else plan_targets(plan=plan):
         spec = target_spec(t)
         fig = figures.figure(ctx=ctx, metric=t.metric, scheme=t.scheme, region_code=spec["region_code"],
-                             sub_unit_id=t.sub_unit_id, window=window)
+                             sub_unit_id=t.sub_unit_id, window=window, book=book)
         out.append({**spec, **fig})
     return out
 
 
-def progress(*, plan: WorkPlan, as_of: dt.date | None = None) -> list[dict[str, Any]]:
+def _memo(memo: dict[Any, Any] | None, key: Any, compute: Any) -> Any:
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def progress(*, plan: WorkPlan, as_of: dt.date | None = None, book: figures.LedgerBook | None = None,
+             memo: dict[Any, Any] | None = None) -> list[dict[str, Any]]:
     """Each target against the time-proportional expectation (or the scheme's seasonal profile) for `as_of`
-    (default today), with its status by the thresholds in force."""
+    (default today), with its status by the thresholds in force. `book` and `memo` (the parameters read) are
+    shared by a list of plans."""
     as_of = as_of or today()
     region = plan.body.region.code
-    th = thresholds(on=min(as_of, dt.date(plan.year, 12, 31)), region_code=region)
+    on = min(as_of, dt.date(plan.year, 12, 31))
+    th = _memo(memo, ("thresholds", on, region), lambda: thresholds(on=on, region_code=region))
     window = Window(plan.year, end=as_of if as_of.year == plan.year else None)
-    rows = target_figures(plan=plan, window=window)
+    rows = target_figures(plan=plan, window=window, book=book)
     for r in rows:
-        share = rules.expected_share(year=plan.year, as_of=as_of,
-                                     profile=seasonal_profile(scheme=r["scheme"], on=as_of, region_code=region))
+        profile = _memo(memo, ("profile", r["scheme"], as_of, region),
+                        lambda r=r: seasonal_profile(scheme=r["scheme"], on=as_of, region_code=region))
+        share = rules.expected_share(year=plan.year, as_of=as_of, profile=profile)
         expected = rules.expected_value(r["target"], share)
         r.update(expected=expected, expected_share_bp=int(share * rules.BP),
                  ratio_bp=rules.ratio_bp(r["actual"], expected),
@@ -231,8 +246,10 @@ def early_warnings(*, viewer: Any, year: int, as_of: dt.date | None = None, incl
     if ids is not None:
         qs = qs.filter(body_id__in=ids)
     lines = []
+    book = figures.LedgerBook(year)
+    memo: dict[Any, Any] = {}
     for plan in qs[:limit]:
-        for fig in progress(plan=plan, as_of=as_of):
+        for fig in progress(plan=plan, as_of=as_of, book=book, memo=memo):
             if include_on_track or fig["status"] != ProgressStatus.ON_TRACK:
                 lines.append(WarningLine(plan, fig))
     lines.sort(key=lambda w: (STATUS_ORDER[w.status], w.figure["ratio_bp"], w.plan.body.name))
