@@ -20,6 +20,7 @@ from django.db import connection
 
 from fupin.certification.models import CertificationPeriod, Product
 from fupin.core import params
+from fupin.core.caches import BoundedCache
 from fupin.registry import rules as registry_rules
 from fupin.registry import selectors as registry
 from fupin.registry.models import AssistanceRelation, Household, MarketEntity, Organisation, Region
@@ -80,16 +81,18 @@ class RegionFacts:
 
 @dataclass
 class Lookups:
-    buyers: dict[str, BuyerFacts | None] = field(default_factory=dict)
-    sellers: dict[str, SellerFacts | None] = field(default_factory=dict)
-    products: dict[str, ProductFacts | None] = field(default_factory=dict)
-    regions: dict[str, RegionFacts | None] = field(default_factory=dict)
+    # by code, for the rest of the import; each starts over when a batch would take it past CACHE_LIMIT
+    buyers: BoundedCache[str, BuyerFacts | None] = field(default_factory=lambda: BoundedCache(CACHE_LIMIT))
+    sellers: BoundedCache[str, SellerFacts | None] = field(default_factory=lambda: BoundedCache(CACHE_LIMIT))
+    products: BoundedCache[str, ProductFacts | None] = field(default_factory=lambda: BoundedCache(CACHE_LIMIT))
+    regions: BoundedCache[str, RegionFacts | None] = field(default_factory=lambda: BoundedCache(CACHE_LIMIT))
     org_nodes: dict[int, tuple[int | None, str]] = field(default_factory=dict)   # id -> (parent id, region code)
     poverty_counties: set[str] = field(default_factory=set)
     county_sets: dict[str, dict[str, Periods]] = field(default_factory=dict)  # county code -> set -> periods
     relations: rules.RelationIndex = field(default_factory=rules.RelationIndex)
     rule_versions: list[params.ParamVersion] = field(default_factory=list)
-    _rules_cache: dict[tuple[str, dt.date], rules.CountingRules | None] = field(default_factory=dict)
+    _rules_cache: BoundedCache[tuple[str, dt.date], rules.CountingRules | None] = field(
+        default_factory=lambda: BoundedCache(CACHE_LIMIT))
     _prefixes: tuple[str, ...] = ()
 
     @classmethod
@@ -123,18 +126,16 @@ class Lookups:
         except KeyError:
             pass
         found = params.resolve(self.rule_versions, on=day, region_code=county)
-        value = rules.CountingRules.from_value(found.value, found.id) if found else None
-        if len(self._rules_cache) > CACHE_LIMIT:
-            self._rules_cache.clear()
-        self._rules_cache[key] = value
-        return value
+        return self._rules_cache.set(key, rules.CountingRules.from_value(found.value, found.id) if found else None)
 
     # -- batch prefetch ---------------------------------------------------------------------------------------------
     def prefetch(self, *, buyer_codes: set[str], seller_codes: set[str], product_codes: set[str],
                  region_codes: set[str]) -> None:
-        for cache in (self.buyers, self.sellers, self.products, self.regions):
-            if len(cache) > CACHE_LIMIT:
-                cache.clear()
+        # a batch's codes stay cached while it is validated: a cache starts over before a batch, never during one
+        self.buyers.room(len(buyer_codes))
+        self.sellers.room(len(seller_codes))
+        self.products.room(len(product_codes))
+        self.regions.room(len(region_codes) + len(seller_codes) + len(product_codes))
         self._fetch_buyers(buyer_codes - self.buyers.keys())
         self._fetch_sellers(seller_codes - self.sellers.keys())
         self._fetch_products(product_codes - self.products.keys())

@@ -29,12 +29,13 @@ from django.utils.translation import gettext as _
 from fupin.certification.rules import certified_on
 from fupin.core import audit
 from fupin.core.batching import batches
+from fupin.core.caches import BoundedCache
 from fupin.core.imports import Column, ImportReport, Row, RowError
 from fupin.core.validators import uscc_error
 
 from . import rules, writer
 from .enums import PUBLIC, JobStatus
-from .lookups import Lookups
+from .lookups import BuyerFacts, Lookups, ProductFacts, RegionFacts, SellerFacts
 from .models import PeriodLock, PurchaseImport
 from .selectors import booking_mandate
 
@@ -109,11 +110,41 @@ class PurchaseReport(ImportReport):
         return super().as_dict(max_errors=max_errors)
 
 
-@dataclass
+@dataclass(slots=True)
+class Parsed:
+    """A row's cells as values (the parse step); a bad cell leaves its field empty and adds an error."""
+
+    source: str
+    external_id: str
+    day: dt.date | None
+    amount_fen: int
+    quantity_milli: int | None
+    unit: str
+    kind: str
+    channel: str
+    status: str
+    evaluated: bool
+    buyer_code: str             # upper case; '' = members of the public
+    seller_code: str
+    product_code: str
+    origin_code: str
+
+
+@dataclass(slots=True)
+class Resolved:
+    """A row's codes as registered facts (the resolve step); None where a code is unknown."""
+
+    buyer: BuyerFacts | None
+    seller: SellerFacts | None
+    product: ProductFacts | None
+    origin: RegionFacts | None   # the given origin, else the product's, else the seller's
+
+
+@dataclass(slots=True)
 class Accepted:
     line: int
     key: tuple[str, str]
-    row: tuple[Any, ...]
+    row: writer.EntryRow
 
 
 @dataclass
@@ -138,11 +169,13 @@ class Pipeline:
     rows_seen: int = 0
     bytes_hint: int = 0  # estimated bytes of the file read so far (progress of file imports)
     _locks: dict[tuple[int, int], list[str]] = field(default_factory=dict)
-    _dates: dict[str, Any] = field(default_factory=dict)
-    _buyer_ok: dict[str, str | None] = field(default_factory=dict)
-    _attr: dict[tuple[int, str, int], tuple[int | None, int | None, int | None]] = field(default_factory=dict)
-    _cands: dict[tuple[str, int], Any] = field(default_factory=dict)
-    _verdicts: dict[tuple[Any, ...], rules.Verdict] = field(default_factory=dict)
+    # memory stays bounded on any file: each cache starts over once full (`fupin.core.caches.BoundedCache`)
+    _dates: BoundedCache[str, dt.date | rules.CellError] = field(default_factory=lambda: BoundedCache(100_000))
+    _buyer_ok: BoundedCache[str, str | None] = field(default_factory=lambda: BoundedCache(200_000))
+    _attr: BoundedCache[tuple[int, str, int], tuple[int | None, int | None, int | None]] = field(
+        default_factory=lambda: BoundedCache(200_000))
+    _cands: BoundedCache[tuple[str, int], Any] = field(default_factory=lambda: BoundedCache(100_000))
+    _verdicts: BoundedCache[tuple[Any, ...], rules.Verdict] = field(default_factory=lambda: BoundedCache(100_000))
     _dry_table: bool = False
     timings: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))  # seconds per phase
 
@@ -217,10 +250,10 @@ class Pipeline:
         with translation.override(lang):
             for line, cells in batch:
                 result = self._check(line, cells, created_at, job_id, actor_id)
-                if not isinstance(result, tuple):
+                if isinstance(result, list):
                     self.report.reject(Row(line, dict(zip(NAMES, cells, strict=False))), result)
                     continue
-                key = (result[0], result[1])
+                key = (result.source, result.external_id)
                 if key in first_line:
                     self.report.duplicate(line, key[0], key[1], "duplicate_in_file")
                     continue
@@ -239,16 +272,29 @@ class Pipeline:
         if self.on_batch is not None:
             self.on_batch(self)
 
-    # -- one row ----------------------------------------------------------------------------------------------------
+    # -- one row: parse → resolve → count ---------------------------------------------------------------------------
     def _check(self, line: int, c: Sequence[str], created_at: Any, job_id: int | None,
-               actor_id: int | None) -> tuple[Any, ...] | list[RowError]:
-        errors: list[RowError] = []
-        lk = self.lookups
+               actor_id: int | None) -> writer.EntryRow | list[RowError]:
+        """One row: the entry to write, or every error of the row."""
         if "\ufffd" in "".join(c):
             return [RowError(line, NAMES[i], "bad_encoding",
                              _("contains characters that are not valid text in the file's encoding"))
                     for i, v in enumerate(c) if "\ufffd" in v]
+        errors: list[RowError] = []
+        p = self._parse(line, c, errors)
+        r = self._resolve(line, p, errors)
+        if errors:
+            return errors
+        assert p.day is not None and r.seller is not None and r.origin is not None  # noqa: S101 - narrowed above
+        day, county = p.day, r.origin.county
+        if self._locks and rules.locked_prefix(self._locks, year=day.year, month=day.month,
+                                               county_code=county) is not None:
+            return [RowError(line, "purchase_date", "period_locked",
+                             _("%(month)s is locked for this region") % {"month": rules.month_key(day.year, day.month)})]
+        return self._entry(p, r, created_at=created_at, job_id=job_id, actor_id=actor_id)
 
+    def _parse(self, line: int, c: Sequence[str], errors: list[RowError]) -> Parsed:
+        """The cells as values (text, date, fen, thousandths, choices); each bad cell adds its error."""
         source = c[I_SOURCE].strip() or self.default_source
         if not source:
             errors.append(RowError(line, "source", "required", _("the source is empty and the import names none")))
@@ -263,13 +309,7 @@ class Pipeline:
         raw_date = c[I_DATE]
         day = self._dates.get(raw_date)
         if day is None:
-            try:
-                day = rules.parse_date(raw_date, today=self.today)  # type: ignore[arg-type]
-            except rules.CellError as e:
-                day = e
-            if len(self._dates) > 100_000:
-                self._dates.clear()
-            self._dates[raw_date] = day
+            day = self._dates.set(raw_date, self._parse_date(raw_date))
         if isinstance(day, rules.CellError):
             errors.append(RowError(line, "purchase_date", day.code, day.message))
             day = None
@@ -301,17 +341,27 @@ class Pipeline:
                 evaluated = rules.parse_bool(c[I_EVAL])
             except rules.CellError as e:
                 errors.append(RowError(line, "evaluated", e.code, e.message))
+        return Parsed(source=source, external_id=ext, day=day, amount_fen=amount, quantity_milli=quantity, unit=unit,
+                      kind=kind, channel=channel, status=status, evaluated=evaluated,
+                      buyer_code=c[I_BUYER].strip().upper(), seller_code=c[I_SELLER].strip().upper(),
+                      product_code=c[I_PRODUCT].strip(), origin_code=c[I_ORIGIN].strip())
 
-        # buyer: empty = members of the public
-        buyer_code = c[I_BUYER].strip().upper()
+    def _parse_date(self, text: str) -> dt.date | rules.CellError:
+        try:
+            return rules.parse_date(text, today=self.today)  # type: ignore[arg-type]  # set in __post_init__
+        except rules.CellError as e:
+            return e
+
+    def _resolve(self, line: int, p: Parsed, errors: list[RowError]) -> Resolved:
+        """The codes as registered facts (prefetched: no query here), the origin's default, and the checks that
+        need them: where (region scope) and for whom (the actor's mandate)."""
+        lk = self.lookups
+        buyer_code = p.buyer_code
         buyer = None
-        if buyer_code:
+        if buyer_code:  # empty: members of the public
             problem = self._buyer_ok.get(buyer_code, "?")
             if problem == "?":
-                problem = uscc_error(buyer_code)
-                if len(self._buyer_ok) > 200_000:
-                    self._buyer_ok.clear()
-                self._buyer_ok[buyer_code] = problem
+                problem = self._buyer_ok.set(buyer_code, uscc_error(buyer_code))
             if problem:
                 errors.append(RowError(line, "buyer_code", "invalid_credit_code",
                                        _("“%(code)s” is not a valid unified social credit code: %(why)s")
@@ -323,7 +373,7 @@ class Pipeline:
                                            _("no registered organisation has the credit code “%(code)s”")
                                            % {"code": buyer_code}))
 
-        seller_code = c[I_SELLER].strip().upper()
+        seller_code = p.seller_code
         seller = None
         if not seller_code:
             errors.append(RowError(line, "seller_code", "required", _("the seller code is empty")))
@@ -339,7 +389,7 @@ class Pipeline:
                                            _("no registered seller (market entity or household) has the code “%(code)s”")
                                            % {"code": seller_code[:30]}))
 
-        product_code = c[I_PRODUCT].strip()
+        product_code = p.product_code
         product = None
         if product_code:
             product = lk.products.get(product_code)
@@ -347,7 +397,7 @@ class Pipeline:
                 errors.append(RowError(line, "product_code", "unknown_product",
                                        _("no product has the code “%(code)s”") % {"code": product_code[:30]}))
 
-        origin_code = c[I_ORIGIN].strip()
+        origin_code = p.origin_code
         origin = None
         if origin_code:
             origin = lk.regions.get(origin_code)
@@ -366,75 +416,83 @@ class Pipeline:
         elif origin is None and not origin_code and seller is not None:
             errors.append(RowError(line, "origin_code", "required", _("no origin given and none known for the seller")))
 
+        known_buyer = buyer is not None or not buyer_code
         # where: the origin or the buyer must lie in a scoped actor's region
-        if (self.scope_prefix and origin is not None and origin.county and (buyer is not None or not buyer_code)
+        if (self.scope_prefix and origin is not None and origin.county and known_buyer
                 and not (origin.county.startswith(self.scope_prefix)
                          or (buyer is not None and buyer.region.startswith(self.scope_prefix)))):
             errors.append(RowError(line, "origin_code", "out_of_scope",
                                    _("neither the origin nor the buyer lies in your region scope")))
         # for whom: the actor's own organisation and its units, or a reporting right that covers the buyer
         mandate = self.mandate
-        if (mandate is not None and not mandate.unrestricted and day is not None and source
-                and (buyer is not None or not buyer_code)
-                and not mandate.allows(source=source, day=day, buyer_id=buyer.id if buyer else None,
+        if (mandate is not None and not mandate.unrestricted and p.day is not None and p.source and known_buyer
+                and not mandate.allows(source=p.source, day=p.day, buyer_id=buyer.id if buyer else None,
                                        buyer_kind=buyer.category if buyer else PUBLIC,
                                        buyer_region=buyer.region if buyer else "")):
             errors.append(RowError(line, "buyer_code", "buyer_not_yours", mandate.refusal(buyer_code=buyer_code)))
+        return Resolved(buyer=buyer, seller=seller, product=product, origin=origin)
 
-        if errors:
-            return errors
-        assert day is not None and seller is not None and origin is not None  # noqa: S101 - narrowed above
-        county = origin.county
-        year, month = day.year, day.month
-        if self._locks and rules.locked_prefix(self._locks, year=year, month=month, county_code=county) is not None:
-            return [RowError(line, "purchase_date", "period_locked",
-                             _("%(month)s is locked for this region") % {"month": rules.month_key(year, month)})]
+    def _entry(self, p: Parsed, r: Resolved, *, created_at: Any, job_id: int | None,
+               actor_id: int | None) -> writer.EntryRow:
+        """Count the valid row (the verdict on the facts of its purchase date) and attribute it (at most one
+        relation per scheme); the entry row, by column name."""
+        day, buyer, seller, product, origin = p.day, r.buyer, r.seller, r.product, r.origin
+        assert day is not None and seller is not None and origin is not None  # noqa: S101 - checked by _check
+        verdict = self._verdict(p, seller, product, origin)
+        rel_d = rel_e = rel_c = None
+        if verdict.counted and buyer is not None:
+            rel_d, rel_e, rel_c = self._attribution(buyer, origin, day.year)
+        return writer.EntryRow(
+            source=p.source, external_id=p.external_id, revision=self.revision, purchase_date=writer.date_value(day),
+            year=day.year, month=day.month, buyer_id=buyer.id if buyer else None,
+            buyer_category=buyer.category if buyer else PUBLIC, buyer_region=buyer.region if buyer else "",
+            seller_id=seller.id, product_id=product.id if product else None,
+            product_category=product.category if product else "", origin_id=origin.id, county_code=origin.county,
+            quantity_milli=p.quantity_milli, unit=p.unit, amount_fen=p.amount_fen, sign=1, kind=p.kind,
+            channel=p.channel, status=p.status, evaluated=p.evaluated, counted=verdict.counted, basis=verdict.basis,
+            bases=verdict.bases, not_counted_reason=verdict.reason, rule_version_id=verdict.version_id,
+            rel_designated_id=rel_d, rel_east_west_id=rel_e, rel_counterpart_id=rel_c, reverses_id=None,
+            amends_id=self.amends_id, reason=self.reason, import_job_id=job_id, created_by_id=actor_id,
+            created_at=created_at,
+        )
 
-        # counting (the verdict depends on a handful of facts: cached)
-        crules = lk.rules_for(county, day)
+    def _verdict(self, p: Parsed, seller: SellerFacts, product: ProductFacts | None,
+                 origin: RegionFacts) -> rules.Verdict:
+        """Whether the entry counts: the rules in force for its origin on its date, over the facts as they were
+        that day (the household's status, the county's and the village's region sets). Cached by those facts."""
+        day = p.day
+        assert day is not None  # noqa: S101 - a valid row has a date
+        crules = self.lookups.rules_for(origin.county, day)
         certified = product is not None and certified_on(product.periods, day)
-        # the facts as they were on the purchase date: the household's status, the county's and village's sets
         hh_status = seller.status_on(day)
         poor_village = crules is not None and crules.village_counts_on(rules.sets_on(origin.village_sets, day))
         poverty_county = crules is not None and crules.county_counts_on(rules.sets_on(seller.county_sets, day))
-        vkey = (crules.version_id if crules else None, status, evaluated, certified, hh_status,
+        vkey = (crules.version_id if crules else None, p.status, p.evaluated, certified, hh_status,
                 poor_village, seller.county, poverty_county)
         verdict = self._verdicts.get(vkey)
         if verdict is None:
-            verdict = rules.count_entry(crules, status=status, evaluated=evaluated, facts=rules.BasisFacts(
-                certified_product=certified, household_status=hh_status,
-                poor_village=poor_village, seller_county=seller.county,
-                seller_county_is_poverty_county=poverty_county,
-            ))
-            if len(self._verdicts) > 100_000:
-                self._verdicts.clear()
-            self._verdicts[vkey] = verdict
-        rel_d = rel_e = rel_c = None
-        if verdict.counted and buyer is not None:
-            akey = (buyer.id, origin.code, year)
-            found = self._attr.get(akey)
-            if found is None:
-                ckey = (origin.code, year)
-                cands = self._cands.get(ckey)
-                if cands is None:
-                    cands = rules.candidates(lk.relations, origin_chain=origin.chain, year=year)
-                    if len(self._cands) > 100_000:
-                        self._cands.clear()
-                    self._cands[ckey] = cands
-                chosen = rules.choose(cands, buyer_chain=buyer.chain, buyer_region_chain=buyer.region_chain)
-                found = (chosen.get("designated_assistance"), chosen.get("east_west"), chosen.get("counterpart_support"))
-                if len(self._attr) > 200_000:
-                    self._attr.clear()
-                self._attr[akey] = found
-            rel_d, rel_e, rel_c = found
-        return (
-            source, ext, self.revision, writer.date_value(day), year, month,
-            buyer.id if buyer else None, buyer.category if buyer else PUBLIC, buyer.region if buyer else "",
-            seller.id, product.id if product else None, product.category if product else "", origin.id, county,
-            quantity, unit, amount, 1, kind, channel, status, evaluated, verdict.counted, verdict.basis,
-            verdict.bases, verdict.reason, verdict.version_id, rel_d, rel_e, rel_c, None, self.amends_id,
-            self.reason, job_id, actor_id, created_at,
-        )
+            verdict = self._verdicts.set(vkey, rules.count_entry(
+                crules, status=p.status, evaluated=p.evaluated, facts=rules.BasisFacts(
+                    certified_product=certified, household_status=hh_status, poor_village=poor_village,
+                    seller_county=seller.county, seller_county_is_poverty_county=poverty_county)))
+        return verdict
+
+    def _attribution(self, buyer: BuyerFacts, origin: RegionFacts,
+                     year: int) -> tuple[int | None, int | None, int | None]:
+        """The relation of each scheme (designated assistance, east–west, counterpart support) a counted entry is
+        credited to, cached by buyer, origin and year."""
+        akey = (buyer.id, origin.code, year)
+        found = self._attr.get(akey)
+        if found is None:
+            ckey = (origin.code, year)
+            cands = self._cands.get(ckey)
+            if cands is None:
+                cands = self._cands.set(ckey, rules.candidates(self.lookups.relations, origin_chain=origin.chain,
+                                                               year=year))
+            chosen = rules.choose(cands, buyer_chain=buyer.chain, buyer_region_chain=buyer.region_chain)
+            found = self._attr.set(akey, (chosen.get("designated_assistance"), chosen.get("east_west"),
+                                          chosen.get("counterpart_support")))
+        return found
 
     @staticmethod
     def _choice(text: str, aliases: dict[str, str], column: str, code: str, what: str, line: int,
@@ -459,20 +517,20 @@ class Pipeline:
     # -- writing ----------------------------------------------------------------------------------------------------
     def _count(self, items: list[Accepted]) -> None:
         rep = self.report
-        C = writer.COL
         with rep.lock:
-            self._count_locked(rep, C, items)
+            self._count_locked(rep, items)
 
     @staticmethod
-    def _count_locked(rep: PurchaseReport, C: dict[str, int], items: list[Accepted]) -> None:
+    def _count_locked(rep: PurchaseReport, items: list[Accepted]) -> None:
         for a in items:
+            row = a.row
             rep.accepted += 1
-            rep.accepted_amount_fen += a.row[C["amount_fen"]]
-            if a.row[C["counted"]]:
+            rep.accepted_amount_fen += row.amount_fen
+            if row.counted:
                 rep.counted += 1
-                rep.counted_amount_fen += a.row[C["amount_fen"]]
+                rep.counted_amount_fen += row.amount_fen
             else:
-                rep.not_counted[a.row[C["not_counted_reason"]]] += 1
+                rep.not_counted[row.not_counted_reason] += 1
 
     def _split_duplicates(self, items: list[Accepted], stored: dict[tuple[str, str], int | None]
                           ) -> tuple[list[Accepted], list[tuple[Accepted, str]]]:
@@ -552,10 +610,9 @@ class Pipeline:
         return seen
 
     def _audit(self, fresh: list[Accepted], ids: list[int]) -> None:
-        C = writer.COL
         after = {"entries": len(fresh), "first_id": ids[0] if ids else None, "last_id": ids[-1] if ids else None,
                  "lines": [fresh[0].line, fresh[-1].line],
-                 "amount_fen": sum(a.row[C["amount_fen"]] for a in fresh)}
+                 "amount_fen": sum(a.row.amount_fen for a in fresh)}
         if self.job is not None:
             audit.record(actor=self.actor, action="purchase:import_batch", obj=self.job, after=after)
         else:

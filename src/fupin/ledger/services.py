@@ -278,7 +278,7 @@ def _check_correctable(entry: PurchaseEntry, actor: Any) -> None:
     _check_lock(entry)
 
 
-def _reversal_row(entry: PurchaseEntry, *, reason: str, actor: Any, created_at: Any) -> tuple[Any, ...]:
+def _reversal_row(entry: PurchaseEntry, *, reason: str, actor: Any, created_at: Any) -> writer.EntryRow:
     values = {f.attname: getattr(entry, f.attname) for f in PurchaseEntry._meta.concrete_fields}
     values.update({
         "amount_fen": -entry.amount_fen, "quantity_milli": -entry.quantity_milli if entry.quantity_milli else
@@ -286,7 +286,7 @@ def _reversal_row(entry: PurchaseEntry, *, reason: str, actor: Any, created_at: 
         "import_job_id": None, "created_by_id": actor.pk if getattr(actor, "pk", None) else None,
         "created_at": created_at, "purchase_date": writer.date_value(entry.purchase_date),
     })
-    return tuple(values[c] for c in writer.ENTRY_COLUMNS)
+    return writer.EntryRow(**{c: values[c] for c in writer.ENTRY_COLUMNS})
 
 
 def purchase_reverse(*, entry: PurchaseEntry, reason: str, actor: Any) -> PurchaseEntry:

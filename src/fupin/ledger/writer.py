@@ -19,7 +19,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -27,14 +27,51 @@ from django.utils import timezone
 from . import rollups
 
 ENTRY_TABLE = rollups.ENTRY_TABLE
-ENTRY_COLUMNS = (
-    "source", "external_id", "revision", "purchase_date", "year", "month", "buyer_id", "buyer_category",
-    "buyer_region", "seller_id", "product_id", "product_category", "origin_id", "county_code", "quantity_milli",
-    "unit", "amount_fen", "sign", "kind", "channel", "status", "evaluated", "counted", "basis", "bases",
-    "not_counted_reason", "rule_version_id", "rel_designated_id", "rel_east_west_id", "rel_counterpart_id",
-    "reverses_id", "amends_id", "reason", "import_job_id", "created_by_id", "created_at",
-)
-COL = {name: i for i, name in enumerate(ENTRY_COLUMNS)}
+
+
+class EntryRow(NamedTuple):
+    """One entry as the writer stores it: built by column name (`EntryRow(source=…, amount_fen=…)`), read by
+    name (`row.amount_fen`), and a plain tuple in `ENTRY_COLUMNS` order for `executemany` and `COPY`."""
+
+    source: str
+    external_id: str
+    revision: int
+    purchase_date: Any              # the backend's date value (`date_value`)
+    year: int
+    month: int
+    buyer_id: int | None
+    buyer_category: str
+    buyer_region: str
+    seller_id: int
+    product_id: int | None
+    product_category: str
+    origin_id: int
+    county_code: str
+    quantity_milli: int | None
+    unit: str
+    amount_fen: int
+    sign: int
+    kind: str
+    channel: str
+    status: str
+    evaluated: bool
+    counted: bool
+    basis: str
+    bases: int
+    not_counted_reason: str
+    rule_version_id: int | None
+    rel_designated_id: int | None
+    rel_east_west_id: int | None
+    rel_counterpart_id: int | None
+    reverses_id: int | None
+    amends_id: int | None
+    reason: str
+    import_job_id: int | None
+    created_by_id: int | None
+    created_at: Any                 # the backend's datetime value (`now_value`)
+
+
+ENTRY_COLUMNS: tuple[str, ...] = EntryRow._fields
 TIMINGS: defaultdict[str, float] = defaultdict(float)  # seconds spent per write phase in this process (benchmarks print them)
 LOCK_KEY = 0x4C45444745  # "LEDGE": the advisory lock of ledger writers on PostgreSQL
 
