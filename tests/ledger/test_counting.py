@@ -3,6 +3,8 @@ one relation per scheme)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from fupin.core.models import PolicyParameter
@@ -83,14 +85,12 @@ def test_guangxi_requires_the_buyers_evaluation_from_2021(w):
                                                "evaluated": "是"}, actor="cli")
     assert not not_evaluated.counted and not_evaluated.not_counted_reason == "not_evaluated"
     assert evaluated.counted and evaluated.evaluated
-    guangxi = PolicyParameter.objects.get(key=COUNTING_RULES, region_prefix="45")
+    guangxi = PolicyParameter.objects.get(key=COUNTING_RULES, region_prefix="45", valid_from=dt.date(2021, 1, 1))
     assert evaluated.rule_version_id == guangxi.pk
 
 
 def test_a_new_rule_version_added_by_an_administrator_applies_from_its_date(w, admin_user):
-    import datetime as dt
-
-    PolicyParameter.objects.filter(key=COUNTING_RULES, region_prefix="", valid_to__isnull=True).update(
+    PolicyParameter.objects.filter(key=COUNTING_RULES, region_prefix="", valid_from=dt.date(2021, 1, 1)).update(
         valid_to=dt.date(2023, 12, 31))
     version = policy_parameter_create(key=COUNTING_RULES, value={**DEFAULTS[1].value, "bases": ["certified_product"]},
                                       valid_from=dt.date(2024, 1, 1), actor=admin_user)

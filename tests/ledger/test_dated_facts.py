@@ -79,16 +79,22 @@ def test_a_key_county_counts_from_the_day_its_set_begins(w):
     assert not before.counted and after.counted and after.basis == "poverty_county"
 
 
-@time_machine.travel("2026-03-01 12:00 +08:00")
-def test_a_rule_versions_end_is_a_boundary_and_old_entries_keep_their_version(w):
+@time_machine.travel("2026-06-01 12:00 +08:00")
+def test_the_transition_period_ends_and_old_entries_keep_their_version(w):
+    """The 2021 version ends on 31 December 2025; 2026 is counted by the seeded continuation; an administrator's
+    adjustment applies from its start day; every entry keeps the version it was counted with."""
     old = book("o", seller_code=w.seller.credit_code, purchase_date="2025-12-31")
     first = PolicyParameter.objects.get(pk=old.rule_version_id)
-    successor = policy_parameter_create(key=COUNTING_RULES, value={**DEFAULTS[1].value, "bases": ["certified_product"]},
-                                        valid_from=D(2026, 1, 1), actor="test")
+    assert (first.valid_from, first.valid_to) == (D(2021, 1, 1), D(2025, 12, 31))
     new = book("n", seller_code=w.seller.credit_code, purchase_date="2026-01-01")
-    first.refresh_from_db()
-    assert first.valid_from == D(2021, 1, 1) and first.valid_to == D(2025, 12, 31)  # closed by the successor
-    assert not new.counted and new.rule_version_id == successor.pk
+    continuation = PolicyParameter.objects.get(pk=new.rule_version_id)
+    assert continuation.valid_from == D(2026, 1, 1) and new.counted and new.basis == "poverty_county"
+    adjusted = policy_parameter_create(key=COUNTING_RULES, value={**continuation.value, "bases": ["certified_product"]},
+                                       valid_from=D(2026, 3, 1), actor="test")
+    last = book("l", seller_code=w.seller.credit_code, purchase_date="2026-02-28")
+    later = book("a", seller_code=w.seller.credit_code, purchase_date="2026-03-01")
+    assert last.counted and last.rule_version_id == continuation.pk
+    assert not later.counted and later.rule_version_id == adjusted.pk
     old.refresh_from_db()
     assert old.counted and old.rule_version_id == first.pk
 

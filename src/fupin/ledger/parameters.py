@@ -8,13 +8,20 @@ Value:
 - `require_evaluation`: the buyer must have evaluated the order (Guangxi from 2021);
 - `bases`: the bases that may make an entry count, in priority order;
 - `household_statuses`: household statuses that make a household seller a registered poor household;
-- `region_set`: the counties in force as "poverty counties" for the year: `poverty_counties` (the national
-  list, Region.is_poverty_county), plus `include_prefixes`, minus `exclude_prefixes` (region code prefixes).
+- `region_set`: which dated region sets (registry.RegionSetMembership) count on the purchase date:
+  `county_sets` for the poverty-county basis (default `poverty_county`, `lifted_county`), `village_sets` for the
+  poor-village basis (default `poor_village`, `lifted_village`), plus `include_prefixes`, minus `exclude_prefixes`
+  (region code prefixes).
+
+The consumption-assistance versions of 2021 end with the five-year transition period (2021–2025); the versions
+from 2026 continue them (the 832 counties lifted out, and the key counties) until an administrator adds the
+successor that the policy of the time sets. Entries keep the version they were counted with.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from fupin.core.params import ParamDefault
 
@@ -22,25 +29,37 @@ COUNTING_RULES = "ledger.counting_rules"
 
 ALL_BASES = ["certified_product", "poor_household", "poor_village", "poverty_county"]
 
-_ERA_1 = {
+_REGION_SET_1: dict[str, Any] = {"poverty_counties": True, "include_prefixes": [], "exclude_prefixes": []}
+_ERA_1: dict[str, Any] = {
     "counted_statuses": ["completed"],
     "require_evaluation": False,
     "bases": ALL_BASES,
     "household_statuses": ["registered_poor", "lifted_out"],
-    "region_set": {"poverty_counties": True, "include_prefixes": [], "exclude_prefixes": []},
+    "region_set": _REGION_SET_1,
 }
 _ERA_2 = {**_ERA_1, "household_statuses": ["registered_poor", "lifted_out", "monitored"]}
+_ERA_3 = {**_ERA_2, "region_set": {**_REGION_SET_1,
+                                   "county_sets": ["poverty_county", "lifted_county", "key_county",
+                                                   "provincial_key_county"]}}
+TRANSITION_END = dt.date(2025, 12, 31)
 
 DEFAULTS = [
     ParamDefault(COUNTING_RULES, _ERA_1, dt.date(2013, 1, 1), dt.date(2020, 12, 31),
                  source="国办发〔2018〕129号; 国开办发〔2020〕4号",
                  note="Consumption poverty alleviation: completed purchases of certified products, of registered poor "
                       "households, of poor villages, or of sellers in the 832 national poverty counties."),
-    ParamDefault(COUNTING_RULES, _ERA_2, dt.date(2021, 1, 1),
+    ParamDefault(COUNTING_RULES, _ERA_2, dt.date(2021, 1, 1), TRANSITION_END,
                  source="发改振兴〔2021〕640号",
                  note="Consumption assistance: the same bases for the counties lifted out of poverty during the "
                       "transition period; monitored households count as registered households."),
-    ParamDefault(COUNTING_RULES, {**_ERA_2, "require_evaluation": True}, dt.date(2021, 1, 1), region_prefix="45",
-                 source="广西壮族自治区 2021 (832 platform counting rule)",
+    ParamDefault(COUNTING_RULES, {**_ERA_2, "require_evaluation": True}, dt.date(2021, 1, 1), TRANSITION_END,
+                 region_prefix="45", source="广西壮族自治区 2021 (832 platform counting rule)",
                  note="Guangxi: a platform order counts once accepted, paid and evaluated by the buyer."),
+    ParamDefault(COUNTING_RULES, _ERA_3, dt.date(2026, 1, 1),
+                 source="Fupin: continuation after the 2021–2025 transition period (provisional)",
+                 note="After the transition period: the same bases for counties lifted out of poverty and the key "
+                      "counties for rural revitalisation, until an administrator adds the successor version."),
+    ParamDefault(COUNTING_RULES, {**_ERA_3, "require_evaluation": True}, dt.date(2026, 1, 1), region_prefix="45",
+                 source="Fupin: continuation of Guangxi's 2021 rule (provisional)",
+                 note="Guangxi after the transition period: orders count once evaluated by the buyer."),
 ]
