@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "fupin.ledger",
     "fupin.incentives",
     "fupin.supervision",
+    "fupin.leadership",
     "fupin.api",
     "fupin.portal",
     "fupin.demo",
