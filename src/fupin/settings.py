@@ -8,6 +8,7 @@ Environment:
 - FUPIN_DATA_DIR: where the embedded database, uploads and job files live (default ./var)
 - FUPIN_REFERENCE_DIR: the reference data folder (default ../shared/data/reference when it exists)
 - FUPIN_ALLOWED_HOSTS: comma-separated host names
+- FUPIN_PUBLIC_RATE_LIMIT, FUPIN_PUBLIC_RATE_WINDOW_SECONDS: requests per address and window to the open data
 - FUPIN_MAX_UPLOAD_MB, FUPIN_MAX_IMPORT_ROWS, FUPIN_MAX_IMPORT_COLUMNS, FUPIN_MAX_CELL_CHARS,
   FUPIN_MAX_XLSX_UNCOMPRESSED_MB, FUPIN_MAX_XLSX_RATIO: limits on import files (fupin.core.tabular_guard)
 """
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "fupin.ledger",
     "fupin.incentives",
     "fupin.supervision",
+    "fupin.public",
     "fupin.leadership",
     "fupin.api",
     "fupin.portal",
@@ -149,6 +151,10 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 
 # Uploads and import files (checked before any file is parsed: fupin.core.tabular_guard, ADR 0002).
+# The open data (fupin.public.web): requests per address and window before a 429 (0: no limit).
+FUPIN_PUBLIC_RATE_LIMIT = _env_int("FUPIN_PUBLIC_RATE_LIMIT", 300)
+FUPIN_PUBLIC_RATE_WINDOW_SECONDS = _env_int("FUPIN_PUBLIC_RATE_WINDOW_SECONDS", 60)
+
 FUPIN_MAX_UPLOAD_MB = _env_int("FUPIN_MAX_UPLOAD_MB", 200)  # one file, and a request body (plus 1 MB of form)
 FUPIN_MAX_IMPORT_ROWS = _env_int("FUPIN_MAX_IMPORT_ROWS", 1_048_576)  # lines of a file, header included
 FUPIN_MAX_IMPORT_COLUMNS = _env_int("FUPIN_MAX_IMPORT_COLUMNS", 200)

@@ -72,6 +72,16 @@ PUBLIC_ROUTES: set[str] = {
     "certification/verify/",
     "certification/notices/",
     "certification/notices/<str:number>/object/",
+    # the public face (issue #13): the home page for visitors (signed-in users get their own home there), the
+    # national and provincial statistics and the open data: aggregates only, small groups suppressed
+    "",
+    "statistics/",
+    "statistics/<str:province>/",
+    "open-data/",
+    "open-data/datapackage.json",
+    r"^open-data/(?P<dataset>[a-z_]{1,40})\.(?P<fmt>csv|json)$",
+    "GET /api/v1/public/datasets",
+    "GET /api/v1/public/datasets/{dataset}",
 }
 
 API_PREFIX = "api/v1/"
@@ -88,6 +98,7 @@ PARAM_SAMPLES: dict[str, list[str]] = {
     "number": ["FP-2020-0001"],
     "url": ["no-such-page/"],
     "uidb64": ["MQ"], "token": ["set-password"],
+    "province": ["520000"], "dataset": ["by_province"],
 }
 # The segment before an id parameter that names a household or a market entity.
 HOUSEHOLD_SEGMENTS = {"households", "household"}

@@ -34,5 +34,6 @@ api.add_router("/", ledger_router)
 api.add_router("/", reserved_share_router)
 api.add_router("/", supervision_router)
 api.add_router("/", "fupin.leadership.api.router")
+api.add_router("/", "fupin.public.api.router")
 api.add_router("/", "fupin.api.users.router")
 responses.document(api)  # after every router: each operation lists the error statuses it can give

@@ -672,3 +672,9 @@ def reporting_right_get(*, viewer: Any, pk: int) -> ReportingRight:
     if right is None:
         raise NotFound(details={"reporting_right": pk})
     return right
+
+
+def account_last_changed() -> Any:
+    """When the account last changed: the booking time of the newest entry (read by primary key, no scan); None
+    for an empty ledger. The public open data send it as Last-Modified."""
+    return PurchaseEntry.objects.order_by("-id").values_list("created_at", flat=True).first()

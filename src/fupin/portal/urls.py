@@ -3,12 +3,12 @@
 
 from django.urls import include, path
 
-from .views import auth, home
+from .views import auth, public
 
 app_name = "portal"
 
 urlpatterns = [
-    path("", home.home, name="home"),
+    path("", public.home, name="home"),  # visitors: the public home; users: their home
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
     path("", include("fupin.portal.urls_registry")),
@@ -17,4 +17,6 @@ urlpatterns = [
     path("", include("fupin.portal.urls_certification")),
     path("", include("fupin.portal.urls_ledger")),
     path("", include("fupin.portal.urls_supervision")),
+    path("", include("fupin.portal.urls_leadership")),
+    path("", include("fupin.portal.urls_public")),
 ]
