@@ -10,6 +10,8 @@ The world (all codes fixed so tests read like the domain):
 - Products: P-CERT certified 2020-01-01..2020-12-31 and from 2022-01-01; P-NONE never certified.
 - Relations: designated assistance central unit → 522627 (2015–); east–west 330000 → 520000 (2016–);
   counterpart support central unit → 522600 (2018–2020).
+- Origins (issue #10 §3): the Hebei enterprise holds a documented origin exception for 522627 (it sells the
+  villages' produce across the county line), so its rows may name the villages of 天柱县 as origin.
 """
 
 from __future__ import annotations
@@ -82,6 +84,7 @@ def world() -> World:
                                               helped_region=factories.region("520000"), year_from=2016)
     rel_c = AssistanceRelation.objects.create(kind="counterpart_support", helper_org=central,
                                               helped_region=factories.region("522600"), year_from=2018, year_to=2020)
+    origin_exception(plain_seller, POOR_COUNTY)
     return World(central, unit, zj, gx, seller, plain_seller, household_seller, household, product, product_none,
                  rel_d, rel_e, rel_c)
 
@@ -118,6 +121,14 @@ def reporting_right(reporter: Any, *, source: str = "test", reason: str = "repor
     from fupin.ledger import services
 
     return services.reporting_right_grant(reporter=reporter, source=source, reason=reason, actor="test", **kw)
+
+
+def origin_exception(seller: Any, region_code: str, *, reason: str = "sells its member villages' produce",
+                     **kw: Any) -> Any:
+    """An origin exception granted through the service (by the system)."""
+    from fupin.ledger import services
+
+    return services.origin_exception_grant(seller=seller, region_code=region_code, reason=reason, actor="test", **kw)
 
 
 def clerk_of(organisation: Any, *, username: str | None = None, scope_level: str = "nation",

@@ -26,8 +26,9 @@ def test_demo_world_has_a_year_or_two_of_purchases():
     assert set(entries.values_list("channel", flat=True)) == set(Channel.values)
     assert set(entries.values_list("kind", flat=True)) == set(Kind.values)
     assert entries.filter(counted=False).exists() and entries.filter(counted=True).exists()
-    assert entries.filter(sign=-1).count() == world.extra["ledger"]["reversals"] + 1  # + the amendment's reversal
-    assert entries.filter(revision=1, amends__isnull=False).count() == 1
+    # + the amendment's reversal and the released duplicate's (booked again as revision 1)
+    assert entries.filter(sign=-1).count() == world.extra["ledger"]["reversals"] + 2
+    assert entries.filter(revision=1, amends__isnull=False).count() == 2
     years = {r["year"] for r in selectors.account_totals(viewer=world.users["admin"], group_by=["year"])}
     assert len(years) == 2
     assert PurchaseImport.objects.filter(status="done", origin="demo").count() == 1
@@ -47,3 +48,27 @@ def test_demo_world_has_a_year_or_two_of_purchases():
     assert booked_by == {platform.pk, buyer.pk}
     own = registry.organisation_subtree_ids(organisation=buyer.organisation_id)
     assert set(entries.filter(created_by=buyer).values_list("buyer_id", flat=True)) <= own
+
+
+def test_demo_world_shows_origin_exceptions_and_orders_counted_once():
+    world = World(seed=7, scale="small")
+    for name, build in STEPS:
+        build(world)
+        if name == "ledger":
+            break
+    shown = world.extra["ledger"]["cross_source"]
+    assert shown["origin_refused"] == 1
+    admitted, exception = shown["admitted"], shown["origin_exception"]
+    assert admitted.origin_exception_id == exception.pk and admitted.evidence
+    assert not admitted.origin.code.startswith(exception.seller.region.code[:6])
+    dup, first = shown["duplicate"], shown["duplicate_of"]
+    assert dup.duplicate_of_id == first.pk and not dup.counted and dup.source != first.source
+    assert dup.not_counted_reason == "duplicate_of_other_source" and first.counted
+    assert shown["confirmed"].decision == "confirmed" and shown["released"].decision == "released"
+    released_as = PurchaseEntry.objects.get(pk=shown["released"].released_as_id)
+    assert released_as.counted and released_as.duplicate_of_id is None
+    # every generated origin satisfies the rule: no demo row was refused for its origin but the one shown
+    job = PurchaseImport.objects.get(origin="demo")
+    assert "origin_mismatch" not in {e["code"] for e in job.report["errors"]}
+    assert AuditEntry.objects.filter(action__in=["origin_exception:grant", "purchase:duplicate_confirm",
+                                                 "purchase:duplicate_release"]).count() == 3

@@ -44,11 +44,19 @@ from .enums import (
     JobStatus,
     Kind,
     LockStatus,
+    MatchDecision,
     NotCounted,
     RightStatus,
     Scheme,
 )
-from .models import PeriodLock, PurchaseEntry, PurchaseImport, ReportingRight
+from .models import (
+    DuplicateReview,
+    OriginException,
+    PeriodLock,
+    PurchaseEntry,
+    PurchaseImport,
+    ReportingRight,
+)
 
 router = Router(tags=["ledger"])
 
@@ -79,6 +87,10 @@ class PurchaseIn(Schema):
                          description="the value, or its Chinese name as in the import file")
     status: str = Field("", max_length=40, json_schema_extra=STATUS_DOC, description="empty: completed")
     evaluated: bool | str = False
+    order_number: str = Field("", max_length=64, description="订单号: the same order from another source counts once")
+    invoice_number: str = Field("", max_length=64, description="发票号码 (e.g. an e-invoice number)")
+    evidence: str = Field("", max_length=2000, description="what documents the purchase (invoice, delivery note, "
+                                                          "attachments)")
 
 
 class PurchaseBatchIn(Schema):
@@ -127,8 +139,23 @@ class EntryOut(Schema):
     reverses_id: int | None
     amends_id: int | None
     reason: str
+    order_number: str
+    invoice_number: str
+    evidence: str
+    duplicate_of_id: int | None = Field(None, description="the entry of another source that reports the same order "
+                                                          "(this one does not count)")
+    duplicate_review: choice(MatchDecision, "") = Field("", description="a reviewer's decision on the match")
+    origin_exception_id: int | None = Field(None, description="the documented origin exception that let the "
+                                                              "origin in")
     import_id: int | None
     created_at: dt.datetime
+
+    @staticmethod
+    def resolve_duplicate_review(obj: PurchaseEntry) -> str:
+        if obj.duplicate_of_id is None:
+            return ""
+        review = selectors.entry_review(obj)
+        return review.decision if review is not None else ""
 
     @staticmethod
     def resolve_quantity(obj: PurchaseEntry) -> str:
@@ -254,6 +281,48 @@ class ReportingRightOut(Schema):
     @staticmethod
     def resolve_buyer_kinds(obj: ReportingRight) -> list[str]:
         return obj.buyer_kind_list
+
+
+class OriginExceptionIn(Schema):
+    """A documented exception to the origin rule: `seller_code` (credit code) or `seller_id` names the market
+    entity; `region_code` the county, township or village its goods may come from."""
+
+    seller_id: Id | None = None
+    seller_code: str = Field("", max_length=18)
+    region_code: str = Field(..., pattern="^(?:[0-9]{6}|[0-9]{9}|[0-9]{12})$")
+    valid_from: RecordDate | None = None
+    valid_to: RecordDate | None = None
+    reason: str = Field(..., min_length=1, max_length=2000)
+
+
+class OriginExceptionOut(Schema):
+    id: int
+    seller_id: int
+    seller_name: str
+    region_code: str
+    status: choice(RightStatus)
+    valid_from: dt.date
+    valid_to: dt.date | None
+    reason: str
+    granted_by_name: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+    revoked_by_name: str
+    revoke_reason: str
+
+    @staticmethod
+    def resolve_seller_name(obj: OriginException) -> str:
+        return obj.seller.name
+
+
+class DuplicateReviewOut(Schema):
+    id: int
+    entry_id: int
+    decision: choice(MatchDecision)
+    reason: str
+    released_as_id: int | None = Field(None, description="the new booking of a released entry (counted)")
+    decided_by_name: str
+    created_at: dt.datetime
 
 
 REGION = Field(None, pattern="^(?:[0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$",
@@ -512,3 +581,64 @@ def reporting_right_revoke(request, right_id: Id, payload: LedgerReasonIn):
     services.require_right_admin(request.user)
     right = services.reporting_right_ref(pk=right_id)
     return services.reporting_right_revoke(right=right, reason=payload.reason, actor=request.user)
+
+
+# -- origin exceptions (reviewers) ------------------------------------------------------------------------------------
+def _seller(payload: OriginExceptionIn) -> Any:
+    if payload.seller_code:
+        found = registry.entities_by_credit_codes(codes={payload.seller_code.strip().upper()})
+        if not found:
+            raise InvalidInput(_("No market entity has the credit code “%(code)s”.") % {"code": payload.seller_code[:30]},
+                               code="unknown_seller")
+        return found[0]
+    if payload.seller_id is None:
+        raise InvalidInput(_("Name the seller (seller_code or seller_id)."), code="required")
+    return registry.entity_ref(pk=payload.seller_id)
+
+
+@router.get("/ledger/origin-exceptions", response=list[OriginExceptionOut])
+@paginate(Page)
+def origin_exception_list(request, seller_id: Id | None = None, status: choice(RightStatus, "") = ""):
+    """Documented exceptions to the origin rule whose origin lies in your scope."""
+    return selectors.origin_exceptions(viewer=request.user, seller_id=seller_id, status=status)
+
+
+@router.post("/ledger/origin-exceptions", response={201: OriginExceptionOut})
+def origin_exception_create(request, payload: OriginExceptionIn):
+    """Let a seller report goods from a place outside its county and its products' origins (reviewers of an office
+    over that place; audited)."""
+    return 201, services.origin_exception_grant(
+        seller=_seller(payload), region_code=payload.region_code, valid_from=payload.valid_from,
+        valid_to=payload.valid_to, reason=payload.reason, actor=request.user)
+
+
+@router.post("/ledger/origin-exceptions/{int:exception_id}/revoke", response=OriginExceptionOut)
+def origin_exception_revoke(request, exception_id: Id, payload: LedgerReasonIn):
+    """End an origin exception now (audited): entries it let in stay; later rows are refused."""
+    exception = services.origin_exception_ref(pk=exception_id)
+    return services.origin_exception_revoke(exception=exception, reason=payload.reason, actor=request.user)
+
+
+# -- cross-source matches (reviewers) ---------------------------------------------------------------------------------
+@router.get("/purchases/duplicates", response=list[EntryOut])
+@paginate(Page)
+def duplicate_list(request, reviewed: bool | None = None, decision: choice(MatchDecision, "") = ""):
+    """Entries stored as another source's report of an order already booked (not counted), newest first;
+    `reviewed=false`: those waiting for a reviewer."""
+    return selectors.duplicates(viewer=request.user, reviewed=reviewed, decision=decision)
+
+
+@router.post("/purchases/{int:entry_id}/duplicate/confirm", response={201: DuplicateReviewOut})
+def duplicate_confirm(request, entry_id: Id, payload: LedgerReasonIn):
+    """Confirm the match: the entry stays uncounted (reviewers; audited; final)."""
+    entry = selectors.entry_get(viewer=request.user, pk=entry_id)
+    review: DuplicateReview = services.duplicate_confirm(entry=entry, reason=payload.reason, actor=request.user)
+    return 201, review
+
+
+@router.post("/purchases/{int:entry_id}/duplicate/release", response={201: DuplicateReviewOut})
+def duplicate_release(request, entry_id: Id, payload: LedgerReasonIn):
+    """Release the match (a different order): the entry is reversed and booked again, counted as the rules say
+    (reviewers; audited; `released_as_id` is the new booking)."""
+    entry = selectors.entry_get(viewer=request.user, pk=entry_id)
+    return 201, services.duplicate_release(entry=entry, reason=payload.reason, actor=request.user)

@@ -9,8 +9,14 @@ public, source `demo`) and uploads the file and most of the batches; the budget 
 unit's share of the batches; the administrator corrects entries and locks the month.
 
 Reads from the world: organisations (buyers), entities and households (sellers), certification's products.
+Origins and cross-source matches (issue #10): generated origins lie in the seller's county; the county reviewer
+grants one origin exception (a cooperative selling a village's produce across its county line) after the
+platform's row was refused, and decides two matches of the budget unit's own reports (source `本单位自报`) against
+the platform's: one by order and invoice number (confirmed: counted once), one alike pair (released).
+
 Leaves `world.organisations["platform"]`, `world.users["platform"]` and `world.extra["ledger"]`:
-{"imports": [PurchaseImport], "reversals": int, "lock": PeriodLock, "reporting_right": ReportingRight}.
+{"imports": [PurchaseImport], "reversals": int, "lock": PeriodLock, "reporting_right": ReportingRight,
+"cross_source": {...}}.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from .enums import Channel, Kind
 from .models import PurchaseEntry
 
 SOURCE = "demo"
+UNIT_SOURCE = "本单位自报"  # the budget unit's own reports of its purchases (beside the platform's)
 PLATFORM_NAME = "脱贫地区农副产品网络销售平台运营公司（832平台）"
 PLATFORM_CREDIT_CODE = make_uscc("91110000832000001")
 
@@ -95,12 +102,77 @@ def _rows(world: Any, rng: random.Random, n: int, *, start: dt.date, end: dt.dat
             "source": SOURCE, "external_id": f"D{i + 1:06d}", "purchase_date": day.isoformat(),
             "buyer_code": buyer.credit_code if buyer else "", "seller_code": code,
             "product_code": product.code if product else "",
-            "origin_code": rng.choice(villages).code if villages and product is None and rng.random() < 0.1 else "",
+            "origin_code": _near(rng.choice(villages).code, seller, villages)
+            if villages and product is None and rng.random() < 0.1 else "",
             "quantity": str(qty), "unit": "kg", "amount_yuan": f"{qty * rng.randint(800, 9000) / 100:.2f}",
             "kind": kind, "channel": channel, "status": status,
             "evaluated": "true" if rng.random() < 0.85 else "false",
         })
     return rows
+
+
+def _county_of(seller: Any) -> str:
+    region = getattr(seller, "region", None)
+    return region.code[:6] if region is not None else ""
+
+
+def _near(drawn: str, seller: Any, villages: list[Any]) -> str:
+    """A poor village inside the seller's registered county (the origin rule, issue #10 §3), chosen by the village
+    drawn so that the demo's random sequence stays as it was; '' when its county has none."""
+    county = _county_of(seller)
+    near = sorted(v.code for v in villages if v.code.startswith(county)) if county else []
+    if not near:
+        return ""
+    return near[int(drawn[-6:]) % len(near)]
+
+
+def _cross_source(world: Any, *, platform: Any, buyer_user: Any, reviewer: Any, own_codes: set[str],
+                  day: dt.date) -> dict[str, Any]:
+    """Issue #10: an origin exception (a cooperative sells a village's produce across its county line), a row the
+    origin rule refuses, and one order reported by two sources — by number (the reviewer confirms) and by buyer,
+    seller, date and amount (the reviewer releases it: two orders alike)."""
+    from . import services
+
+    villages = list(world.regions.get("poor_villages") or [])
+    entities = [e for e in world.entities if e.credit_code and not getattr(e, "household_id", None)]
+    reviewer_county = (getattr(reviewer, "scope_prefix", "") or "")[:6]
+    target = next((v for v in villages if reviewer_county and v.code.startswith(reviewer_county)),
+                  villages[0] if villages else None)
+    outsider = next((e for e in entities if target is not None and _county_of(e) != target.code[:6]), None)
+    own_buyer = next((o for o in _buyers(world) if o.credit_code in own_codes), None)
+    seller = next((e for e in entities if target is not None and _county_of(e) == target.code[:6]),
+                  entities[0] if entities else None)
+    if target is None or outsider is None or own_buyer is None or seller is None or buyer_user is None:
+        return {}
+    base = {"purchase_date": day.isoformat(), "buyer_code": own_buyer.credit_code, "quantity": "20", "unit": "kg",
+            "kind": Kind.DIRECT_PURCHASE, "channel": Channel.CANTEEN_DIRECT, "status": "completed",
+            "evaluated": "true"}
+    refused = services.purchase_record_batch(actor=platform, rows=[{
+        **base, "source": SOURCE, "external_id": "X-ORIGIN-REFUSED", "seller_code": outsider.credit_code,
+        "origin_code": target.code, "amount_yuan": "860.00"}])
+    exception = services.origin_exception_grant(
+        seller=outsider, region_code=target.code[:6], actor=reviewer,
+        reason="合作社收购成员村农产品（跨县）；收购合同与成员名册已存档 member villages' produce, contracts on file")
+    admitted = services.purchase_record(actor=platform, data={
+        **base, "source": SOURCE, "external_id": "X-ORIGIN-EXCEPTION", "seller_code": outsider.credit_code,
+        "origin_code": target.code, "amount_yuan": "860.00", "evidence": "收购合同 2024-017；送货单 SH-5521"})
+    # the same canteen order from the platform and from the buying unit's own report: counted once
+    order = {**base, "seller_code": seller.credit_code, "amount_yuan": "1280.00", "order_number": "832-20240518-0001",
+             "invoice_number": "24442000000012345678"}
+    first = services.purchase_record(actor=platform, data={
+        **order, "source": SOURCE, "external_id": "X-ORDER-1", "evidence": "电子发票 24442000000012345678"})
+    second = services.purchase_record(actor=buyer_user, data={
+        **order, "source": UNIT_SOURCE, "external_id": "U-ORDER-1", "evidence": "报销凭证 BX-0518"})
+    confirmed = services.duplicate_confirm(entry=second, actor=reviewer,
+                                           reason="订单号、发票号一致：同一订单 same order and invoice number")
+    # alike but two orders (two canteen deliveries of the same day): the reviewer releases the match
+    alike = {**base, "seller_code": seller.credit_code, "amount_yuan": "640.00"}
+    services.purchase_record(actor=platform, data={**alike, "source": SOURCE, "external_id": "X-ORDER-2"})
+    twin = services.purchase_record(actor=buyer_user, data={**alike, "source": UNIT_SOURCE, "external_id": "U-ORDER-2"})
+    released = services.duplicate_release(entry=twin, actor=reviewer,
+                                          reason="同日两次配送，送货单不同 two deliveries, two delivery notes")
+    return {"origin_refused": refused.rejected, "origin_exception": exception, "admitted": admitted,
+            "duplicate": second, "duplicate_of": first, "confirmed": confirmed, "released": released}
 
 
 def _platform(world: Any, actor: Any) -> tuple[Any, Any, Any]:
@@ -182,10 +254,20 @@ def build(world: Any) -> None:
     if county is not None:
         lock = services.period_lock(year=start.year, month=1, region_code=county.code,
                                     reason="月度核对完成 monthly reconciliation done", actor=actor)
-    world.extra["ledger"] = {"imports": [job], "reversals": reversed_n, "lock": lock, "reporting_right": right}
+    reviewer = world.users.get("county") or actor
+    shown = _cross_source(world, platform=platform, buyer_user=buyer_user, reviewer=reviewer, own_codes=own_codes,
+                          day=end)
+    world.extra["ledger"] = {"imports": [job], "reversals": reversed_n, "lock": lock, "reporting_right": right,
+                             "cross_source": shown}
     world.notes.append(
         f"ledger: {len(rows)} purchases {start:%Y-%m}..{end:%Y-%m} (import #{job.pk}: {job.accepted} accepted, "
         f"{job.rejected} rejected), {reversed_n} reversals, 1 amendment; {start.year}-01 locked for "
         f"{county.name if county else '-'}; booked by the 832 platform's clerk under reporting right #{right.pk} "
         f"and by the budget unit's clerk for its own unit"
     )
+    if shown:
+        world.notes.append(
+            f"ledger: origin exception #{shown['origin_exception'].pk} (entry #{shown['admitted'].pk} let in, one row "
+            f"refused as origin_mismatch); entry #{shown['duplicate'].pk} is the buying unit's report of the "
+            f"platform's entry #{shown['duplicate_of'].pk} (not counted, confirmed); one alike pair released"
+        )

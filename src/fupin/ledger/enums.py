@@ -46,6 +46,7 @@ class NotCounted(models.TextChoices):
     NOT_EVALUATED = "not_evaluated", _("The buyer has not evaluated the order")
     NO_BASIS = "no_basis", _("No counting basis held on the purchase date")
     NO_RULES = "no_rules", _("No counting rules were in force on the purchase date")
+    DUPLICATE_OF_OTHER_SOURCE = "duplicate_of_other_source", _("The same order is in the ledger from another source")
 
 
 class Scheme(models.TextChoices):
@@ -73,6 +74,13 @@ class RightStatus(models.TextChoices):
 
     ACTIVE = "active", _("Active")
     REVOKED = "revoked", _("Revoked")
+
+
+class MatchDecision(models.TextChoices):
+    """A reviewer's decision on a cross-source duplicate match (`DuplicateReview`)."""
+
+    CONFIRMED = "confirmed", _("Confirmed: the same order")
+    RELEASED = "released", _("Released: a different order")
 
 
 # Buyer category of an entry without a buyer (members of the public); other categories are organisation kinds.

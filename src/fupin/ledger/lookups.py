@@ -26,7 +26,8 @@ from fupin.registry import selectors as registry
 from fupin.registry.models import AssistanceRelation, Household, MarketEntity, Organisation, Region
 
 from . import rules
-from .parameters import COUNTING_RULES
+from .models import OriginException
+from .parameters import COUNTING_RULES, DUPLICATE_MATCH
 
 # Caches are dropped when they grow past this many keys (memory stays bounded on any file).
 CACHE_LIMIT = 200_000
@@ -55,6 +56,7 @@ class SellerFacts:
     county_is_poverty: bool     # one of the 832 (today); counting reads `county_sets` on the purchase date
     household_periods: tuple[registry_rules.StatusPeriod, ...] = ()
     county_sets: dict[str, Periods] = field(default_factory=dict)
+    area: str = ""              # code prefix of the places its rows may name as origin (its county; `seller_area`)
 
     def status_on(self, day: dt.date) -> str:
         """The household seller's status on `day` ("" for a seller that is no household)."""
@@ -91,6 +93,9 @@ class Lookups:
     county_sets: dict[str, dict[str, Periods]] = field(default_factory=dict)  # county code -> set -> periods
     relations: rules.RelationIndex = field(default_factory=rules.RelationIndex)
     rule_versions: list[params.ParamVersion] = field(default_factory=list)
+    origin_exceptions: dict[int, tuple[rules.ExceptionFacts, ...]] = field(default_factory=dict)  # by seller id
+    match_versions: list[params.ParamVersion] = field(default_factory=list)
+    _match_cache: dict[tuple[str, dt.date], rules.MatchTolerance] = field(default_factory=dict)
     _rules_cache: BoundedCache[tuple[str, dt.date], rules.CountingRules | None] = field(
         default_factory=lambda: BoundedCache(CACHE_LIMIT))
     _prefixes: tuple[str, ...] = ()
@@ -115,7 +120,20 @@ class Lookups:
         )
         lk.rule_versions = params.versions(COUNTING_RULES)
         lk._prefixes = tuple(sorted({v.region_prefix for v in lk.rule_versions}))
+        lk.origin_exceptions = origin_exception_facts()
+        lk.match_versions = params.versions(DUPLICATE_MATCH)
         return lk
+
+    def match_tolerance(self, county: str, day: dt.date) -> rules.MatchTolerance:
+        """The cross-source match tolerance in force for an origin county on a date (none in force: exact)."""
+        key = (county, day)
+        found = self._match_cache.get(key)
+        if found is None:
+            if len(self._match_cache) > CACHE_LIMIT:
+                self._match_cache.clear()
+            version = params.resolve(self.match_versions, on=day, region_code=county)
+            found = self._match_cache[key] = rules.MatchTolerance.from_value(version.value if version else None)
+        return found
 
     # -- counting rules in force ------------------------------------------------------------------------------------
     def rules_for(self, county: str, day: dt.date) -> rules.CountingRules | None:
@@ -213,7 +231,7 @@ class Lookups:
                        if hh_id is not None else ())  # a household without a history yet: the same inference
             found[code] = SellerFacts(id=pk, region_code=place, county=county, household_status=hh_status or "",
                                       county_is_poverty=county in self.poverty_counties, household_periods=history,
-                                      county_sets=self.county_sets.get(county, {}))
+                                      county_sets=self.county_sets.get(county, {}), area=seller_area(place))
         for code in codes:
             self.sellers[code] = found.get(code)
 
@@ -258,6 +276,23 @@ class Lookups:
                 {"poor_village": ((registry_rules.POVERTY_LIST_START, None),)} if poor else {})  # flag, not yet synced
             self.regions[code] = RegionFacts(id=pk, code=current, county=county, poor_village=bool(poor),
                                              chain=tuple(registry_rules.ancestor_codes(current)), village_sets=sets)
+
+
+def seller_area(region_code: str) -> str:
+    """The code prefix of the places a seller's rows may name as origin: its registered county (a seller registered
+    in a county, township or village), else its registered region's subtree."""
+    if registry_rules.level_of(region_code) in ("county", "township", "village"):
+        return region_code[:6]
+    return registry_rules.subtree_prefix(region_code)
+
+
+def origin_exception_facts() -> dict[int, tuple[rules.ExceptionFacts, ...]]:
+    """The active origin exceptions by seller id (few rows: read once per import)."""
+    out: dict[int, list[rules.ExceptionFacts]] = {}
+    for pk, seller_id, prefix, start, end in OriginException.objects.filter(status="active").values_list(
+            "id", "seller_id", "region_prefix", "valid_from", "valid_to"):
+        out.setdefault(seller_id, []).append((prefix, start, end, pk))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def _as_date(value: Any) -> dt.date:

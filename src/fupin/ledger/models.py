@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fupin.core.models import AppendOnlyModel, TimestampedModel
 
-from .enums import Channel, EntryStatus, JobStatus, Kind, LockStatus, RightStatus
+from .enums import Channel, EntryStatus, JobStatus, Kind, LockStatus, MatchDecision, RightStatus
 
 
 class PurchaseImport(TimestampedModel):
@@ -127,6 +127,18 @@ class PurchaseEntry(AppendOnlyModel):
     amends = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                db_index=False, db_constraint=False, verbose_name=_("amends"))
     reason = models.TextField(_("reason"), blank=True)
+    # the order as the seller's and the tax system's papers name it: the cross-source match (one order counted once)
+    # (database defaults: entries written by plain SQL outside the writer, e.g. generated benchmark data, stay valid)
+    order_number = models.CharField(_("order number"), max_length=64, blank=True, default="", db_default="")
+    invoice_number = models.CharField(_("invoice number"), max_length=64, blank=True, default="", db_default="")
+    evidence = models.TextField(_("evidence"), blank=True, default="", db_default="",
+                                help_text=_("What documents the purchase (invoice, delivery note, attachments)"))
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                     db_index=False, db_constraint=False,
+                                     verbose_name=_("duplicate of (an entry of another source)"))
+    origin_exception = models.ForeignKey("OriginException", null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="+", db_index=False, db_constraint=False,
+                                         verbose_name=_("origin accepted by exception"))
     import_job = models.ForeignKey(PurchaseImport, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+", db_index=False, db_constraint=False, verbose_name=_("import"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
@@ -146,6 +158,14 @@ class PurchaseEntry(AppendOnlyModel):
             models.Index(fields=["buyer", "purchase_date"], name="purchaseentry_buyer_date"),
             models.Index(fields=["seller", "purchase_date"], name="purchaseentry_seller_date"),
             models.Index(fields=["county_code", "purchase_date"], name="purchaseentry_county_date"),
+            # the cross-source match and the reuse check read the entries by number (partial: free for the rows
+            # without one); the review list reads the entries marked as duplicates
+            models.Index(fields=["order_number", "seller"], name="purchaseentry_order",
+                         condition=~models.Q(order_number="")),
+            models.Index(fields=["invoice_number", "seller"], name="purchaseentry_invoice",
+                         condition=~models.Q(invoice_number="")),
+            models.Index(fields=["duplicate_of"], name="purchaseentry_duplicate_of",
+                         condition=models.Q(duplicate_of__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -341,6 +361,62 @@ class ReportingRight(TimestampedModel):
     @property
     def buyer_kind_list(self) -> list[str]:
         return [k for k in self.buyer_kinds.split(",") if k]
+
+
+class OriginException(TimestampedModel):
+    """A documented exception to the origin rule: the seller may report goods originating in `region_code` (and
+    everything below it) although the place is neither its product's registered origin nor inside its registered
+    county (e.g. a cooperative selling a member village's produce across a county line). In force for purchases dated
+    `valid_from` … `valid_to` until revoked; granted and revoked by reviewers through `services.origin_exception_grant`
+    / `origin_exception_revoke` (audited). Entries it let in keep pointing at it."""
+
+    seller = models.ForeignKey("registry.MarketEntity", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("seller"))
+    region_code = models.CharField(_("origin region"), max_length=12)
+    region_prefix = models.CharField(_("origin region code prefix"), max_length=12)
+    status = models.CharField(_("status"), max_length=10, choices=RightStatus.choices, default=RightStatus.ACTIVE)
+    reason = models.TextField(_("reason"))
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("granted by"))
+    granted_by_name = models.CharField(_("granted by"), max_length=150, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by_name = models.CharField(_("revoked by"), max_length=150, blank=True)
+    revoke_reason = models.TextField(_("reason for revoking"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("origin exception")
+        verbose_name_plural = _("origin exceptions")
+        indexes = [models.Index(fields=["seller", "status"], name="originexception_seller")]
+
+    def __str__(self) -> str:
+        return f"origin exception #{self.pk}: seller {self.seller_id} from {self.region_code} ({self.status})"
+
+
+class DuplicateReview(TimestampedModel):
+    """A reviewer's decision on an entry the import marked `duplicate_of` an entry of another source: confirmed
+    (it stays uncounted) or released (a different order: `services.duplicate_release` books it again, counted, as
+    a new revision, and the decision points at that booking). One decision per entry; audited."""
+
+    entry = models.OneToOneField(PurchaseEntry, on_delete=models.PROTECT, related_name="duplicate_review",
+                                 verbose_name=_("entry"))
+    decision = models.CharField(_("decision"), max_length=10, choices=MatchDecision.choices)
+    reason = models.TextField(_("reason"))
+    released_as = models.ForeignKey(PurchaseEntry, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("booked again as"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_by_name = models.CharField(_("decided by"), max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("duplicate review")
+        verbose_name_plural = _("duplicate reviews")
+
+    def __str__(self) -> str:
+        return f"duplicate review of entry {self.entry_id}: {self.decision}"
 
 
 from .reserved_share.models import CanteenDeclaration  # noqa: E402,F401  (reserved share, registered in this app)

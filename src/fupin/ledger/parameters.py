@@ -63,3 +63,14 @@ DEFAULTS = [
                  source="Fupin: continuation of Guangxi's 2021 rule (provisional)",
                  note="Guangxi after the transition period: orders count once evaluated by the buyer."),
 ]
+
+# The cross-source match (one order counted once): when a row names neither an order nor an invoice number, an
+# entry of another source with the same buyer and seller matches when its date lies within `days` of the row's and
+# its amount within `amount_fen` of the row's. Dated and regional like every policy number.
+DUPLICATE_MATCH = "ledger.duplicate_match"
+MATCH_DEFAULTS = [
+    ParamDefault(DUPLICATE_MATCH, {"days": 0, "amount_fen": 0}, dt.date(2013, 1, 1),
+                 source="国开办发〔2020〕4号 (statistics counted once, not repeatedly); tolerance set by Fupin",
+                 note="Without an order or invoice number, the same buyer, seller, date and amount reported by "
+                      "two sources is one order."),
+]

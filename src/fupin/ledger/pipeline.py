@@ -19,7 +19,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -34,7 +34,7 @@ from fupin.core.imports import Column, ImportReport, Row, RowError
 from fupin.core.validators import uscc_error
 
 from . import rules, writer
-from .enums import PUBLIC, JobStatus
+from .enums import PUBLIC, JobStatus, NotCounted
 from .lookups import BuyerFacts, Lookups, ProductFacts, RegionFacts, SellerFacts
 from .models import PeriodLock, PurchaseImport
 from .selectors import booking_mandate
@@ -59,14 +59,22 @@ COLUMNS = [
                                    "canteen_direct | union_purchase | trade_fair | tourism | other"),
     Column("status", "状态", required=False, help="completed | pending | cancelled; default completed"),
     Column("evaluated", "已评价", required=False, help="the buyer evaluated the order (where a province requires it)"),
+    Column("order_number", "订单号", aliases=("订单编号", "order_no"), required=False,
+           help="the seller's or platform's order number: the same order from another source counts once"),
+    Column("invoice_number", "发票号码", aliases=("发票号", "invoice_no"), required=False,
+           help="the (e-)invoice number: the same invoice from another source counts once"),
+    Column("evidence", "凭证说明", aliases=("凭证", "证明材料"), required=False,
+           help="what documents the purchase (invoice, delivery note, attachments)"),
 ]
 NAMES = [c.name for c in COLUMNS]
 (I_SOURCE, I_EXT, I_DATE, I_BUYER, I_SELLER, I_PRODUCT, I_ORIGIN, I_QTY, I_UNIT, I_AMOUNT, I_KIND, I_CHANNEL,
- I_STATUS, I_EVAL) = range(len(COLUMNS))
+ I_STATUS, I_EVAL, I_ORDER, I_INVOICE, I_EVIDENCE) = range(len(COLUMNS))
 COLUMN_OF = {c.name: c for c in COLUMNS}
 
 MAX_REPORTED_ERRORS = 1000
 MAX_REPORTED_DUPLICATES = 1000
+MAX_NUMBER_CHARS = 64
+MAX_EVIDENCE_CHARS = 2000
 DEFAULT_BATCH = 10_000
 
 
@@ -128,6 +136,9 @@ class Parsed:
     seller_code: str
     product_code: str
     origin_code: str
+    order_number: str = ""
+    invoice_number: str = ""
+    evidence: str = ""
 
 
 @dataclass(slots=True)
@@ -138,6 +149,7 @@ class Resolved:
     seller: SellerFacts | None
     product: ProductFacts | None
     origin: RegionFacts | None   # the given origin, else the product's, else the seller's
+    origin_exception: int | None = None  # the documented exception that let an origin outside the rule in
 
 
 @dataclass(slots=True)
@@ -145,6 +157,7 @@ class Accepted:
     line: int
     key: tuple[str, str]
     row: writer.EntryRow
+    cells: Sequence[str] = ()    # kept for a row the write step still rejects (an order number reused)
 
 
 @dataclass
@@ -165,6 +178,7 @@ class Pipeline:
     amends_id: int | None = None
     reason: str = ""
     mandate: rules.Mandate | None = None  # for whom the actor may book; default: `selectors.booking_mandate(actor)`
+    match: bool = True  # look for the same order from another source (off when a reviewer released a match)
     lookups: Lookups = field(init=False)
     rows_seen: int = 0
     bytes_hint: int = 0  # estimated bytes of the file read so far (progress of file imports)
@@ -258,7 +272,7 @@ class Pipeline:
                     self.report.duplicate(line, key[0], key[1], "duplicate_in_file")
                     continue
                 first_line[key] = line
-                accepted.append(Accepted(line, key, result))
+                accepted.append(Accepted(line, key, result, cells))
         self.timings["rows"] += time.perf_counter() - t0
         return accepted
 
@@ -341,10 +355,17 @@ class Pipeline:
                 evaluated = rules.parse_bool(c[I_EVAL])
             except rules.CellError as e:
                 errors.append(RowError(line, "evaluated", e.code, e.message))
+        order_number, invoice_number, evidence = c[I_ORDER].strip(), c[I_INVOICE].strip(), c[I_EVIDENCE].strip()
+        for column, value in (("order_number", order_number), ("invoice_number", invoice_number)):
+            if len(value) > MAX_NUMBER_CHARS:
+                errors.append(RowError(line, column, "too_long", _("at most %(n)d characters") % {"n": MAX_NUMBER_CHARS}))
+        if len(evidence) > MAX_EVIDENCE_CHARS:
+            errors.append(RowError(line, "evidence", "too_long", _("at most %(n)d characters") % {"n": MAX_EVIDENCE_CHARS}))
         return Parsed(source=source, external_id=ext, day=day, amount_fen=amount, quantity_milli=quantity, unit=unit,
                       kind=kind, channel=channel, status=status, evaluated=evaluated,
                       buyer_code=c[I_BUYER].strip().upper(), seller_code=c[I_SELLER].strip().upper(),
-                      product_code=c[I_PRODUCT].strip(), origin_code=c[I_ORIGIN].strip())
+                      product_code=c[I_PRODUCT].strip(), origin_code=c[I_ORIGIN].strip(), order_number=order_number,
+                      invoice_number=invoice_number, evidence=evidence)
 
     def _parse_date(self, text: str) -> dt.date | rules.CellError:
         try:
@@ -415,6 +436,9 @@ class Pipeline:
                                    % {"code": origin.code}))
         elif origin is None and not origin_code and seller is not None:
             errors.append(RowError(line, "origin_code", "required", _("no origin given and none known for the seller")))
+        exception = None
+        if origin_code and origin is not None and origin.county and seller is not None:
+            exception = self._origin_check(line, p, seller, product, origin, errors)
 
         known_buyer = buyer is not None or not buyer_code
         # where: the origin or the buyer must lie in a scoped actor's region
@@ -430,7 +454,29 @@ class Pipeline:
                                        buyer_kind=buyer.category if buyer else PUBLIC,
                                        buyer_region=buyer.region if buyer else "")):
             errors.append(RowError(line, "buyer_code", "buyer_not_yours", mandate.refusal(buyer_code=buyer_code)))
-        return Resolved(buyer=buyer, seller=seller, product=product, origin=origin)
+        return Resolved(buyer=buyer, seller=seller, product=product, origin=origin, origin_exception=exception)
+
+    def _origin_check(self, line: int, p: Parsed, seller: SellerFacts, product: ProductFacts | None,
+                      origin: RegionFacts, errors: list[RowError]) -> int | None:
+        """A named origin must be the product's registered origin or lie in the seller's registered county, unless
+        a documented exception of the seller covers it on the purchase date (its id is returned)."""
+        registered = self.lookups.regions.get(product.origin_code) if product is not None else None
+        product_origin = registered.code if registered is not None else ""
+        if rules.origin_allowed(origin_code=origin.code, product_origin=product_origin, seller_area=seller.area):
+            return None
+        exceptions = self.lookups.origin_exceptions.get(seller.id, ())
+        found = (rules.origin_exception(exceptions, origin_code=origin.code, day=p.day)
+                 if exceptions and p.day is not None else None)
+        if found is None:
+            if product_origin:
+                message = _("the origin “%(origin)s” is neither the product's registered origin “%(product)s” nor a "
+                            "place in the seller's registered county “%(seller)s”")
+            else:
+                message = _("the origin “%(origin)s” is not a place in the seller's registered county “%(seller)s” "
+                            "(and no product with a registered origin is named)")
+            errors.append(RowError(line, "origin_code", "origin_mismatch", message % {
+                "origin": origin.code, "product": product_origin, "seller": seller.county}))
+        return found
 
     def _entry(self, p: Parsed, r: Resolved, *, created_at: Any, job_id: int | None,
                actor_id: int | None) -> writer.EntryRow:
@@ -452,7 +498,9 @@ class Pipeline:
             channel=p.channel, status=p.status, evaluated=p.evaluated, counted=verdict.counted, basis=verdict.basis,
             bases=verdict.bases, not_counted_reason=verdict.reason, rule_version_id=verdict.version_id,
             rel_designated_id=rel_d, rel_east_west_id=rel_e, rel_counterpart_id=rel_c, reverses_id=None,
-            amends_id=self.amends_id, reason=self.reason, import_job_id=job_id, created_by_id=actor_id,
+            amends_id=self.amends_id, reason=self.reason, order_number=p.order_number,
+            invoice_number=p.invoice_number, evidence=p.evidence, duplicate_of_id=None,
+            origin_exception_id=r.origin_exception, import_job_id=job_id, created_by_id=actor_id,
             created_at=created_at,
         )
 
@@ -545,6 +593,103 @@ class Pipeline:
                 fresh.append(a)
         return fresh, dups
 
+    # -- one order counted once across sources (issue #10 §5) -------------------------------------------------------
+    def _match(self, cur: Any, items: list[Accepted]) -> Matched:
+        """The cross-source match and the order-number reuse check of a batch, under the writers' lock: the stored
+        live entries that could report the same orders are read with at most three statements per batch (by order
+        and invoice number, and by buyer, seller and date window; none when no other source can be in the ledger
+        and the batch names no number), then each row is compared in memory. A row that reports an order already
+        booked by another source gets `duplicate_of` (the first booking; a chain points at its head), is not
+        counted and carries no attribution; a row of this batch can also be the duplicate of an earlier row of the
+        batch (`later`, stored once that row has its id). A row whose order number its source already gave to a
+        purchase of another seller is refused (`order_number_reused`)."""
+        t0 = time.perf_counter()
+        out = Matched()
+        if not items:
+            return out
+        rows = [a.row for a in items]
+        orders = {r.order_number for r in rows if r.order_number}
+        invoices = {r.invoice_number for r in rows if r.invoice_number}
+        sources = {r.source for r in rows}
+        cross = self.match and (len(sources) > 1 or writer.other_sources_exist(cur, next(iter(sources))))
+        if not cross and not orders:  # one source alone in the ledger and no order number: nothing to compare
+            out.first = list(items)
+            self.timings["cross-source match"] += time.perf_counter() - t0
+            return out
+        stored: dict[int, rules.MatchFacts] = {}
+        heads: dict[int, int] = {}  # stored id -> the entry it duplicates (a chain points at its head)
+        if orders or (cross and invoices):
+            for rec in writer.numbered_entries(cur, order_numbers=sorted(orders),
+                                               invoice_numbers=sorted(invoices) if cross else []):
+                stored[rec[0]] = _facts(rec)
+                if rec[8] is not None:
+                    heads[rec[0]] = rec[8]
+        windows: dict[tuple[str, str], tuple[str, str, rules.MatchTolerance]] = {}
+        if cross:
+            probes: set[tuple[int, int, str, str]] = set()
+            for r in rows:
+                if r.buyer_id is not None:
+                    lo, hi, _tol = self._window(windows, r.county_code, r.purchase_date)
+                    probes.add((r.buyer_id, r.seller_id, lo, hi))
+            for rec in writer.probed_entries(cur, sorted(probes), other_than=None if len(sources) > 1 else
+                                             next(iter(sources))):
+                stored.setdefault(rec[0], _facts(rec))
+                if rec[8] is not None:
+                    heads[rec[0]] = rec[8]
+        by_order: defaultdict[tuple[int, str], list[rules.MatchFacts]] = defaultdict(list)
+        by_invoice: defaultdict[tuple[int, str], list[rules.MatchFacts]] = defaultdict(list)
+        by_pair: defaultdict[tuple[int | None, int], list[rules.MatchFacts]] = defaultdict(list)
+        for f in stored.values():
+            _index(f, by_order, by_invoice, by_pair)
+        # a row of this batch is known by -1 - its position in `out.first` until it is stored; `batch_head` maps
+        # that position to what a later match points at: a stored entry's id, or the row itself
+        batch_head: dict[int, int] = {}
+        for a in items:
+            r = a.row
+            facts = rules.MatchFacts(id=None, source=r.source, seller_id=r.seller_id, buyer_id=r.buyer_id,
+                                     day=writer.as_date(r.purchase_date), amount_fen=r.amount_fen,
+                                     order_number=r.order_number, invoice_number=r.invoice_number)
+            cands = [*by_order.get((r.seller_id, r.order_number), ()),
+                     *by_invoice.get((r.seller_id, r.invoice_number), ()),
+                     *by_pair.get((r.buyer_id, r.seller_id), ())]
+            if r.order_number and any(rules.number_reused(facts, c) for c in cands):
+                out.refused.append(a)
+                continue
+            head: int | None = None
+            if cross and cands:
+                tol = self._window(windows, r.county_code, r.purchase_date)[2]
+                hit = _earliest(c for c in cands if rules.same_order(facts, c, tol))
+                if hit is not None and hit.id is not None:
+                    head = heads.get(hit.id, hit.id) if hit.id > 0 else batch_head[-1 - hit.id]
+            if head is not None and head < 0:  # the duplicate of an earlier row of this batch
+                out.later.append((a, -1 - head))
+                _index(replace(facts, id=head), by_order, by_invoice, by_pair)
+                continue
+            position = len(out.first)
+            out.first.append(a if head is None else Accepted(a.line, a.key, _as_duplicate(r, head), a.cells))
+            batch_head[position] = head if head is not None else -1 - position
+            _index(replace(facts, id=-1 - position), by_order, by_invoice, by_pair)
+        self.timings["cross-source match"] += time.perf_counter() - t0
+        return out
+
+    def _window(self, cache: dict[tuple[str, str], tuple[str, str, rules.MatchTolerance]], county: str,
+                day_text: str) -> tuple[str, str, rules.MatchTolerance]:
+        key = (county, day_text)
+        found = cache.get(key)
+        if found is None:
+            day = writer.as_date(day_text)
+            tol = self.lookups.match_tolerance(county, day)
+            span = dt.timedelta(days=tol.days)
+            found = cache[key] = ((day - span).isoformat(), (day + span).isoformat(), tol)
+        return found
+
+    def _refuse_reused(self, refused: list[Accepted]) -> None:
+        for a in refused:
+            self.report.reject(Row(a.line, dict(zip(NAMES, a.cells, strict=False))), [RowError(
+                a.line, "order_number", "order_number_reused",
+                _("the source “%(source)s” already gave the order number “%(number)s” to a purchase of another "
+                  "seller") % {"source": a.row.source, "number": a.row.order_number})])
+
     def _write(self, items: list[Accepted], on_stored: Callable[[], None] | None = None) -> None:
         for attempt in range(3):
             try:
@@ -556,13 +701,21 @@ class Pipeline:
                     stored = writer.existing_keys(cur, [a.key for a in items]) if self.revision == 0 else {}
                     fresh, dups = self._split_duplicates(items, stored)
                     self.timings["duplicate check"] += time.perf_counter() - t0
-                    ids = writer.insert(cur, [a.row for a in fresh], stored=on_stored)
+                    matched = self._match(cur, fresh)
+                    ids = writer.insert(cur, [a.row for a in matched.first], stored=on_stored)
+                    written = list(matched.first)
+                    if matched.later:  # duplicates of an earlier row of this batch: now that row has its id
+                        later = [Accepted(a.line, a.key, _as_duplicate(a.row, ids[head]), a.cells)
+                                 for a, head in matched.later]
+                        ids += writer.insert(cur, [a.row for a in later])
+                        written += later
                     t_audit = time.perf_counter()
-                    if fresh:
-                        self._audit(fresh, ids)
+                    if written:
+                        self._audit(written, ids)
                     for a, code in dups:
                         self.report.duplicate(a.line, a.key[0], a.key[1], code)
-                    self._count(fresh)
+                    self._refuse_reused(matched.refused)
+                    self._count(written)
                     self.timings["audit+count"] += time.perf_counter() - t_audit
                     if len(self.report.entry_ids) < 10:
                         self.report.entry_ids.extend(ids[: 10 - len(self.report.entry_ids)])
@@ -575,6 +728,7 @@ class Pipeline:
         raise IntegrityError("the ledger batch kept conflicting with another writer")
 
     def _dry_write(self, items: list[Accepted]) -> None:
+        """The same checks as `_write` (duplicates, the cross-source match, reused order numbers), read only."""
         with connection.cursor() as cur:
             fresh, dups = self._split_duplicates(items, writer.existing_keys(cur, [a.key for a in items]))
             for a, code in dups:
@@ -586,7 +740,10 @@ class Pipeline:
                     self.report.duplicate(a.line, a.key[0], a.key[1], "duplicate_in_file")
                 else:
                     really.append(a)
-            self._count(really)
+            matched = self._match(cur, really)
+            self._refuse_reused(matched.refused)
+            self._count([*matched.first, *(Accepted(a.line, a.key, _as_duplicate(a.row, None), a.cells)
+                                           for a, _h in matched.later)])
         self._progress()
 
     def _dry_seen(self, cur: Any, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -632,6 +789,52 @@ class Pipeline:
         if not updated:  # marked failed meanwhile (its worker was taken for stopped): store nothing more
             raise ImportStopped(self.job.pk)
         self.job.rows_processed = self.rows_seen
+
+
+@dataclass
+class Matched:
+    """A batch after the cross-source match: rows to store now, rows that duplicate an earlier row of the batch
+    (with that row's position in `first`), and rows refused for a reused order number."""
+
+    first: list[Accepted] = field(default_factory=list)
+    later: list[tuple[Accepted, int]] = field(default_factory=list)
+    refused: list[Accepted] = field(default_factory=list)
+
+
+def _facts(rec: Sequence[Any]) -> rules.MatchFacts:
+    """A stored entry (`writer.MATCH_COLUMNS`) as the match compares it."""
+    return rules.MatchFacts(id=rec[0], source=rec[1], seller_id=rec[2], buyer_id=rec[3], day=writer.as_date(rec[4]),
+                            amount_fen=rec[5], order_number=rec[6] or "", invoice_number=rec[7] or "")
+
+
+def _index(f: rules.MatchFacts, by_order: dict[tuple[int, str], list[rules.MatchFacts]],
+           by_invoice: dict[tuple[int, str], list[rules.MatchFacts]],
+           by_pair: dict[tuple[int | None, int], list[rules.MatchFacts]]) -> None:
+    if f.order_number:
+        by_order[(f.seller_id, f.order_number)].append(f)
+    if f.invoice_number:
+        by_invoice[(f.seller_id, f.invoice_number)].append(f)
+    if f.buyer_id is not None:
+        by_pair[(f.buyer_id, f.seller_id)].append(f)
+
+
+def _earliest(found: Iterable[rules.MatchFacts]) -> rules.MatchFacts | None:
+    """The first booking among the matches: a stored entry (lowest id) before any row of the batch (negative
+    positions, the earliest row first)."""
+    def rank(f: rules.MatchFacts) -> tuple[int, int]:
+        pk = f.id or 0
+        return (0, pk) if pk > 0 else (1, -pk)
+
+    return min(found, key=rank, default=None)
+
+
+def _as_duplicate(row: writer.EntryRow, head: int | None) -> writer.EntryRow:
+    """The row as the duplicate of entry `head`: stored, not counted (its own reason kept if it did not count
+    anyway), attributed to no scheme."""
+    return row._replace(
+        duplicate_of_id=head, counted=False,
+        not_counted_reason=NotCounted.DUPLICATE_OF_OTHER_SOURCE if row.counted else row.not_counted_reason,
+        rel_designated_id=None, rel_east_west_id=None, rel_counterpart_id=None)
 
 
 class ImportStopped(Exception):  # noqa: N818 - a signal to stop, not an error of the input

@@ -458,3 +458,98 @@ class Mandate:
 
 
 UNRESTRICTED = Mandate(unrestricted=True)
+
+
+# -- origins that cannot be chosen (issue #10 §3) -----------------------------------------------------------------
+ExceptionFacts = tuple[str, dt.date, dt.date | None, int]  # (origin region prefix, valid from, valid to, id)
+
+
+def origin_allowed(*, origin_code: str, product_origin: str, seller_area: str) -> bool:
+    """A row's origin is the product's registered origin, or a place inside the seller's registered county (the
+    county itself, one of its townships or villages). `seller_area` is the code prefix of that county (of the
+    seller's registered region for a seller registered above county level)."""
+    return (bool(product_origin) and origin_code == product_origin) or (
+        bool(seller_area) and origin_code.startswith(seller_area))
+
+
+def origin_exception(exceptions: Sequence[ExceptionFacts], *, origin_code: str, day: dt.date) -> int | None:
+    """The id of the seller's documented exception that covers `origin_code` on `day`, if one does."""
+    for prefix, start, end, pk in exceptions:
+        if origin_code.startswith(prefix) and start <= day and (end is None or day <= end):
+            return pk
+    return None
+
+
+# -- one order counted once across sources (issue #10 §5) -----------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class MatchTolerance:
+    """How far the date (days) and the amount (fen) of two reports of one order without numbers may differ."""
+
+    days: int = 0
+    amount_fen: int = 0
+
+    @classmethod
+    def from_value(cls, value: Mapping[str, Any] | None) -> MatchTolerance:
+        """The tolerance of a `ledger.duplicate_match` parameter value; a value that is not two whole numbers
+        ≥ 0 is refused (ValueError naming the field) rather than read as some other tolerance."""
+        value = value or {}
+        out = {}
+        for name in ("days", "amount_fen"):
+            v = value.get(name, 0)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ValueError(f"ledger.duplicate_match: {name} must be a whole number >= 0, not {v!r}")
+            out[name] = v
+        return cls(**out)
+
+
+@dataclass(frozen=True, slots=True)
+class MatchFacts:
+    """What the match compares of one entry (stored) or row (being booked)."""
+
+    id: int | None
+    source: str
+    seller_id: int
+    buyer_id: int | None
+    day: dt.date
+    amount_fen: int
+    order_number: str
+    invoice_number: str
+
+
+def same_order(row: MatchFacts, other: MatchFacts, tolerance: MatchTolerance) -> bool:
+    """Whether `other` (an entry of another source) reports the same order as `row`: the same seller and the same
+    order or invoice number; or, when the two carry no number they can compare (neither gives both an order
+    number nor both an invoice number), the same registered buyer, the same seller, and the date and amount within
+    the tolerance. Two different numbers of the same kind are two orders, however alike the rest."""
+    if other.source == row.source or other.seller_id != row.seller_id:
+        return False
+    comparable = False
+    if row.order_number and other.order_number:
+        if row.order_number == other.order_number:
+            return True
+        comparable = True
+    if row.invoice_number and other.invoice_number:
+        if row.invoice_number == other.invoice_number:
+            return True
+        comparable = True
+    if comparable:
+        return False
+    return (row.buyer_id is not None and other.buyer_id == row.buyer_id
+            and abs((other.day - row.day).days) <= tolerance.days
+            and abs(other.amount_fen - row.amount_fen) <= tolerance.amount_fen)
+
+
+def number_reused(row: MatchFacts, other: MatchFacts) -> bool:
+    """Whether `other` (a live entry or an earlier row) shows the row's order number reused: the same source gave
+    the same order number to a purchase of another seller (one source's order number names one order)."""
+    return bool(row.order_number) and other.source == row.source and other.order_number == row.order_number \
+        and other.seller_id != row.seller_id
+
+
+def first_match(row: MatchFacts, others: Iterable[MatchFacts], tolerance: MatchTolerance) -> MatchFacts | None:
+    """The earliest booked entry of another source that reports the same order (None: the row is a new order)."""
+    best: MatchFacts | None = None
+    for other in others:
+        if same_order(row, other, tolerance) and (best is None or (other.id or 0) < (best.id or 0)):
+            best = other
+    return best

@@ -28,7 +28,14 @@ from fupin.registry.models import Organisation
 
 from . import rules
 from .enums import PUBLIC, JobStatus, RightStatus, Scheme
-from .models import PeriodLock, PurchaseEntry, PurchaseImport, ReportingRight
+from .models import (
+    DuplicateReview,
+    OriginException,
+    PeriodLock,
+    PurchaseEntry,
+    PurchaseImport,
+    ReportingRight,
+)
 from .rollups import CUBES, Cube
 
 GROUPINGS = ("year", "quarter", "month", "province", "prefecture", "county", "buyer_category", "buyer", "account",
@@ -674,7 +681,53 @@ def reporting_right_get(*, viewer: Any, pk: int) -> ReportingRight:
     return right
 
 
-def account_last_changed() -> Any:
-    """When the account last changed: the booking time of the newest entry (read by primary key, no scan); None
-    for an empty ledger. The public open data send it as Last-Modified."""
-    return PurchaseEntry.objects.order_by("-id").values_list("created_at", flat=True).first()
+# -- origin exceptions and cross-source matches (issue #10) ------------------------------------------------------------
+def origin_exceptions(*, viewer: Any, seller_id: int | None = None, status: str = "") -> QuerySet[OriginException]:
+    """The documented exceptions to the origin rule whose origin region lies in the viewer's scope, newest first
+    (signed-in viewers; a nation-wide viewer sees all)."""
+    if not _signed_in(viewer):
+        return OriginException.objects.none()
+    qs = OriginException.objects.select_related("seller", "seller__region")
+    prefix = getattr(viewer, "scope_prefix", "") or ""
+    if prefix:
+        qs = qs.filter(region_code__startswith=prefix)
+    if seller_id:
+        qs = qs.filter(seller_id=seller_id)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-id")
+
+
+def origin_exception_get(*, viewer: Any, pk: int) -> OriginException:
+    found = origin_exceptions(viewer=viewer).filter(pk=pk).first()
+    if found is None:
+        raise NotFound(details={"origin_exception": pk})
+    return found
+
+
+def duplicates(*, viewer: Any, reviewed: bool | None = None, decision: str = "") -> QuerySet[PurchaseEntry]:
+    """The entries the cross-source match marked as another source's report of an order already booked (live
+    bookings, not reversals), with their review when there is one, scoped like `entries_for`; `reviewed` False:
+    those waiting for a reviewer."""
+    if not _signed_in(viewer):
+        return PurchaseEntry.objects.none()
+    qs = PurchaseEntry.objects.filter(duplicate_of__isnull=False, sign=1)
+    prefix = getattr(viewer, "scope_prefix", "") or ""
+    if prefix:
+        qs = qs.filter(Q(county_code__startswith=prefix) | Q(buyer_region__startswith=prefix))
+    if reviewed is not None:
+        qs = qs.filter(duplicate_review__isnull=not reviewed)
+    if decision:
+        qs = qs.filter(duplicate_review__decision=decision)
+    return qs.select_related("buyer", "seller", "product", "origin", "duplicate_review").order_by("-id")
+
+
+def entry_review(entry: PurchaseEntry) -> DuplicateReview | None:
+    """The reviewer's decision on an entry marked as a duplicate (None: not decided, or not a duplicate)."""
+    if entry.duplicate_of_id is None:
+        return None
+    try:
+        return entry.duplicate_review  # read with the list (`duplicates` selects it), else one query
+    except DuplicateReview.DoesNotExist:
+        return None
+

@@ -12,6 +12,10 @@ Public functions (used by the API, the portal, the CLI and the demo):
 - `period_lock(*, year, month, region_code, reason, actor)` / `period_unlock(*, lock, reason, actor)`
 - `reporting_right_grant(*, reporter, source, …, reason, actor)` / `reporting_right_revoke(*, right, reason, actor)`:
   who may book purchases for buyers other than its own organisation (administrators only)
+- `origin_exception_grant(*, seller, region_code, reason, actor, valid_from, valid_to)` /
+  `origin_exception_revoke(*, exception, reason, actor)`: a documented exception to the origin rule (reviewers)
+- `duplicate_confirm(*, entry, reason, actor)` / `duplicate_release(*, entry, reason, actor)`: a reviewer's
+  decision on an entry the cross-source match marked as another source's report of a booked order
 """
 
 from __future__ import annotations
@@ -39,10 +43,18 @@ from fupin.registry import rules as registry_rules
 from fupin.registry import selectors as registry
 from fupin.registry.enums import OrganisationKind
 
-from . import heartbeat, rules, selectors, writer
-from .enums import JobStatus, LockStatus, RightStatus
+from . import heartbeat, policy, rules, selectors, writer
+from .enums import JobStatus, LockStatus, MatchDecision, RightStatus
 from .imports import PurchaseTable, RejectedRows, storage_dir
-from .models import PeriodLock, PurchaseEntry, PurchaseImport, ReportingRight
+from .lookups import seller_area
+from .models import (
+    DuplicateReview,
+    OriginException,
+    PeriodLock,
+    PurchaseEntry,
+    PurchaseImport,
+    ReportingRight,
+)
 from .pipeline import NAMES, ImportStopped, Pipeline, PurchaseReport
 
 IMPORT_KIND = "purchases"
@@ -323,7 +335,8 @@ def purchase_amend(*, entry: PurchaseEntry, changes: Mapping[str, Any], reason: 
                                                  reverses__isnull=True).order_by("-revision")
                     .values_list("revision", flat=True).first() or 0) + 1
         Pipeline(report=report, actor=actor, scope_prefix=_scope(actor), revision=revision, amends_id=original.pk,
-                 reason=reason, mandate=_amendment_mandate(actor, original)).feed([(1, _cells(data))])
+                 reason=reason, mandate=_amendment_mandate(actor, original),
+                 match=not _released(original)).feed([(1, _cells(data))])
         if report.errors or not report.entry_ids:
             raise InvalidInput(_("The corrected purchase is not valid."),
                                details={"errors": [e.as_dict() for e in report.errors]})
@@ -331,6 +344,17 @@ def purchase_amend(*, entry: PurchaseEntry, changes: Mapping[str, Any], reason: 
         audit.record(actor=actor, action="purchase:amend", obj=amended, reason=reason,
                      before={"entry": original.pk}, after={"entry": amended.pk, "changes": dict(changes)})
     return amended
+
+
+def _released(entry: PurchaseEntry, *, depth: int = 50) -> bool:
+    """Whether a reviewer released this entry or one it amends from a cross-source match: its corrections are
+    not matched again (the reviewer found it a different order)."""
+    ids: list[int] = []
+    current: int | None = entry.pk
+    while current is not None and len(ids) < depth:
+        ids.append(current)
+        current = PurchaseEntry.objects.filter(pk=current).values_list("amends_id", flat=True).first()
+    return DuplicateReview.objects.filter(released_as_id__in=ids).exists()
 
 
 def _amendment_mandate(actor: Any, original: PurchaseEntry) -> rules.Mandate:
@@ -354,7 +378,8 @@ def _entry_as_row(e: PurchaseEntry) -> dict[str, Any]:
         "product_code": e.product.code if e.product is not None else "", "origin_code": e.origin.code,
         "quantity": quantity_text(e.quantity_milli), "unit": e.unit,
         "amount_yuan": f"{e.amount_fen // 100}.{e.amount_fen % 100:02d}", "kind": e.kind, "channel": e.channel,
-        "status": e.status, "evaluated": "true" if e.evaluated else "false",
+        "status": e.status, "evaluated": "true" if e.evaluated else "false", "order_number": e.order_number,
+        "invoice_number": e.invoice_number, "evidence": e.evidence,
     }
 
 
@@ -488,8 +513,132 @@ def reporting_right_ref(*, pk: int) -> ReportingRight:
     return right
 
 
+# -- origin exceptions (issue #10 §3) ----------------------------------------------------------------------------------
+ORIGIN_LEVELS = ("county", "township", "village")
+
+
+def origin_exception_grant(*, seller: Any, region_code: str, reason: str, actor: Any,
+                           valid_from: dt.date | None = None, valid_to: dt.date | None = None) -> OriginException:
+    """Let `seller` (a MarketEntity) report goods originating in `region_code` (a county, township or village, and
+    everything below it) although the place is neither its product's registered origin nor inside its registered
+    county, for purchases dated `valid_from` (default: the earliest date the ledger takes) … `valid_to` (open).
+    A documented exception (e.g. a cooperative selling a member village's produce across a county line): the
+    reason is required and audited. Reviewers of an office over the origin region (`policy`)."""
+    region_code = (region_code or "").strip()
+    if registry_rules.level_of(region_code) not in ORIGIN_LEVELS:
+        raise InvalidInput(_("“%(code)s” is not a county, township or village code.") % {"code": region_code[:20]},
+                           code="invalid_region_code", details={"field": "region_code"})
+    policy.authorise_origin_exception(actor, region_code=region_code)
+    if not (reason or "").strip():
+        raise InvalidInput(_("An origin exception needs a reason (the documents that show where the goods come "
+                             "from)."), code="reason_required")
+    if seller is None or not getattr(seller, "pk", None):
+        raise InvalidInput(_("No such seller."), code="unknown_seller")
+    found = registry.regions_by_codes(codes={region_code})
+    if not found:
+        raise InvalidInput(_("No region has the code “%(code)s”.") % {"code": region_code}, code="unknown_region")
+    region_code = next(iter(found.values())).code  # an old code: its current code
+    area = seller_area(seller.region.code) if seller.region_id else ""
+    if area and region_code.startswith(area):
+        raise InvalidInput(_("“%(code)s” lies in the seller's registered county: the rule already lets it in; no "
+                             "exception is needed.") % {"code": region_code}, code="exception_not_needed")
+    start = valid_from or rules.EARLIEST_DATE
+    if valid_to is not None and valid_to < start:
+        raise InvalidInput(_("The exception ends before it starts."), code="invalid_period")
+    user, name = audit.actor_of(actor)
+    with transaction.atomic():
+        exception = OriginException.objects.create(
+            seller=seller, region_code=region_code, region_prefix=registry_rules.subtree_prefix(region_code),
+            reason=reason.strip(), valid_from=start, valid_to=valid_to, granted_by=user, granted_by_name=name)
+        audit.record(actor=actor, action="origin_exception:grant", obj=exception, reason=exception.reason,
+                     after=audit.snapshot(exception, ["seller_id", "region_code", "valid_from", "valid_to", "status"]))
+    return exception
+
+
+def origin_exception_revoke(*, exception: OriginException, reason: str, actor: Any) -> OriginException:
+    """End an origin exception now (reviewers over its region; the reason is audited). Entries it let in stay
+    booked and keep pointing at it; later rows from that origin are refused (`origin_mismatch`)."""
+    policy.authorise_origin_exception(actor, region_code=exception.region_code)
+    if not (reason or "").strip():
+        raise InvalidInput(_("Revoking needs a reason."), code="reason_required")
+    _user, name = audit.actor_of(actor)
+    audit.transition(exception, to=RightStatus.REVOKED, allowed_from=[RightStatus.ACTIVE], actor=actor,
+                     reason=reason.strip(), action="origin_exception:revoke", changes={
+                         "revoked_at": timezone.now(), "revoked_by_name": name, "revoke_reason": reason.strip()})
+    exception.refresh_from_db()
+    return exception
+
+
+def origin_exception_ref(*, pk: int) -> OriginException:
+    """An origin exception to change, found whatever the actor (the service then checks who may)."""
+    found = OriginException.objects.select_related("seller").filter(pk=pk).first()
+    if found is None:
+        raise NotFound(details={"origin_exception": pk})
+    return found
+
+
+# -- cross-source matches (issue #10 §5) -------------------------------------------------------------------------------
+def _reviewable(entry: PurchaseEntry, actor: Any) -> PurchaseEntry:
+    entry = PurchaseEntry.objects.select_related("buyer", "seller__household", "product", "origin").get(pk=entry.pk)
+    policy.authorise_match_review(actor, county_code=entry.county_code)
+    if entry.duplicate_of_id is None or entry.sign != 1:
+        raise InvalidInput(_("This entry is not marked as the duplicate of another source's entry."),
+                           code="not_a_duplicate")
+    if DuplicateReview.objects.filter(entry=entry).exists():
+        raise Conflict(_("This match has already been decided."), code="already_reviewed")
+    if PurchaseEntry.objects.filter(reverses=entry).exists():
+        raise Conflict(_("This entry has already been reversed."), code="already_reversed")
+    return entry
+
+
+def duplicate_confirm(*, entry: PurchaseEntry, reason: str, actor: Any) -> DuplicateReview:
+    """A reviewer confirms that the entry reports an order another source already booked: it stays booked and
+    not counted; the decision is final and audited."""
+    if not (reason or "").strip():
+        raise InvalidInput(_("A decision needs a reason."), code="reason_required")
+    user, name = audit.actor_of(actor)
+    with transaction.atomic():
+        entry = _reviewable(entry, actor)
+        review = DuplicateReview.objects.create(entry=entry, decision=MatchDecision.CONFIRMED, reason=reason.strip(),
+                                                decided_by=user, decided_by_name=name)
+        audit.record(actor=actor, action="purchase:duplicate_confirm", obj=entry, reason=review.reason,
+                     after={"entry": entry.pk, "duplicate_of": entry.duplicate_of_id, "decision": review.decision})
+    return review
+
+
+def duplicate_release(*, entry: PurchaseEntry, reason: str, actor: Any) -> DuplicateReview:
+    """A reviewer finds that the entry is a different order from the one it was matched to: the entry is reversed
+    and booked again as a new revision without the match, counted as the rules say (the figures of its month
+    change by that amount, like any correction; a locked month refuses it). Audited; the decision points at the new
+    booking, whose later corrections are not matched again."""
+    if not (reason or "").strip():
+        raise InvalidInput(_("A decision needs a reason."), code="reason_required")
+    user, name = audit.actor_of(actor)
+    with transaction.atomic():
+        entry = _reviewable(entry, actor)
+        data = _entry_as_row(entry)
+        purchase_reverse(entry=entry, reason=reason, actor=actor)
+        revision = (PurchaseEntry.objects.filter(source=entry.source, external_id=entry.external_id,
+                                                 reverses__isnull=True).order_by("-revision")
+                    .values_list("revision", flat=True).first() or 0) + 1
+        report = PurchaseReport(kind=IMPORT_KIND, file_name="duplicate release")
+        Pipeline(report=report, actor=actor, revision=revision, amends_id=entry.pk, reason=reason,
+                 mandate=rules.UNRESTRICTED, match=False).feed([(1, _cells(data))])
+        if report.errors or not report.entry_ids:
+            raise InvalidInput(_("The released purchase is not valid any more."),
+                               details={"errors": [e.as_dict() for e in report.errors]})
+        review = DuplicateReview.objects.create(entry=entry, decision=MatchDecision.RELEASED, reason=reason.strip(),
+                                                released_as_id=report.entry_ids[0], decided_by=user,
+                                                decided_by_name=name)
+        audit.record(actor=actor, action="purchase:duplicate_release", obj=entry, reason=review.reason,
+                     before={"entry": entry.pk, "duplicate_of": entry.duplicate_of_id},
+                     after={"decision": review.decision, "booked_as": review.released_as_id})
+    return review
+
+
 __all__ = [
     "purchase_record", "purchase_record_batch", "purchase_import_create", "purchase_import_run",
     "purchase_import_file", "import_jobs_fail_stopped", "purchase_reverse", "purchase_amend", "period_lock",
-    "period_unlock", "reporting_right_grant", "reporting_right_revoke", "TableError",
+    "period_unlock", "reporting_right_grant", "reporting_right_revoke", "origin_exception_grant",
+    "origin_exception_revoke", "duplicate_confirm", "duplicate_release", "TableError",
 ]

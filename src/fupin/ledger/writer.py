@@ -66,6 +66,11 @@ class EntryRow(NamedTuple):
     reverses_id: int | None
     amends_id: int | None
     reason: str
+    order_number: str
+    invoice_number: str
+    evidence: str
+    duplicate_of_id: int | None     # set by the cross-source match at write time (`pipeline`)
+    origin_exception_id: int | None
     import_job_id: int | None
     created_by_id: int | None
     created_at: Any                 # the backend's datetime value (`now_value`)
@@ -146,6 +151,70 @@ def existing_keys(cursor: Any, keys: Iterable[tuple[str, str]]) -> dict[tuple[st
             for external_id, job_id in cursor.fetchall():
                 found[(source, external_id)] = job_id
     return found
+
+
+def as_date(value: Any) -> dt.date:
+    """A date as a cursor or `date_value` gives it (a date or its ISO text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def other_sources_exist(cursor: Any, source: str) -> bool:
+    """Whether the ledger holds an entry of a source other than `source` (two range probes of the key index): when
+    it does not, a batch of one source cannot repeat an order of another."""
+    for op, order in (("<", "DESC"), (">", "ASC")):
+        cursor.execute(f"SELECT 1 FROM {ENTRY_TABLE} WHERE source {op} %s ORDER BY source {order} LIMIT 1", [source])  # noqa: S608 - the entry table's name and fixed operators; values bound as %s
+        if cursor.fetchone() is not None:
+            return True
+    return False
+
+
+MATCH_COLUMNS = "id, source, seller_id, buyer_id, purchase_date, amount_fen, order_number, invoice_number, duplicate_of_id"
+_LIVE = f"sign = 1 AND NOT EXISTS (SELECT 1 FROM {ENTRY_TABLE} rv WHERE rv.reverses_id = e.id)"  # noqa: S608 - the entry table's name
+
+
+def numbered_entries(cursor: Any, *, order_numbers: Sequence[str], invoice_numbers: Sequence[str]
+                     ) -> list[tuple[Any, ...]]:
+    """The live entries (booked, not reversed) that carry one of the order or invoice numbers (`MATCH_COLUMNS`):
+    the cross-source match and the reuse check of a batch (partial indexes on the numbers)."""
+    out: list[tuple[Any, ...]] = []
+    for column, values in (("order_number", order_numbers), ("invoice_number", invoice_numbers)):
+        for chunk in _chunks(sorted(values), 1):
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"SELECT {MATCH_COLUMNS} FROM {ENTRY_TABLE} e WHERE {column} <> '' AND "  # noqa: S608 - column names from this module; values bound as %s
+                           f"{column} IN ({marks}) AND {_LIVE}", chunk)
+            out.extend(cursor.fetchall())
+    return out
+
+
+def probed_entries(cursor: Any, probes: Sequence[tuple[int, int, str, str]], *, other_than: str | None
+                   ) -> list[tuple[Any, ...]]:
+    """The live entries of (buyer, seller) dated in [low, high] for each probe (`MATCH_COLUMNS`), of sources other
+    than `other_than` when one is given: the cross-source match of rows without numbers (index on buyer, date)."""
+    out: list[tuple[Any, ...]] = []
+    skip = " AND e.source <> %s" if other_than is not None else ""
+    for chunk in _chunks(list(probes), 4):
+        values = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
+        cols = ", ".join(f"e.{c.strip()}" for c in MATCH_COLUMNS.split(","))
+        cursor.execute(
+            f"WITH p (b, s, lo, hi) AS (VALUES {values}) SELECT DISTINCT {cols} FROM p JOIN {ENTRY_TABLE} e "  # noqa: S608 - column names from this module; values bound as %s
+            f"ON e.buyer_id = p.b AND e.purchase_date >= p.lo AND e.purchase_date <= p.hi AND e.seller_id = p.s "
+            f"WHERE {_LIVE}{skip}",
+            [v for probe in chunk for v in _probe_values(probe)] + ([other_than] if other_than is not None else []))
+        out.extend(cursor.fetchall())
+    return out
+
+
+def _probe_values(probe: tuple[int, int, str, str]) -> tuple[Any, ...]:
+    if connection.vendor == "postgresql":
+        return (probe[0], probe[1], dt.date.fromisoformat(probe[2]), dt.date.fromisoformat(probe[3]))
+    return probe
+
+
+def _chunks(values: list[Any], width: int) -> Iterator[list[Any]]:
+    limit = max(100, ((connection.features.max_query_params or 30000) - 10) // width)
+    limit = min(limit, 60_000 // width)  # PostgreSQL: at most 65,535 parameters per statement
+    for i in range(0, len(values), limit):
+        yield values[i : i + limit]
 
 
 def insert(cursor: Any, rows: Sequence[Sequence[Any]], *, stored: Callable[[], None] | None = None) -> list[int]:
