@@ -174,3 +174,11 @@ def test_the_openapi_document_lists_every_status_of_the_public_api():
     assert {"200", "304", "400", "404", "422", "429"} <= set(one["responses"])
     assert not listed.get("security") and not one.get("security")
     assert {p["name"] for p in one["parameters"]} == {"dataset", "year", "province"}
+
+
+def test_the_api_lists_every_dataset_with_its_files(booked):
+    listed = Client().get("/api/v1/public/datasets").json()
+    assert [d["name"] for d in listed] == list(selectors.DATASETS)
+    first = listed[0]
+    assert first["csv"] == "/open-data/by_year.csv" and first["api"] == "/api/v1/public/datasets/by_year"
+    assert first["fields"] == ["year", "amount_fen", "entries", "suppressed"] and first["keys"] == ["year"]

@@ -24,7 +24,7 @@ class DatasetInfo(Schema):
     keys: list[str] = Field(description="The columns a row is identified by")
     fields: list[str] = Field(description="Every column of a row")
     csv: str = Field(description="Where the dataset is as CSV (described by /open-data/datapackage.json)")
-    json_url: str = Field(alias="json", description="Where the dataset is as JSON (this API)")
+    api: str = Field(description="Where the dataset is as JSON (this API)")
 
 
 class DatasetOut(Schema):
@@ -56,7 +56,7 @@ def _info(ds: selectors.Dataset) -> dict[str, Any]:
     return {"name": ds.name, "title": str(ds.title), "description": str(ds.description), "keys": list(ds.group_by),
             "fields": opendata.columns(ds),
             "csv": reverse("portal:open_data_file", kwargs={"dataset": ds.name, "fmt": "csv"}),
-            "json": reverse("api:public_dataset", kwargs={"dataset": ds.name})}
+            "api": reverse("api:public_dataset", kwargs={"dataset": ds.name})}
 
 
 @router.get("/public/datasets", auth=None, response={200: list[DatasetInfo], **CACHED}, url_name="public_datasets")
