@@ -7,6 +7,8 @@ from fupin.linkage import demo as linkage_demo
 from fupin.registry import demo as registry_demo
 from fupin.supervision import demo as supervision_demo
 
+from . import leadership as leadership_demo
+
 STEPS = [
     ("registry", registry_demo.build),
     ("linkage", linkage_demo.build),
@@ -14,4 +16,5 @@ STEPS = [
     ("ledger", ledger_demo.build),
     ("reserved_share", reserved_share_demo.build),
     ("supervision", supervision_demo.build),
+    ("leadership", leadership_demo.build),
 ]

@@ -6,7 +6,7 @@ services, and render. Text typed into a case is shown escaped (Django's autoesca
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -128,9 +128,9 @@ class ObjectiveForm(forms.Form):
 
     def __init__(self, *args: Any, orientation: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(k, choice_label(ObjectiveKind, k))
-                                       for k in selectors.allowed_objectives(orientation=orientation)]
-        self.fields["figure"].choices = [("", _("none: followed by its tasks")), *Figure.choices]
+        kind, figure = cast(forms.ChoiceField, self.fields["kind"]), cast(forms.ChoiceField, self.fields["figure"])
+        kind.choices = [(k, choice_label(ObjectiveKind, k)) for k in selectors.allowed_objectives(orientation=orientation)]
+        figure.choices = [("", _("none: followed by its tasks")), *Figure.choices]
 
 
 class TaskForm(forms.Form):
