@@ -599,7 +599,7 @@ class Pipeline:
         live entries that could report the same orders are read with at most three statements per batch (by order
         and invoice number, and by buyer, seller and date window; none when no other source can be in the ledger
         and the batch names no number), then each row is compared in memory. A row that reports an order already
-        booked by another source gets `duplicate_of` (the first booking; a chain points at its head), is not
+        booked by another source gets `duplicate_of` (the first booking: duplicates are never matched), is not
         counted and carries no attribution; a row of this batch can also be the duplicate of an earlier row of the
         batch (`later`, stored once that row has its id). A row whose order number its source already gave to a
         purchase of another seller is refused (`order_number_reused`)."""
@@ -616,14 +616,11 @@ class Pipeline:
             out.first = list(items)
             self.timings["cross-source match"] += time.perf_counter() - t0
             return out
-        stored: dict[int, rules.MatchFacts] = {}
-        heads: dict[int, int] = {}  # stored id -> the entry it duplicates (a chain points at its head)
+        stored: dict[int, tuple[rules.MatchFacts, bool]] = {}  # id -> (facts, itself a duplicate)
         if orders or (cross and invoices):
             for rec in writer.numbered_entries(cur, order_numbers=sorted(orders),
                                                invoice_numbers=sorted(invoices) if cross else []):
-                stored[rec[0]] = _facts(rec)
-                if rec[8] is not None:
-                    heads[rec[0]] = rec[8]
+                stored[rec[0]] = (_facts(rec), rec[8] is not None)
         windows: dict[tuple[str, str], tuple[str, str, rules.MatchTolerance]] = {}
         if cross:
             probes: set[tuple[int, int, str, str]] = set()
@@ -633,42 +630,43 @@ class Pipeline:
                     probes.add((r.buyer_id, r.seller_id, lo, hi))
             for rec in writer.probed_entries(cur, sorted(probes), other_than=None if len(sources) > 1 else
                                              next(iter(sources))):
-                stored.setdefault(rec[0], _facts(rec))
-                if rec[8] is not None:
-                    heads[rec[0]] = rec[8]
+                stored.setdefault(rec[0], (_facts(rec), rec[8] is not None))
+        # the reuse check reads every entry with the number; the match only the first bookings of orders (an
+        # entry that is itself a duplicate is never matched: a row points at the booking that counts)
+        by_number: defaultdict[str, list[rules.MatchFacts]] = defaultdict(list)
         by_order: defaultdict[tuple[int, str], list[rules.MatchFacts]] = defaultdict(list)
         by_invoice: defaultdict[tuple[int, str], list[rules.MatchFacts]] = defaultdict(list)
         by_pair: defaultdict[tuple[int | None, int], list[rules.MatchFacts]] = defaultdict(list)
-        for f in stored.values():
-            _index(f, by_order, by_invoice, by_pair)
-        # a row of this batch is known by -1 - its position in `out.first` until it is stored; `batch_head` maps
-        # that position to what a later match points at: a stored entry's id, or the row itself
-        batch_head: dict[int, int] = {}
+        for f, is_duplicate in stored.values():
+            if f.order_number:
+                by_number[f.order_number].append(f)
+            if not is_duplicate:
+                _index(f, by_order, by_invoice, by_pair)
         for a in items:
             r = a.row
             facts = rules.MatchFacts(id=None, source=r.source, seller_id=r.seller_id, buyer_id=r.buyer_id,
                                      day=writer.as_date(r.purchase_date), amount_fen=r.amount_fen,
                                      order_number=r.order_number, invoice_number=r.invoice_number)
-            cands = [*by_order.get((r.seller_id, r.order_number), ()),
-                     *by_invoice.get((r.seller_id, r.invoice_number), ()),
-                     *by_pair.get((r.buyer_id, r.seller_id), ())]
-            if r.order_number and any(rules.number_reused(facts, c) for c in cands):
-                out.refused.append(a)
-                continue
-            head: int | None = None
-            if cross and cands:
-                tol = self._window(windows, r.county_code, r.purchase_date)[2]
-                hit = _earliest(c for c in cands if rules.same_order(facts, c, tol))
-                if hit is not None and hit.id is not None:
-                    head = heads.get(hit.id, hit.id) if hit.id > 0 else batch_head[-1 - hit.id]
-            if head is not None and head < 0:  # the duplicate of an earlier row of this batch
-                out.later.append((a, -1 - head))
-                _index(replace(facts, id=head), by_order, by_invoice, by_pair)
-                continue
-            position = len(out.first)
-            out.first.append(a if head is None else Accepted(a.line, a.key, _as_duplicate(r, head), a.cells))
-            batch_head[position] = head if head is not None else -1 - position
-            _index(replace(facts, id=-1 - position), by_order, by_invoice, by_pair)
+            if r.order_number:
+                if any(rules.number_reused(facts, c) for c in by_number.get(r.order_number, ())):
+                    out.refused.append(a)
+                    continue
+                by_number[r.order_number].append(facts)
+            hit: rules.MatchFacts | None = None
+            if cross:
+                cands = [*by_order.get((r.seller_id, r.order_number), ()),
+                         *by_invoice.get((r.seller_id, r.invoice_number), ()),
+                         *by_pair.get((r.buyer_id, r.seller_id), ())]
+                if cands:
+                    tol = self._window(windows, r.county_code, r.purchase_date)[2]
+                    hit = _earliest(c for c in cands if rules.same_order(facts, c, tol))
+            if hit is None or hit.id is None:  # a new order; a later row of this batch may match it (by position)
+                _index(replace(facts, id=-1 - len(out.first)), by_order, by_invoice, by_pair)
+                out.first.append(a)
+            elif hit.id > 0:  # an order another source booked before
+                out.first.append(Accepted(a.line, a.key, _as_duplicate(r, hit.id), a.cells))
+            else:  # an order an earlier row of this batch reports: stored once that row has its id
+                out.later.append((a, -1 - hit.id))
         self.timings["cross-source match"] += time.perf_counter() - t0
         return out
 
