@@ -4,7 +4,14 @@ from django.contrib import admin
 
 from fupin.core.admin import ReadOnlyAdmin
 
-from .models import PeriodLock, PurchaseEntry, PurchaseImport, ReportingRight
+from .models import (
+    DuplicateReview,
+    OriginException,
+    PeriodLock,
+    PurchaseEntry,
+    PurchaseImport,
+    ReportingRight,
+)
 
 
 @admin.register(PurchaseEntry)
@@ -40,3 +47,22 @@ class ReportingRightAdmin(ReadOnlyAdmin):
     list_filter = ("status", "public_sales", "organisations")
     search_fields = ("source", "reporter__name", "reporter__credit_code", "reason")
     list_select_related = ("reporter",)
+
+
+@admin.register(OriginException)
+class OriginExceptionAdmin(ReadOnlyAdmin):
+    """Read-only: exceptions are granted and revoked through `services.origin_exception_grant` / `_revoke` (the
+    API `/api/v1/ledger/origin-exceptions`), by reviewers, audited."""
+
+    list_display = ("id", "seller", "region_code", "status", "valid_from", "valid_to", "granted_by_name", "revoked_at")
+    list_filter = ("status",)
+    search_fields = ("region_code", "seller__name", "seller__credit_code", "reason")
+    list_select_related = ("seller",)
+
+
+@admin.register(DuplicateReview)
+class DuplicateReviewAdmin(ReadOnlyAdmin):
+    """Read-only: reviewers decide through `services.duplicate_confirm` / `duplicate_release` (the API)."""
+
+    list_display = ("id", "entry_id", "decision", "released_as_id", "decided_by_name", "created_at")
+    list_filter = ("decision",)

@@ -41,6 +41,10 @@ CHECKS = {
         f"OR COALESCE(r.rel_designated_id, 0) <> COALESCE(o.rel_designated_id, 0) "
         f"OR COALESCE(r.rel_east_west_id, 0) <> COALESCE(o.rel_east_west_id, 0) "
         f"OR COALESCE(r.rel_counterpart_id, 0) <> COALESCE(o.rel_counterpart_id, 0)"),
+    "duplicates do not count": f"SELECT COUNT(*) FROM {E} WHERE duplicate_of_id IS NOT NULL AND counted",  # noqa: S608 - table names from the models, no values
+    "duplicates point at another source's entry": (
+        f"SELECT COUNT(*) FROM {E} d LEFT JOIN {E} o ON o.id = d.duplicate_of_id WHERE d.duplicate_of_id IS NOT "  # noqa: S608 - table names from the models, no values
+        f"NULL AND (o.id IS NULL OR o.source = d.source)"),
     "only counted entries are attributed": (
         f"SELECT COUNT(*) FROM {E} WHERE NOT counted AND (rel_designated_id IS NOT NULL OR "  # noqa: S608 - table names from the models, no values
         f"rel_east_west_id IS NOT NULL OR rel_counterpart_id IS NOT NULL)"),

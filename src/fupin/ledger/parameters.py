@@ -70,7 +70,8 @@ DEFAULTS = [
 DUPLICATE_MATCH = "ledger.duplicate_match"
 MATCH_DEFAULTS = [
     ParamDefault(DUPLICATE_MATCH, {"days": 0, "amount_fen": 0}, dt.date(2013, 1, 1),
-                 source="国开办发〔2020〕4号 (statistics counted once, not repeatedly); tolerance set by Fupin",
+                 source="国办发〔2018〕129号 三(3): the account is an important basis for policy support and evaluation, so "
+                        "each order counts once; the tolerance is set by Fupin (exact)",
                  note="Without an order or invoice number, the same buyer, seller, date and amount reported by "
                       "two sources is one order."),
 ]
