@@ -190,3 +190,18 @@ def test_a_user_of_another_organisation_is_refused_in_the_county(w):
     plan = services.plan_create(body_id=w.tianzhu.pk, year=2024, title="天柱县方案", actor=w.users["tianzhu"])
     with pytest.raises(AccessDenied):
         services.objective_add(plan=plan, kind="linkage", actor=clerk)
+
+
+def test_a_draft_is_edited_and_its_parts_removed_with_audit(w):
+    plan = lf.complete_plan(w)
+    u = w.users["guizhou"]
+    services.plan_update(plan=plan, title="贵州省2024年消费帮扶实施方案（修订）", summary="新摘要", actor=u)
+    plan.refresh_from_db()
+    assert plan.title.endswith("（修订）")
+    services.task_remove(task=plan.tasks.get(), actor=u)
+    services.objective_remove(objective=plan.objectives.get(), actor=u)
+    assert not plan.tasks.exists() and not plan.objectives.exists()
+    assert {"implementation_plan:update", "plan_task:remove", "objective:remove"} <= set(
+        AuditEntry.objects.values_list("action", flat=True))
+    with pytest.raises(AccessDenied):
+        services.plan_update(plan=plan, title="x", actor=w.users["zhejiang"])
