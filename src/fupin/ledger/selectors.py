@@ -731,3 +731,8 @@ def entry_review(entry: PurchaseEntry) -> DuplicateReview | None:
     except DuplicateReview.DoesNotExist:
         return None
 
+
+def account_last_changed() -> Any:
+    """When the account last changed: the booking time of the newest entry (read by primary key, no scan); None
+    for an empty ledger. The public open data send it as Last-Modified."""
+    return PurchaseEntry.objects.order_by("-id").values_list("created_at", flat=True).first()
