@@ -1,0 +1,93 @@
+"""`python -m benchmarks.public`: the public home page and the national statistics page, server time from the
+rollups over a large generated ledger, printed.
+
+On a throwaway SQLite database (or the database DATABASE_URL names, `--engine postgresql`), with the benchmark
+registry (`benchmarks.world`) and `--rows` entries generated with their rollups (`benchmarks.stats.generate`),
+each page is rendered `--runs` times through Django's test client (the whole request: middleware, figures, map,
+template) and the p95 and median are printed, with the SQL statements of a run and those that read the entry
+table (the design says none). The issue's goal: the home page and the map under 50 ms on 10,000,000 entries.
+
+    python -m benchmarks.public                 # 200,000 entries
+    python -m benchmarks.public --rows 10000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*, rows: int, runs: int, scale: float) -> dict[str, Any]:
+    from django.test import Client
+
+    from benchmarks import harness, stats, world
+    from benchmarks.supervision import watched
+
+    out: dict[str, Any] = {"rows": rows}
+    harness.migrate()
+    world.build(**world.sizes(scale))
+    out["generation"] = stats.generate(rows)
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    for name, path in (("home", f"/?year={stats.YEAR}"), ("statistics", f"/statistics/?year={stats.YEAR}")):
+        if client.get(path).status_code != 200:  # warm-up (templates, translations)
+            raise RuntimeError(f"{path} did not answer 200")
+        samples: list[float] = []
+        with watched() as w:
+            for _ in range(max(1, runs)):
+                t = time.perf_counter()
+                r = client.get(path)
+                samples.append((time.perf_counter() - t) * 1000)
+                if r.status_code != 200:
+                    raise RuntimeError(f"{path} answered {r.status_code}")
+        out[name] = {"p95_ms": harness.p95(samples), "median_ms": sorted(samples)[len(samples) // 2],
+                     "runs": len(samples), "statements_per_run": w.statements // len(samples),
+                     "entry_table_reads": w.entry_reads}
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.public", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=int(os.environ.get("BENCH_PUBLIC_ROWS", 200_000)))
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--world-scale", type=float, default=0.1)
+    parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "public.json")
+    args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="fupin-bench-public."))
+    os.environ.update({"FUPIN_ALLOW_DEV_KEY": "1", "FUPIN_DATA_DIR": str(work),
+                       "DJANGO_SETTINGS_MODULE": "fupin.settings", "FUPIN_ALLOWED_HOSTS": "testserver"})
+    os.environ.pop("FUPIN_DEBUG", None)
+    sys.path.insert(0, str(ROOT / "src"))
+    try:
+        from benchmarks import harness
+
+        harness.django_setup()
+        from django.db import connection
+
+        engine = connection.vendor
+        print(f"[{engine}] {args.rows:,} entries …", flush=True)
+        result = {"engine": engine, **run(rows=args.rows, runs=args.runs, scale=args.world_scale)}
+        connection.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    for name in ("home", "statistics"):
+        r = result[name]
+        print(f"[{engine}] public {name} page: p95 {r['p95_ms']:.1f} ms, median {r['median_ms']:.1f} ms "
+              f"({r['statements_per_run']} SQL statements a run, {r['entry_table_reads']} on the entry table)",
+              flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2, default=str))
+    print(f"figures in {args.out}")
+
+
+if __name__ == "__main__":
+    main()
