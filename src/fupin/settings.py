@@ -8,6 +8,10 @@ Environment:
 - FUPIN_DATA_DIR: where the embedded database, uploads and job files live (default ./var)
 - FUPIN_REFERENCE_DIR: the reference data folder (default ../shared/data/reference when it exists)
 - FUPIN_ALLOWED_HOSTS: comma-separated host names
+- FUPIN_SECURE_COOKIES: "1" behind HTTPS: secure cookies, HSTS and the redirect to HTTPS
+- FUPIN_PROXY_SSL_HEADER: "1" when a reverse proxy terminates TLS and sets X-Forwarded-Proto
+- FUPIN_LOGIN_FAILURE_LIMIT, FUPIN_LOGIN_COOLOFF_MINUTES: failed logins before a lockout, and how long it lasts
+- FUPIN_PG_BIN: the folder of pg_dump/pg_restore for `fupin backup` and `fupin restore`
 - FUPIN_PUBLIC_RATE_LIMIT, FUPIN_PUBLIC_RATE_WINDOW_SECONDS: requests per address and window to the open data
 - FUPIN_MAX_UPLOAD_MB, FUPIN_MAX_IMPORT_ROWS, FUPIN_MAX_IMPORT_COLUMNS, FUPIN_MAX_CELL_CHARS,
   FUPIN_MAX_XLSX_UNCOMPRESSED_MB, FUPIN_MAX_XLSX_RATIO: limits on import files (fupin.core.tabular_guard)
@@ -57,6 +61,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
+    "csp",
     "ninja",
     "fupin.core",
     "fupin.registry",
@@ -74,6 +80,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -85,7 +92,29 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "fupin.portal.middleware.DomainErrorMiddleware",  # domain errors on pages → 403/404 pages, never 500
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # a locked-out login gets the lockout page (429)
 ]
+
+# Passwords: Argon2 (argon2-cffi) for new and changed passwords; older PBKDF2 hashes still verify and are upgraded
+# at the next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
+# Login throttling (django-axes): after FUPIN_LOGIN_FAILURE_LIMIT failed logins for one user name from one address,
+# that pair is locked out for FUPIN_LOGIN_COOLOFF_MINUTES; the lockout goes to the security log
+# (fupin.core.signals). Command-line authentication has no address and is not throttled (fupin.core.login_throttle).
+AUTHENTICATION_BACKENDS = [
+    "fupin.core.login_throttle.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = _env_int("FUPIN_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = _env_int("FUPIN_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "fupin.urls"
 WSGI_APPLICATION = "fupin.wsgi.application"
@@ -149,6 +178,33 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = os.environ.get("FUPIN_SECURE_COOKIES", "") == "1"
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if SESSION_COOKIE_SECURE:  # served over HTTPS: tell browsers to keep to it (`fupin check --deploy` is then clean)
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 31_536_000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+if os.environ.get("FUPIN_PROXY_SSL_HEADER", "") == "1":
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Backups (fupin.core.backup): where pg_dump/pg_restore live when they are not on the PATH.
+FUPIN_PG_BIN = os.environ.get("FUPIN_PG_BIN", "")
+# Content-Security-Policy (django-csp): everything from our own origin, no inline script or style anywhere (pages
+# and charts use classes from static style sheets; tests/core/test_hardening.py keeps templates free of inline code).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 # Uploads and import files (checked before any file is parsed: fupin.core.tabular_guard, ADR 0002).
 # The open data (fupin.public.web): requests per address and window before a 429 (0: no limit).

@@ -5,9 +5,11 @@ entries behind them; the scorecard export and the printable page with its SVG ch
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import openpyxl
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -153,7 +155,8 @@ def test_scorecards_pages_export_print_and_adjust(w, card):
     card.refresh_from_db()
     assert card.qualitative is None
     printed = office.get(f"/supervision/scorecards/{card.pk}/print/").content.decode()
-    assert "<svg" in printed and "@media print" in printed
+    assert "<svg" in printed and "portal/print.css" in printed  # the print style sheet (no inline style: CSP)
+    assert "@media print" in (Path(settings.PACKAGE_DIR) / "portal/static/portal/print.css").read_text()
     r = office.get("/supervision/scorecards/?year=2024&export=xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
     rows = list(sheet.iter_rows(values_only=True))

@@ -21,8 +21,11 @@ class ScopeLevel(models.TextChoices):
 class SecurityEventKind(models.TextChoices):
     LOGIN = "login", _("Login")
     LOGIN_FAILED = "login_failed", _("Failed login")
+    LOCKED_OUT = "locked_out", _("Locked out after failed logins")
     LOGOUT = "logout", _("Logout")
     PERMISSION_DENIED = "permission_denied", _("Permission denied")
     EXPORT = "export", _("Export")
     PERSONAL_DATA_EXPORT = "personal_data_export", _("Export of personal data")
     TOKEN_CREATED = "token_created", _("API token created")
+    BACKUP = "backup", _("Backup written")
+    RESTORE = "restore", _("Backup restored")

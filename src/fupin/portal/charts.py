@@ -104,7 +104,7 @@ def _open(kind: str, cid: str, width: int, height: int, title: str, desc: str) -
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{kind}" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img" aria-labelledby="{cid}-t {cid}-d" '
-        f'preserveAspectRatio="xMinYMin meet" style="max-width:100%;height:auto" '
+        f'preserveAspectRatio="xMinYMin meet" '
         f'font-family="system-ui, \'Noto Sans CJK SC\', \'Microsoft YaHei\', sans-serif" font-size="{FONT_PX}">',
         f'<title id="{cid}-t">{_esc(title)}</title>',
         f'<desc id="{cid}-d">{_esc(desc)}</desc>',
