@@ -82,6 +82,8 @@ PUBLIC_ROUTES: set[str] = {
     r"^open-data/(?P<dataset>[a-z_]{1,40})\.(?P<fmt>csv|json)$",
     "GET /api/v1/public/datasets",
     "GET /api/v1/public/datasets/{dataset}",
+    # incentives: the published list of recognised contributors (表彰名单) is public
+    "GET /api/v1/incentives/honoured",
 }
 
 API_PREFIX = "api/v1/"

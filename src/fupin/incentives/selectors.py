@@ -7,7 +7,7 @@ run is shown to those who may see its entity.
 - `run_changes(*, viewer, run, against=None)`: newly eligible, no longer eligible, and why (the conditions whose
   value or result changed, and whether the policy's version changed)
 - `shortlist_rows`, `shortlist_file`: the eligible entities of a run per region, for the granting body (.xlsx)
-- recognition: `round_list`, `round_get`, `nomination_list`, `nomination_get`, `nomination_actions`
+- recognition: `round_list`, `round_get`, `round_ranking`, `nomination_list`, `nomination_get`, `nomination_actions`
 - demonstration: `demonstration_list`, `demonstration_get`, `demonstration_actions`
 - projects: `project_list` (a county's, an entity's), `project_get`, `project_detail`, `coverage`
 """
@@ -21,13 +21,14 @@ from typing import Any
 from django.db.models import Q, QuerySet, Sum
 
 from fupin.core import access
+from fupin.core.enums import Role
 from fupin.core.errors import NotFound
 from fupin.core.tabular import table_bytes
 from fupin.registry import rules as registry_rules
 from fupin.registry import selectors as registry
 
 from . import policy as access_policy
-from . import rules
+from . import recognition, rules
 from .enums import DemonstrationStatus, Outcome
 from .models import (
     Decision,
@@ -131,7 +132,9 @@ def decision_view(*, viewer: Any, pk: int) -> dict[str, Any]:
 
 
 def entity_decisions(*, viewer: Any, entity_id: int) -> list[Decision]:
-    """The latest decision of every policy for one entity (for the entity's pages)."""
+    """The latest decision of every policy for one entity (for the entity's pages); an entity outside the viewer's
+    scope is not found."""
+    registry.entity_get(viewer=viewer, pk=entity_id)
     latest: dict[int, Decision] = {}
     for d in _decisions(viewer).filter(entity_id=entity_id).order_by("-run__at", "-id")[:200]:
         latest.setdefault(d.policy_id, d)
@@ -210,6 +213,14 @@ def round_get(*, viewer: Any, pk: int) -> RecognitionRound:
     if found is None:
         raise NotFound(details={"round": pk})
     return found
+
+
+def round_ranking(*, viewer: Any, round: RecognitionRound) -> list[dict[str, Any]]:  # noqa: A002 - the domain's word
+    """The round's ranking for those who nominate (and auditors), the candidates in the viewer's scope only."""
+    access.require_role(viewer, *access_policy.NOMINATORS, Role.AUDITOR)
+    prefix = viewer.scope_prefix or ""
+    return [{**row, "id": row["organisation_id"] or row["entity_id"]} for row in recognition.ranking(round=round)
+            if str(row["region_code"]).startswith(prefix)]
 
 
 def nomination_list(*, viewer: Any, round_id: int | None = None, status: str | None = None) -> QuerySet[Nomination]:
