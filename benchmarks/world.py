@@ -22,6 +22,7 @@ class BenchWorld:
     counties: list[str] = field(default_factory=list)
     poverty_counties: list[str] = field(default_factory=list)
     villages: list[str] = field(default_factory=list)
+    seller_county: dict[str, str] = field(default_factory=dict)  # seller code -> its registered county
     buyer_codes: list[str] = field(default_factory=list)
     seller_codes: list[str] = field(default_factory=list)
     product_codes: list[str] = field(default_factory=list)
@@ -130,6 +131,8 @@ def build(*, orgs: int = 20_000, entities: int = 40_000, households: int = 5_000
                    for i, h in enumerate(hh_rows)]
     MarketEntity.objects.bulk_create(hh_entities, batch_size=2000)
     w.seller_codes = [e.credit_code for e in ent_rows] + [h.registry_code for h in hh_rows]
+    w.seller_county = {**{e.credit_code: e.region.code[:6] for e in ent_rows},
+                       **{h.registry_code: h.registry_code[1:7] for h in hh_rows}}
     w.seller_ids = list(MarketEntity.objects.order_by("id").values_list("id", flat=True))
 
     # products of the enterprises, most certified (periods)

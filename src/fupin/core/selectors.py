@@ -61,3 +61,9 @@ def user_get(*, viewer: Any, pk: int) -> User:
     if user is None:
         raise NotFound(details={"user": pk})
     return user
+
+
+def organisation_emails(*, organisation_id: int) -> list[str]:
+    """The e-mail addresses of the active users acting for an organisation (for notifications)."""
+    return sorted(set(User.objects.filter(organisation_id=organisation_id, is_active=True).exclude(email="")
+                      .values_list("email", flat=True)))

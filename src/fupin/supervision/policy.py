@@ -9,6 +9,9 @@
 | work on a problem (start, act, resolve) | the bodies it is assigned or escalated to; government offices over its region |
 | close or reopen a problem; assign it | the body that raised it; government offices over its region |
 | compute scorecards, enter the qualitative score, adjust | reviewers and approvers of a nation-scoped government office (the assessors) |
+| self-evaluate, file the statistical report forms | the body itself or a unit above it (clerk); a government office over the body's region |
+| comment on an east–west self-evaluation | clerks, reviewers and approvers of the partner: the government of a region the body helps |
+| cross-check a self-evaluation, write the final report | the assessors (as for scorecards) |
 """
 
 from __future__ import annotations
@@ -79,3 +82,7 @@ def authorise_problem_owner(actor: Any, *, problem: Any) -> None:
 
 def authorise_assess(actor: Any, *, what: str) -> None:
     access.authorise(actor, roles=ASSESSORS, office=True, scope_levels=NATION, what=what)
+
+
+def authorise_partner(actor: Any, *, partner_ids: set[int], what: str) -> None:
+    access.authorise(actor, roles=WORKERS, party=access.Party(organisation_ids=frozenset(partner_ids)), what=what)

@@ -638,3 +638,27 @@ def month_day(year: int, text: str) -> dt.date:
     """'02-28' in `year` (29 February falls back to the 28th in a common year)."""
     month, day = (int(p) for p in text.split("-", 1))
     return dt.date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+# -- the year-end cycle and the statistical report forms ----------------------------------------------------------
+CYCLE_STEPS = ("self_evaluation", "partner_comment", "cross_check", "report")
+
+
+def cycle_dates(year: int, value: Mapping[str, Any]) -> dict[str, dt.date]:
+    """The due dates of `year`'s assessment cycle (the parameter `supervision.assessment_cycle`: month-days in the
+    next year): self-evaluation, the partner's comments, the assessor's cross-check, the final report."""
+    return {step: month_day(year + 1, str(value[f"{step}_due"])) for step in CYCLE_STEPS}
+
+
+def cycle_step_due(*, status: str | None, scheme: str) -> str | None:
+    """The cycle step an evaluation waits for (None: the final report is in). No evaluation yet: the
+    self-evaluation; an east–west pair's self-evaluation waits for the partner's comments."""
+    if status is None:
+        return "self_evaluation"
+    if status == EvaluationStatus.SELF_EVALUATED:
+        return "partner_comment" if scheme == Scheme.EAST_WEST else "cross_check"
+    if status == EvaluationStatus.PARTNER_COMMENTED:
+        return "cross_check"
+    if status == EvaluationStatus.CROSS_CHECKED:
+        return "report"
+    return None
