@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from fupin.core.models import SecurityEvent
 
@@ -45,7 +46,9 @@ def test_logout_is_post_and_ends_the_session(client_for, national_viewer):
     assert c.get("/").status_code == 200
     r = c.post("/logout/")
     assert r.status_code == 302 and r["Location"] == "/login/"
-    assert c.get("/").status_code == 302
+    # signed out: the front page is the public one, and every signed-in page sends to the sign-in form
+    assert c.get("/").status_code == 200 and "_auth_user_id" not in c.session
+    assert c.get(reverse("portal:region_list")).status_code == 302
 
 
 @pytest.mark.parametrize(("roles", "sees", "does_not_see"), [
