@@ -164,7 +164,10 @@ def test_the_settings_turn_https_on_with_secure_cookies():
 
 
 def test_check_deploy_is_clean_under_production_settings(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in ("FUPIN_ALLOW_DEV_KEY", "DJANGO_DEBUG", "FUPIN_DEBUG")}
+    # the process environment as a server gets it: without development switches (and without the async-safety switch
+    # the browser tests set in this process)
+    dev = ("FUPIN_ALLOW_DEV_KEY", "DJANGO_DEBUG", "FUPIN_DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {k: v for k, v in os.environ.items() if k not in dev}
     env.update(DJANGO_SETTINGS_MODULE="fupin.settings", FUPIN_SECRET_KEY="k" * 20 + "-production-secret-" + "x9Q" * 12,
                FUPIN_SECURE_COOKIES="1", FUPIN_ALLOWED_HOSTS="fupin.example.gov.cn", FUPIN_DATA_DIR=str(tmp_path))
     r = subprocess.run([sys.executable, "-m", "fupin", "check", "--deploy", "--fail-level", "WARNING"],  # noqa: S603
