@@ -54,6 +54,35 @@ class _Anywhere:
 ANYWHERE: Any = _Anywhere()
 
 
+class NationReader:
+    """A process's own reader for figures that are the same whoever asks (supervision's, incentives', leadership's):
+    authenticated, active, nation-wide, a viewer only (it writes nothing). Named after the app that reads."""
+
+    is_authenticated = True
+    is_active = True
+    is_superuser = False
+    is_anonymous = False
+    pk = None
+    organisation = None
+    organisation_id = None
+    scope_level = "nation"
+    scope_code = ""
+    scope_prefix = ""
+    role_list = ("viewer",)
+
+    def __init__(self, username: str) -> None:
+        self.username = username
+
+    def has_role(self, *wanted: str) -> bool:
+        return "viewer" in wanted
+
+    def can_see_code(self, code: str | None) -> bool:
+        return True
+
+    def __str__(self) -> str:
+        return self.username
+
+
 def is_system(actor: Any) -> bool:
     """Commands, jobs and the demo act as a named process (a string) or as nobody (None), not as a signed-in user."""
     return actor is None or isinstance(actor, str)

@@ -26,7 +26,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from fupin.certification import selectors as certification
-from fupin.core import params
+from fupin.core import access, params
 from fupin.ledger import selectors as ledger
 from fupin.linkage import selectors as linkage
 from fupin.registry import rules as registry_rules
@@ -41,33 +41,7 @@ SOURCE_PRODUCTS = 20   # certified products named in a source (the count is alwa
 VILLAGE_SETS = frozenset({RegionSet.POOR_VILLAGE, RegionSet.LIFTED_VILLAGE})
 
 
-class _Reader:
-    """The reader of incentives' facts: authenticated, active, nation-wide, a viewer only (it writes nothing)."""
-
-    is_authenticated = True
-    is_active = True
-    is_superuser = False
-    is_anonymous = False
-    pk = None
-    organisation = None
-    organisation_id = None
-    username = "incentives"
-    scope_level = "nation"
-    scope_code = ""
-    scope_prefix = ""
-    role_list = ("viewer",)
-
-    def has_role(self, *wanted: str) -> bool:
-        return "viewer" in wanted
-
-    def can_see_code(self, code: str | None) -> bool:
-        return True
-
-    def __str__(self) -> str:
-        return "incentives"
-
-
-READER: Any = _Reader()
+READER: Any = access.NationReader("incentives")
 
 
 @dataclass(frozen=True)

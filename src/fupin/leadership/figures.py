@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from fupin.certification import selectors as certification
+from fupin.core import access
 from fupin.incentives import selectors as incentives
 from fupin.ledger import selectors as ledger
 from fupin.linkage import selectors as linkage
@@ -24,34 +25,7 @@ from fupin.registry import selectors as registry
 
 from .enums import Figure, Orientation
 
-
-class _Reader:
-    """The reader of leadership's figures: authenticated, active, nation-wide, a viewer only (it writes nothing)."""
-
-    is_authenticated = True
-    is_active = True
-    is_superuser = False
-    is_anonymous = False
-    pk = None
-    organisation = None
-    organisation_id = None
-    username = "leadership"
-    scope_level = "nation"
-    scope_code = ""
-    scope_prefix = ""
-    role_list = ("viewer",)
-
-    def has_role(self, *wanted: str) -> bool:
-        return "viewer" in wanted
-
-    def can_see_code(self, code: str | None) -> bool:
-        return True
-
-    def __str__(self) -> str:
-        return "leadership"
-
-
-READER: Any = _Reader()
+READER: Any = access.NationReader("leadership")
 KIND_OF: dict[str, str] = {Figure.DIRECT_PURCHASE: "direct_purchase", Figure.HELPED_SALE: "helped_sale"}
 
 

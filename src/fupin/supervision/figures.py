@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import Q
 
 from fupin.certification import selectors as certification
+from fupin.core import access
 from fupin.ledger import selectors as ledger
 from fupin.ledger.reserved_share import selectors as reserved
 from fupin.ledger.reserved_share.enums import ShareStatus
@@ -27,34 +28,7 @@ from fupin.registry import selectors as registry
 from . import rules
 from .enums import LEDGER_METRICS, Metric, PeriodKind, Scheme
 
-
-class _Assessor:
-    """The reader of supervision's figures: authenticated, active, nation-wide, a viewer only (it writes nothing)."""
-
-    is_authenticated = True
-    is_active = True
-    is_superuser = False
-    is_anonymous = False
-    pk = None
-    organisation = None
-    organisation_id = None
-    username = "supervision"
-    scope_level = "nation"
-    scope_code = ""
-    scope_prefix = ""
-    role_list = ("viewer",)
-
-    def has_role(self, *wanted: str) -> bool:
-        return "viewer" in wanted
-
-    def can_see_code(self, code: str | None) -> bool:
-        return True
-
-    def __str__(self) -> str:
-        return "supervision"
-
-
-ASSESSOR: Any = _Assessor()
+ASSESSOR: Any = access.NationReader("supervision")
 
 
 @dataclass
