@@ -27,5 +27,7 @@ class SecurityEventKind(models.TextChoices):
     EXPORT = "export", _("Export")
     PERSONAL_DATA_EXPORT = "personal_data_export", _("Export of personal data")
     TOKEN_CREATED = "token_created", _("API token created")
+    TOKEN_REVOKED = "token_revoked", _("API token revoked")
+    TOKEN_REFUSED = "token_refused", _("Expired or revoked API token used")
     BACKUP = "backup", _("Backup written")
     RESTORE = "restore", _("Backup restored")

@@ -87,6 +87,9 @@ class User(AbstractUser):
     scope_level = models.CharField(_("scope level"), max_length=12, choices=ScopeLevel.choices, default=ScopeLevel.NATION)
     scope_code = models.CharField(_("scope region code"), max_length=12, blank=True, default="",
                                   help_text=_("Region code of the scope; empty for the nation"))
+    password_reset_required = models.BooleanField(
+        _("password reset required"), default=False,
+        help_text=_("Set by an administrator: the password was reset and the user must choose a new one"))
 
     @property
     def role_list(self) -> list[str]:
@@ -152,22 +155,43 @@ class SecurityEvent(AppendOnlyModel):
 
 
 class ApiToken(models.Model):
-    """A bearer token for machines. Only a SHA-256 of the token is stored."""
+    """A bearer token for machines. Only a SHA-256 of the token is stored. Its scopes (`fupin.core.tokens`) narrow
+    what it may do for its user; it stops working at `expires_at` (None: never, for tokens made before expiry
+    existed and by `fupin create_token --expires never`) or when revoked."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     key_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8)
-    name = models.CharField(max_length=100, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    scopes = models.CharField(_("scopes"), max_length=500, default="*:write",
+                              help_text=_("Comma-separated <app>:read or <app>:write; * for every app"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     class Meta:
+        ordering = ["-created_at", "-id"]
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
 
     def __str__(self) -> str:
         return f"token {self.prefix}… of user #{self.user_id}"
+
+    @property
+    def scope_list(self) -> list[str]:
+        from .tokens import from_text
+
+        return from_text(self.scopes)
+
+    def is_expired(self, now: Any = None) -> bool:
+        from django.utils import timezone
+
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and not self.is_expired()
 
 
 class PolicyParameter(models.Model):
