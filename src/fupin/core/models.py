@@ -250,3 +250,9 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} import of {self.file_name}"
+
+
+# the tamper-evidence tables (hash chains and signed anchors) live with their code in fupin.core.integrity
+from .integrity.models import ChainAnchor as ChainAnchor  # noqa: E402
+from .integrity.models import ChainHead as ChainHead  # noqa: E402
+from .integrity.models import ChainLink as ChainLink  # noqa: E402

@@ -1,0 +1,1 @@
+"""Tamper evidence: hash chains over the append-only records, signed anchors, verification."""
