@@ -13,6 +13,7 @@ Environment:
 - FUPIN_LOGIN_FAILURE_LIMIT, FUPIN_LOGIN_COOLOFF_MINUTES: failed logins before a lockout, and how long it lasts
 - FUPIN_PG_BIN: the folder of pg_dump/pg_restore for `fupin backup` and `fupin restore`
 - FUPIN_PUBLIC_RATE_LIMIT, FUPIN_PUBLIC_RATE_WINDOW_SECONDS: requests per address and window to the open data
+- FUPIN_TOKEN_DAYS: days a new API token lasts unless its creator says otherwise (default 90)
 - FUPIN_MAX_UPLOAD_MB, FUPIN_MAX_IMPORT_ROWS, FUPIN_MAX_IMPORT_COLUMNS, FUPIN_MAX_CELL_CHARS,
   FUPIN_MAX_XLSX_UNCOMPRESSED_MB, FUPIN_MAX_XLSX_RATIO: limits on import files (fupin.core.tabular_guard)
 """
@@ -210,6 +211,7 @@ CONTENT_SECURITY_POLICY = {
 # The open data (fupin.public.web): requests per address and window before a 429 (0: no limit).
 FUPIN_PUBLIC_RATE_LIMIT = _env_int("FUPIN_PUBLIC_RATE_LIMIT", 300)
 FUPIN_PUBLIC_RATE_WINDOW_SECONDS = _env_int("FUPIN_PUBLIC_RATE_WINDOW_SECONDS", 60)
+FUPIN_TOKEN_DAYS = _env_int("FUPIN_TOKEN_DAYS", 90)  # lifetime of a new API token unless its creator gives another
 
 FUPIN_MAX_UPLOAD_MB = _env_int("FUPIN_MAX_UPLOAD_MB", 200)  # one file, and a request body (plus 1 MB of form)
 FUPIN_MAX_IMPORT_ROWS = _env_int("FUPIN_MAX_IMPORT_ROWS", 1_048_576)  # lines of a file, header included

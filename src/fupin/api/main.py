@@ -12,7 +12,7 @@ from fupin.registry.api import router as registry_router
 from fupin.supervision.api import router as supervision_router
 
 from . import errors, responses
-from .auth import AUTH
+from .auth import AUTH, bind_scopes
 from .system import router as system_router
 
 api = NinjaAPI(
@@ -38,4 +38,6 @@ api.add_router("/", "fupin.leadership.api.router")
 api.add_router("/", "fupin.incentives.api.router")
 api.add_router("/", "fupin.public.api.router")
 api.add_router("/", "fupin.api.users.router")
+api.add_router("/", "fupin.api.tokens.router")
+bind_scopes(api)  # after every router: each operation's bearer check knows the token scope it needs
 responses.document(api)  # after every router: each operation lists the error statuses it can give

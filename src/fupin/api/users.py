@@ -1,7 +1,8 @@
 """Users for administrators: list, create, change roles, scope, organisation and activity.
 
 A national administrator manages every user; a scoped one (a province's) only the users inside its scope, and
-can give no scope or organisation outside it. Validation and audit are the services' (`fupin.core.services`):
+can give no scope or organisation outside it, no role it does not hold, no administrator role at or above its own
+level, and changes neither its peers nor itself (`fupin.core.users`). Validation and audit are the services' (`fupin.core.services`):
 the same as `fupin user_create`, `fupin user_roles` and the admin site.
 
 No `from __future__ import annotations` (see `fupin.api.system`)."""
@@ -34,6 +35,7 @@ class UserOut(Schema):
     scope_code: str
     is_active: bool
     is_superuser: bool
+    password_reset_required: bool
 
     @staticmethod
     def resolve_roles(obj) -> list[str]:
@@ -53,6 +55,11 @@ class UserIn(Schema):
     scope_level: ScopeLevelName | None = Field(None, description="when not the level the code's digits name")
     email: str = Field("", max_length=254)
     password: str | None = Field(None, max_length=128, description="empty: unusable until set")
+
+
+class PasswordResetIn(Schema):
+    password: str | None = Field(None, max_length=128, description="a temporary password; empty: unusable until set")
+    reason: str = Field("", max_length=2000)
 
 
 class UserPatch(Schema):
@@ -91,3 +98,11 @@ def user_change(request, pk: Id, body: UserPatch):
         user=user, actor=request.user, roles=body.roles, scope_code=body.scope, scope_level=body.scope_level,
         organisation=body.organisation if "organisation" in given else services.UNCHANGED,
         is_active=body.is_active, reason=body.reason)
+
+
+@router.post("/users/{pk}/password-reset", response=UserOut)
+def user_password_reset(request, pk: Id, body: PasswordResetIn):
+    """Reset a user's password: the old one stops working, its API tokens are revoked, and the user must choose a
+    new password (`password_reset_required`). Audited."""
+    user = selectors.user_get(viewer=request.user, pk=pk)
+    return services.user_password_reset(user=user, actor=request.user, password=body.password, reason=body.reason)

@@ -8,16 +8,17 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit, rules
-from .access import authorise
+from . import audit, rules, tokens
+from .access import authorise, deny, is_system
 from .enums import Role, ScopeLevel, SecurityEventKind
-from .errors import InvalidInput
+from .errors import FupinError, InvalidInput
 from .models import ApiToken, ImportRun, PolicyParameter, SecurityEvent, User
 
 if TYPE_CHECKING:
@@ -28,26 +29,118 @@ def token_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+NEVER: Any = object()  # `token_create(expires_at=NEVER)`: a token without an expiry (commands only)
+
+
+def token_default_expiry(now: dt.datetime | None = None) -> dt.datetime:
+    """When a new token expires unless told otherwise: FUPIN_TOKEN_DAYS (90) days from now."""
+    return (now or timezone.now()) + dt.timedelta(days=int(getattr(settings, "FUPIN_TOKEN_DAYS", 90)))
+
+
+def _token_scopes(scopes: Any) -> list[str]:
+    try:
+        return tokens.parse(scopes)
+    except tokens.ScopeError as exc:
+        raise InvalidInput(_("“%(scope)s” is not a token scope: give <app>:read or <app>:write, where the app is * "
+                             "or one of %(apps)s.") % {"scope": exc.scope, "apps": ", ".join(tokens.APPS)},
+                           code="bad_token_scope", details={"field": "scopes"}) from None
+
+
 @transaction.atomic
-def token_create(*, user: User, name: str = "", actor: Any = None) -> str:
-    """Create an API token for `user` and return it; only its hash is kept."""
+def token_create(*, user: User, name: str = "", actor: Any = None, scopes: Any = None, expires_at: Any = None,
+                 limit: ApiToken | None = None, ip: str | None = None) -> str:
+    """Create an API token for `user` and return it (shown once: only its hash is kept).
+
+    `scopes` (text or list, see `fupin.core.tokens`; None: `*:write`, the user's own rights); `expires_at` a time
+    in the future (None: `token_default_expiry`; NEVER: no expiry, for commands). A signed-in user creates tokens for
+    itself only (commands for anyone); `limit` is the token the request came with, if any: a token cannot make a
+    token that may do more, or lasts longer, than itself. Audited, and a security event."""
+    if not is_system(actor) and getattr(actor, "pk", None) != user.pk:
+        raise deny(actor, _("You can create API tokens for yourself only."), code="token_owner",
+                   detail=f"token for user #{user.pk}")
+    scope_list = _token_scopes(scopes)
+    now = timezone.now()
+    if expires_at is None:
+        expires_at = token_default_expiry(now)
+    elif expires_at is NEVER:
+        if not is_system(actor):
+            raise InvalidInput(_("Give the token an expiry date."), code="bad_token_expiry",
+                               details={"field": "expires_at"})
+        expires_at = None
+    elif expires_at <= now:
+        raise InvalidInput(_("The expiry must lie in the future."), code="bad_token_expiry",
+                           details={"field": "expires_at"})
+    if limit is not None:
+        if not tokens.within(scope_list, limit.scope_list):
+            raise deny(actor, _("A token cannot create a token with wider scopes than its own."), code="token_scope",
+                       detail=f"scopes {tokens.as_text(scope_list)} beyond {limit.scopes}")
+        if limit.expires_at is not None and (expires_at is None or expires_at > limit.expires_at):
+            expires_at = limit.expires_at
     key = "fpn_" + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, key_hash=token_hash(key), prefix=key[4:12], name=name)
-    audit.record(actor=actor or "cli", action="token:create", obj=token, object_repr=f"token {token.prefix} of {user.username}")
-    security_event_log(kind=SecurityEventKind.TOKEN_CREATED, user=user, detail=f"prefix {token.prefix}")
+    token = ApiToken.objects.create(user=user, key_hash=token_hash(key), prefix=key[4:12], name=name[:100],
+                                    scopes=tokens.as_text(scope_list), expires_at=expires_at)
+    audit.record(actor=actor or "cli", action="token:create", obj=token,
+                 object_repr=f"token {token.prefix} of {user.username}",
+                 after={"user": user.username, "name": token.name, "scopes": scope_list,
+                        "expires_at": expires_at})
+    security_event_log(kind=SecurityEventKind.TOKEN_CREATED, user=user, ip=ip,
+                       detail=f"prefix {token.prefix}; scopes {token.scopes}; expires {expires_at or 'never'}")
     return key
 
 
-def token_authenticate(key: str) -> User | None:
-    if not key or not key.startswith("fpn_"):
+@transaction.atomic
+def token_revoke(*, token: ApiToken, actor: Any, reason: str = "", ip: str | None = None) -> ApiToken:
+    """Revoke a token: its owner, an administrator who manages the owner (the caller's selector found it), or a
+    command. Revoking a revoked token changes nothing. Audited, and a security event."""
+    t = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
+    if t.revoked_at is not None:
+        return t
+    if not is_system(actor) and getattr(actor, "pk", None) != t.user_id:
+        user_change_authorise(actor=actor, access=None, current=t.user)
+    t.revoked_at = timezone.now()
+    t.save(update_fields=["revoked_at"])
+    audit.record(actor=actor or "cli", action="token:revoke", obj=t, object_repr=f"token {t.prefix} of {t.user.username}",
+                 before={"revoked_at": None}, after={"revoked_at": t.revoked_at}, reason=reason)
+    security_event_log(kind=SecurityEventKind.TOKEN_REVOKED, user=t.user, ip=ip,
+                       detail=f"prefix {t.prefix} revoked by {audit.actor_of(actor or 'cli')[1]}")
+    return t
+
+
+class TokenRefused(FupinError):
+    """A known token that no longer works (expired or revoked): 401 with its own code."""
+
+    status = 401
+    code = "token_invalid"
+
+
+def token_check(key: str, *, path: str = "", ip: str | None = None) -> ApiToken | None:
+    """The live token for a bearer key, or None for an unknown key or an inactive user. Raises TokenRefused for an
+    expired or revoked one (after a security event: someone still uses it). Notes the last use (once a minute)."""
+    if not key or not key.startswith("fpn_") or len(key) > 200:
         return None
-    token = ApiToken.objects.select_related("user").filter(key_hash=token_hash(key), revoked_at__isnull=True).first()
+    token = ApiToken.objects.select_related("user", "user__organisation").filter(key_hash=token_hash(key)).first()
     if token is None or not token.user.is_active:
         return None
     now = timezone.now()
+    if token.revoked_at is not None or token.is_expired(now):
+        revoked = token.revoked_at is not None
+        security_event_log(kind=SecurityEventKind.TOKEN_REFUSED, user=token.user, ip=ip, path=path,
+                           detail=f"prefix {token.prefix} {'revoked' if revoked else 'expired'}")
+        raise TokenRefused(_("This API token was revoked.") if revoked else _("This API token has expired."),
+                           code="token_revoked" if revoked else "token_expired")
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+        token.last_used_at = now
+    return token
+
+
+def token_authenticate(key: str) -> User | None:
+    """The user of a live token (None for an unknown, expired or revoked one)."""
+    try:
+        token = token_check(key)
+    except TokenRefused:
+        return None
+    return token.user if token else None
 
 
 # -- users: who acts for which organisation, with which roles, over which region ----------------------------------
@@ -147,17 +240,25 @@ def _administrators_only(actor: Any) -> None:
     authorise(actor, roles=(Role.ADMINISTRATOR,), what="user")
 
 
-def user_change_authorise(*, actor: Any, access: UserAccess, current: User | None = None) -> None:
+def user_change_authorise(*, actor: Any, access: UserAccess | None, current: User | None = None) -> None:
     """Administrators only, and only inside their scope: the user's scope (before and after the change) and the
-    organisation's region must lie in the administrator's scope. Commands (string actors) act for the operator."""
-    codes = [access.scope_code or None]
+    organisation's region must lie in the administrator's scope; and a delegated administrator gives no role it
+    does not hold, makes no administrator at or above its own level, changes no peer and not itself
+    (`fupin.core.users.delegation_check`). `access` None: a change of the user that keeps its access (a password
+    reset, a token revoked). Commands (string actors) act for the operator."""
+    codes = [access.scope_code or None] if access is not None else []
     if current is not None:  # a superuser acts for the nation whatever its stored scope
         nation = current.is_superuser or current.scope_level == ScopeLevel.NATION
         codes.append(None if nation else current.scope_code or None)
-    if access.organisation is not None:
+    if access is not None and access.organisation is not None:
         codes.append(access.organisation.region.code)
     for code in codes:
         authorise(actor, roles=(Role.ADMINISTRATOR,), region_code=code, what="user")
+    from .users import delegation_check
+
+    delegation_check(actor, roles=access.roles if access is not None else None,
+                     scope_level=access.scope_level if access is not None else None,
+                     scope_code=access.scope_code if access is not None else "", current=current)
 
 
 def _password_check(password: str, user: User) -> None:
@@ -238,6 +339,31 @@ def user_roles_set(*, user: User, actor: Any, roles: list[str] | str | None = No
     changed_before, changed_after = audit.changed_fields(before, after)
     audit.record(actor=actor, action="user:change", obj=user, before=changed_before, after=changed_after,
                  reason=reason)
+    return user
+
+
+@transaction.atomic
+def user_password_reset(*, user: User, actor: Any, password: str | None = None, reason: str = "") -> User:
+    """An administrator resets a user's password: the old one stops working (a temporary `password` replaces it,
+    or none: unusable until set), the user's API tokens are revoked and `password_reset_required` is set — the user
+    must choose a new password. Same rules as a change of access (`user_change_authorise`); audited."""
+    _administrators_only(actor)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user_change_authorise(actor=actor, access=None, current=user)
+    if password:
+        _password_check(password, user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.password_reset_required = True
+    user.save(update_fields=["password", "password_reset_required"])
+    revoked = 0
+    for token in ApiToken.objects.filter(user=user, revoked_at__isnull=True):
+        token_revoke(token=token, actor=actor, reason="password reset")
+        revoked += 1
+    audit.record(actor=actor, action="user:password_reset", obj=user, before={"password_reset_required": False},
+                 after={"password_reset_required": True, "temporary_password": bool(password),
+                        "tokens_revoked": revoked}, reason=reason)
     return user
 
 
