@@ -151,7 +151,12 @@ def test_account_totals_json_csv_and_xlsx(api_as, w, county_clerk, national_view
     assert csv_resp.content.decode("utf-8-sig").splitlines()[0] == "channel,amount_fen,amount_yuan,quantity,entries"
     xlsx = api.get("/account/totals", group_by="channel", format="xlsx")
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
-    assert [c.value for c in sheet[1]] == ["channel", "amount_fen", "amount_yuan", "quantity", "entries"]
+    # the .xlsx is for people (issue #14): yuan as numbers, translated headers, fen only with ids=true
+    assert [c.value for c in sheet[1]] == ["channel", "Amount (yuan)", "Quantity", "Entries"]
+    assert sheet["B2"].value == 100 and sheet["B2"].number_format == '"¥"#,##0.00' and sheet.freeze_panes == "A2"
+    with_ids = load_workbook(io.BytesIO(api.get("/account/totals", group_by="channel", format="xlsx",
+                                                ids="true").content)).active
+    assert [c.value for c in with_ids[1]][:2] == ["channel", "Amount (fen)"] and with_ids["B2"].value == 10000
     for bad in ({"group_by": "colour"}, {"year": "soon"}, {"format": "pdf"}, {"limit": "0"}, {"side": "up"}):
         resp = api.get("/account/totals", **bad)
         assert resp.status_code == 422 and "code" in resp.json(), bad

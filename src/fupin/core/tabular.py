@@ -94,6 +94,15 @@ def _norm_header(text: str) -> str:
     return re.sub(r"[\s_\-（）()]+", "", str(text)).lower()
 
 
+def _bilingual(raw: str, by_header: dict[str, str]) -> str | None:
+    """A template's two-language header (`户编号 / household`, or the two on two lines) names one column."""
+    parts = [p for p in re.split(r"\s*[/|\n]\s*", raw) if p.strip()]
+    if len(parts) < 2:
+        return None
+    names = {by_header.get(_norm_header(p)) for p in parts}
+    return names.pop() if len(names) == 1 and None not in names else None
+
+
 def map_header(header: Sequence[str], columns: Sequence[Column]) -> tuple[dict[int, str], list[str]]:
     """Map header positions to canonical column names. Raises TableError naming missing or doubled columns."""
     by_header: dict[str, str] = {}
@@ -105,6 +114,8 @@ def map_header(header: Sequence[str], columns: Sequence[Column]) -> tuple[dict[i
     seen: dict[str, int] = {}
     for i, raw in enumerate(header):
         name = by_header.get(_norm_header(raw or ""))
+        if name is None:
+            name = _bilingual(str(raw or ""), by_header)
         if name is None:
             if str(raw or "").strip():
                 unknown.append(str(raw))
@@ -369,12 +380,18 @@ def csv_bytes(rows: Iterable[Sequence[Any]], *, header: Sequence[str]) -> bytes:
 
 def xlsx_bytes(rows: Iterable[Sequence[Any]], *, header: Sequence[str], sheet_title: str = "data") -> bytes:
     from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=sheet_title[:31])
+    ws.freeze_panes = "A2"  # the header stays in view and filters the table (issue #14)
     ws.append(list(header))
+    count = 1
     for row in rows:
         ws.append([neutralise(v) for v in row])
+        count += 1
+    if header:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count}"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

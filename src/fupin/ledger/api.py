@@ -13,6 +13,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from fupin.certification.enums import ProductCategory
+from fupin.core import xlsx
 from fupin.core.api_types import (
     Id,
     IdList,
@@ -367,6 +368,7 @@ class TotalsQuery(LedgerFilters):
     order_by: str = Field("", max_length=100)
     limit: int | None = Field(None, ge=1, le=100_000)
     format: Literal["json", "csv", "xlsx"] = "json"
+    ids: bool = Field(False, description="xlsx: add the internal columns (amount_fen)")
     province: str | None = REGION
     prefecture: str | None = REGION
     county: str | None = REGION
@@ -499,8 +501,17 @@ def account_totals(request, q: Query[TotalsQuery]):
     if q.format == "json":
         return {"group_by": group_by, "source": rows.source, "count": len(out), "rows": out}
     header = [*group_by, "amount_fen", "amount_yuan", "quantity", "entries"]
-    content = table_bytes(([r.get(h) for h in header] for r in out), header=header, fmt=q.format,
-                          sheet_title="account totals")
+    if q.format == "xlsx":  # for people: yuan and quantities as numbers, translated headers; fen with `ids=true`
+        fields = [*[xlsx.Field(g, g) for g in group_by],
+                  xlsx.Field("amount_fen", _("Amount (fen)"), xlsx.Kind.INT, internal=True),
+                  xlsx.Field("amount_fen_yuan", _("Amount (yuan)"), xlsx.Kind.YUAN),
+                  xlsx.Field("quantity", _("Quantity"), xlsx.Kind.NUMBER),
+                  xlsx.Field("entries", _("Entries"), xlsx.Kind.INT)]
+        content = xlsx.workbook(({**r, "amount_fen_yuan": r["amount_fen"]} for r in out), fields=fields,
+                                sheet_title=_("Totals"), with_internal=q.ids)
+    else:
+        content = table_bytes(([r.get(h) for h in header] for r in out), header=header, fmt=q.format,
+                              sheet_title="account totals")
     export_log(user=request.user, what=f"account totals by {'+'.join(group_by) or 'total'}", rows=len(out),
                path=request.path)
     return attachment(content, filename=f"account-totals.{q.format}", fmt=q.format)

@@ -18,7 +18,7 @@ from fupin.core.services import export_log
 from fupin.core.tabular import save_upload, table_bytes
 from fupin.registry.enums import OrganisationKind
 
-from . import selectors, services
+from . import exports, selectors, services
 from .enums import DeclarationSource, ExemptReason, ShareBase, ShareStatus
 
 router = Router(tags=["reserved share"])
@@ -134,11 +134,14 @@ def share_list(request, year: Year | None = None, region: str | None = None, sta
 @router.get("/reserved-share/export", openapi_extra=file_download("csv", "xlsx", description="the units and verdicts"))
 def share_export(request, year: Year | None = None, region: str | None = None,
                  status: choice(ShareStatus) | None = None,
-                 format: ExportFormat = "xlsx"):  # noqa: A002 - the query parameter's public name
+                 format: ExportFormat = "xlsx", ids: bool = False):  # noqa: A002 - the query parameter's public name
+    """The units and verdicts: .xlsx for people (yuan and percentages as numbers, translated headers and values;
+    the ids with `ids=true`), CSV for machines (the stable `EXPORT_COLUMNS` layout)."""
     y = _year(year)
     rows = selectors.reserved_share_list(viewer=request.user, year=y, region_code=region, status=status)
-    content = table_bytes(selectors.export_rows(rows), header=[c for c, _zh in selectors.EXPORT_COLUMNS], fmt=format,
-                          sheet_title=f"reserved-share-{y}")
+    content = exports.xlsx(rows, with_internal=ids) if format == "xlsx" else table_bytes(
+        selectors.export_rows(rows), header=[c for c, _zh in selectors.EXPORT_COLUMNS], fmt=format,
+        sheet_title=f"reserved-share-{y}")
     export_log(user=request.user, what="reserved share", rows=len(rows), path=request.path)
     return attachment(content, filename=f"reserved-share-{y}.{format}", fmt=format)
 

@@ -15,6 +15,7 @@ from fupin.core.access import require_role
 from fupin.core.errors import Conflict, InvalidInput, PeriodLocked
 from fupin.core.services import export_log
 from fupin.core.tabular import table_bytes
+from fupin.core.xlsx import wants_internal
 from fupin.ledger import selectors as ledger
 from fupin.ledger import services
 from fupin.ledger.enums import Basis, Channel, EntryStatus, Kind, NotCounted, Scheme
@@ -24,14 +25,12 @@ from fupin.registry import selectors as registry
 from ...forms.errors import form_error
 from ...forms.ledger import EntryFilter, ReversalForm
 from ..shared import export_format, file_response, list_context, paginate
+from . import exports
 from .common import choice_label, yuan
 
 # Filters the entry list understands beyond the form's own fields (set by drill-down links).
 EXTRA_FILTERS = ("buyers", "quarter", "product_category", "relation", "buyer_region")
-EXPORT_HEADER = ["id", "source", "external_id", "revision", "purchase_date", "buyer_id", "buyer_category", "seller_id",
-                 "county_code", "product_category", "quantity", "unit", "amount_fen", "amount_yuan", "kind", "channel",
-                 "status", "counted", "basis", "not_counted_reason", "rule_version_id", "designated_relation_id",
-                 "east_west_relation_id", "counterpart_relation_id", "reverses_id"]
+EXPORT_HEADER = exports.ENTRY_CSV_HEADER  # the CSV layout (machines); the .xlsx is `exports.entries_xlsx`
 
 
 def entry_filters(request) -> tuple[EntryFilter, dict[str, Any], str]:
@@ -68,12 +67,12 @@ def entry_list(request):
     qs = ledger.entries_for(viewer=request.user, filters=f, side=side)
     fmt = export_format(request)
     if fmt is not None:
-        rows = ([e.pk, e.source, e.external_id, e.revision, e.purchase_date, e.buyer_id, e.buyer_category, e.seller_id,
-                 e.county_code, e.product_category, quantity_text(e.quantity_milli), e.unit, e.amount_fen,
-                 yuan(e.amount_fen).replace(",", ""), e.kind, e.channel, e.status, e.counted, e.basis,
-                 e.not_counted_reason, e.rule_version_id, e.rel_designated_id, e.rel_east_west_id, e.rel_counterpart_id,
-                 e.reverses_id] for e in qs.iterator(chunk_size=2000))
-        content = table_bytes(rows, header=EXPORT_HEADER, fmt=fmt, sheet_title="entries")
+        entries = qs.iterator(chunk_size=2000)
+        if fmt == "xlsx":
+            content = exports.entries_xlsx(entries, with_internal=wants_internal(request))
+        else:
+            content = table_bytes((exports.entry_csv_row(e) for e in entries), header=EXPORT_HEADER, fmt=fmt,
+                                  sheet_title="entries")
         export_log(user=request.user, what="purchase entries", rows=qs.count(), path=request.path)
         return file_response(content, filename=f"purchase-entries.{fmt}", fmt=fmt)
     page = paginate(request, qs)

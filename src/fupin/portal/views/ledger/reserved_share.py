@@ -20,6 +20,8 @@ from fupin.core.access import require_role
 from fupin.core.errors import InvalidInput, NotFound
 from fupin.core.services import export_log
 from fupin.core.tabular import save_upload, table_bytes
+from fupin.core.xlsx import wants_internal
+from fupin.ledger.reserved_share import exports as share_exports
 from fupin.ledger.reserved_share import rules, selectors, services
 from fupin.ledger.reserved_share.enums import DeclarationSource, ExemptReason, ShareBase, ShareStatus
 from fupin.portal import charts
@@ -68,8 +70,9 @@ def share_list(request):
                                          status=f.get("status"), q=f.get("q"))
     fmt = export_format(request)
     if fmt is not None:
-        content = table_bytes(selectors.export_rows(rows), header=[c for c, _zh in selectors.EXPORT_COLUMNS], fmt=fmt,
-                              sheet_title=f"reserved-share-{year}")
+        content = share_exports.xlsx(rows, with_internal=wants_internal(request)) if fmt == "xlsx" else table_bytes(
+            selectors.export_rows(rows), header=[c for c, _zh in selectors.EXPORT_COLUMNS], fmt=fmt,
+            sheet_title=f"reserved-share-{year}")
         export_log(user=request.user, what="reserved share", rows=len(rows), path=request.path)
         return file_response(content, filename=f"reserved-share-{year}.{fmt}", fmt=fmt)
     summary = selectors.reserved_share_summary(rows)

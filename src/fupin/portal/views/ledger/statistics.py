@@ -15,6 +15,7 @@ from fupin.core.access import require_code_in_scope
 from fupin.core.errors import NotFound
 from fupin.core.services import export_log
 from fupin.core.tabular import table_bytes
+from fupin.core.xlsx import wants_internal
 from fupin.ledger import selectors as ledger
 from fupin.ledger.enums import Kind
 from fupin.ledger.rules import quantity_text
@@ -23,6 +24,7 @@ from fupin.registry import selectors as registry
 
 from ...forms.ledger import GROUPINGS, StatisticsFilter, YearForm
 from ..shared import export_format, file_response, read_filters
+from . import exports
 from .common import choice_label, entries_url, yuan, yuan_label, yuan_tick
 from .groups import label_rows
 
@@ -110,7 +112,8 @@ def dashboard(request):
     header = [str(labels[d]) for d in dims]
     fmt = export_format(request)
     if fmt is not None:
-        content = table_bytes(
+        content = exports.totals_xlsx(rows, dims=dims, header=header, with_internal=wants_internal(request),
+                                      wan=request.GET.get("unit") == "wan") if fmt == "xlsx" else table_bytes(
             ([*r["labels"], *[r.get(d) for d in dims], r["amount_fen"], yuan(r["amount_fen"]).replace(",", ""),
               quantity_text(r.get("quantity_milli")) if r.get("quantity_milli") else "", r["entries"]] for r in rows),
             header=[*header, *[f"{d}_code" for d in dims], "amount_fen", "amount_yuan", "quantity", "entries"],
@@ -204,6 +207,12 @@ def _account_page(request, *, template: str, subject: Any, base: dict[str, Any],
         groups.append({"dim": dim, "title": title, "rows": rows,
                        "chart": _bars(rows, title=str(title)) if rows else None})
     total_fen = sum(y["amount_fen"] for y in years if not year or y["year"] == str(year))
+    fmt = export_format(request)
+    if fmt == "xlsx":
+        export_log(user=viewer, what=f"account of {subject}", rows=sum(len(g["rows"]) for g in groups),
+                   path=request.path)
+        return file_response(exports.account_xlsx(years=years, groups=groups),
+                             filename=f"{_('account')}-{subject}{'-' + str(year) if year else ''}.xlsx", fmt="xlsx")
     return render(request, template, {
         "subject": subject, "form": form, "year": year, "years": years, "groups": groups,
         "total": yuan(total_fen), "total_url": entries_url(drill), "all_url": entries_url({**filters, **side_param}),
