@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "fupin.supervision",
     "fupin.public",
     "fupin.leadership",
+    "fupin.detection",
     "fupin.api",
     "fupin.portal",
     "fupin.demo",
