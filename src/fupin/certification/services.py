@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from fupin.core import access, audit
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput, TransitionNotAllowed
+from fupin.core.integrity import chain as integrity_chain
 from fupin.linkage import selectors as linkage_selectors
 from fupin.registry.enums import RegionLevel
 from fupin.registry.models import Household, MarketEntity, Region
@@ -258,10 +259,12 @@ def _refuse_failed(verdicts: list[rules.Verdict]) -> None:
 
 def _decision(app: Application, *, action: str, from_status: str, to_status: str, actor: Any, reason: str,
               level: str = "", today: dt.date | None = None) -> Decision:
-    return Decision.objects.create(
+    decision = Decision.objects.create(
         application=app, at=moment(today), action=action, level=level, from_status=from_status, to_status=to_status,
         reviewer=actor if getattr(actor, "pk", None) else None, reviewer_name=signed_name(actor), reason=reason,
     )
+    integrity_chain.link_object(decision)  # tamper evidence
+    return decision
 
 
 @transaction.atomic

@@ -16,6 +16,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from .errors import Conflict, TransitionNotAllowed
+from .integrity import chain as integrity_chain
 from .models import AuditEntry
 
 
@@ -58,10 +59,13 @@ def record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
         object_repr = object_repr or str(obj)[:200]
-    return AuditEntry.objects.create(
-        actor=user, actor_name=name, action=action, object_type=object_type, object_id=str(object_id),
-        object_repr=object_repr[:200], before=json_safe(before), after=json_safe(after), reason=reason or "",
-    )
+    with transaction.atomic():
+        entry = AuditEntry.objects.create(
+            actor=user, actor_name=name, action=action, object_type=object_type, object_id=str(object_id),
+            object_repr=object_repr[:200], before=json_safe(before), after=json_safe(after), reason=reason or "",
+        )
+        integrity_chain.link_object(entry)  # tamper evidence
+    return entry
 
 
 def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

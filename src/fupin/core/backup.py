@@ -13,7 +13,8 @@ A backup is a folder:
 backup API copies the pages into the live database; PostgreSQL: `pg_restore --clean --if-exists
 --single-transaction`, so a failed restore leaves the database as it was) and the files, then counts the rows of
 every table again: a restore whose counts differ from the manifest is reported as failed. The commands then run
-the platform's own consistency checks (`ledger_check`; see `fupin.core.management.commands.restore`).
+the platform's own consistency checks (`ledger_check`, and `verify_integrity` for the hash chains and their
+signed anchors; see `fupin.core.management.commands.restore`).
 """
 
 from __future__ import annotations

@@ -24,6 +24,8 @@ from typing import Any, NamedTuple
 from django.db import connection, transaction
 from django.utils import timezone
 
+from fupin.core.integrity import chain as integrity_chain
+
 from . import rollups
 
 ENTRY_TABLE = rollups.ENTRY_TABLE
@@ -235,13 +237,17 @@ def insert(cursor: Any, rows: Sequence[Sequence[Any]], *, stored: Callable[[], N
     cursor.execute(f"SELECT COUNT(*) FROM {ENTRY_TABLE} WHERE id > %s AND id <= %s", [after, last])  # noqa: S608 - the entry table's name; values bound as %s
     if cursor.fetchone()[0] != len(rows):  # pragma: no cover - only a writer outside this module could cause it
         raise RuntimeError("ledger ids of a batch are not contiguous")
+    ids = list(range(after + 1, last + 1))
+    tc = time.perf_counter()
+    integrity_chain.link_rows("ledger.purchaseentry", columns=ENTRY_COLUMNS, rows=rows, ids=ids)  # tamper evidence
+    TIMINGS["chain"] += time.perf_counter() - tc
     t1 = time.perf_counter()
     if stored is not None:
         stored()
     rollups.apply_range(cursor, after_id=after, up_to_id=last)
-    TIMINGS["insert"] += t1 - t0
+    TIMINGS["insert"] += tc - t0
     TIMINGS["rollups"] += time.perf_counter() - t1
-    return list(range(after + 1, last + 1))
+    return ids
 
 
 def _insert_sqlite(cursor: Any, rows: Sequence[Sequence[Any]]) -> int:

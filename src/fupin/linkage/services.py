@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from fupin.core import access, audit
 from fupin.core.enums import Role
 from fupin.core.errors import Conflict, InvalidInput, NotFound
+from fupin.core.integrity import chain as integrity_chain
 from fupin.registry import policy as registry_policy
 from fupin.registry.enums import EntityKind
 from fupin.registry.models import Household, MarketEntity
@@ -353,6 +354,7 @@ def payment_record(*, source: str, external_id: str, contract: Contract, paid_on
     except IntegrityError:  # a concurrent writer recorded the same external id first
         raise Conflict(_("External id %(s)s/%(e)s was recorded concurrently; retry.") % {"s": source, "e": external_id},
                        code="duplicate_external_id") from None
+    integrity_chain.link_object(payment)  # tamper evidence
     audit.record(actor=actor, action="benefit_payment:create", obj=payment,
                  after=audit.snapshot(payment, ["contract_id", "household_id", "collective_id", "paid_on", "amount_fen",
                                                 "quantity", "evidence_ref", "source", "external_id"]))
@@ -383,6 +385,7 @@ def payment_reverse(*, payment: BenefitPayment, reason: str, actor: Any, on: dt.
             )
     except IntegrityError:
         raise Conflict(_("This payment was already reversed."), code="already_reversed") from None
+    integrity_chain.link_object(reversal)  # tamper evidence
     audit.record(actor=actor, action="benefit_payment:reverse", obj=reversal, reason=reason,
                  before={"payment_id": payment.pk, "amount_fen": payment.amount_fen},
                  after={"reversal_id": reversal.pk, "amount_fen": reversal.amount_fen})

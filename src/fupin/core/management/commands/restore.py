@@ -1,6 +1,6 @@
 """`fupin restore FOLDER --yes`: replace the database and the stored files by a backup of `fupin backup`, then prove
 the restore: every table's row count equals the manifest's, and the platform's consistency checks pass
-(`ledger_check`: the rollups agree with the entries)."""
+(`ledger_check`: the rollups agree with the entries; `verify_integrity`: every hash chain and signed anchor holds)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from fupin.core.enums import SecurityEventKind
 from fupin.core.services import security_event_log
 
 # The platform's own checks run after a restore (by command name: core knows no higher app).
-CHECKS = ("ledger_check",)
+CHECKS = ("ledger_check", "verify_integrity")
 
 
 class Command(BaseCommand):
     help = ("Restore a backup made by `fupin backup` (checked against its manifest first), then verify the row count "
-            "of every table and run the consistency checks (ledger_check). Replaces everything: needs --yes.")
+            "of every table and run the consistency checks (ledger_check, verify_integrity). Replaces everything: needs --yes.")
 
     def add_arguments(self, parser):
         parser.add_argument("folder", type=Path)

@@ -1,0 +1,133 @@
+"""Appending to the chains: every committed batch of chained rows becomes one link per partition, in the batch's
+own transaction (a rolled-back batch leaves no link; a link never exists without its rows).
+
+A link packs, in id order, each row's id and the first 16 bytes of the SHA-256 of its canonical content
+(`kinds.Kind.canonical`), and commits to its predecessor:
+
+    digest = SHA-256(prev_digest ‖ chain ‖ seq ‖ kind ‖ rows ‖ SHA-256(members))
+
+Writers of one chain are serialised by a lock on its head row (`ChainHead`, `SELECT … FOR UPDATE` on PostgreSQL;
+SQLite's write transactions are serialised already); heads are locked in name order. The ledger's writers hold
+their own lock already, so its chains add no waiting.
+
+`FUPIN_INTEGRITY_CHAIN=0` (setting or environment) turns linking off: for the import benchmark's baseline only —
+rows written so are reported by `verify_integrity` as not linked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+
+from .kinds import KINDS, ROW_DIGEST_BYTES, Kind
+from .models import ChainHead, ChainLink
+
+GENESIS = "0" * 64
+MEMBER = struct.Struct(">q")  # a row id, followed by its ROW_DIGEST_BYTES
+MEMBER_BYTES = MEMBER.size + ROW_DIGEST_BYTES
+TIMINGS: defaultdict[str, float] = defaultdict(float)  # seconds spent linking in this process (benchmarks print it)
+
+
+def enabled() -> bool:
+    value = getattr(settings, "FUPIN_INTEGRITY_CHAIN", None)
+    if value is None:
+        value = os.environ.get("FUPIN_INTEGRITY_CHAIN", "1")
+    return str(value).strip().lower() not in {"0", "false", "no", "off"}
+
+
+def link_digest(*, prev_digest: str, chain: str, seq: int, kind: str, rows: int, members_sha: str) -> str:
+    """A link's digest: SHA-256 of `prev|chain|seq|kind|rows|SHA-256(members)` (hex digests, UTF-8)."""
+    text = f"{prev_digest}|{chain}|{seq}|{kind}|{rows}|{members_sha}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def pack(members: Sequence[tuple[int, bytes]]) -> bytes:
+    return b"".join(MEMBER.pack(pk) + digest for pk, digest in members)
+
+
+def unpack(blob: bytes) -> list[tuple[int, bytes]]:
+    out = []
+    for i in range(0, len(blob) - MEMBER_BYTES + 1, MEMBER_BYTES):
+        (pk,) = MEMBER.unpack_from(blob, i)
+        out.append((pk, bytes(blob[i + MEMBER.size : i + MEMBER_BYTES])))
+    return out
+
+
+def _append(kind: Kind, by_partition: dict[str, list[tuple[int, bytes]]]) -> list[ChainLink]:
+    """One link per partition for the given (id, row digest) members, chained onto each partition's head."""
+    if not by_partition:
+        return []
+    names = {kind.chain_name(p): p for p in by_partition}
+    ordered = sorted(names)
+    with transaction.atomic():
+        ChainHead.objects.bulk_create([ChainHead(chain=c, kind=kind.label, seq=0, digest=GENESIS) for c in ordered],
+                                      ignore_conflicts=True)
+        heads = {h.chain: h for h in ChainHead.objects.select_for_update().filter(chain__in=ordered).order_by("chain")}
+        now = timezone.now()
+        links = []
+        for chain in ordered:
+            members = sorted(by_partition[names[chain]])
+            head = heads[chain]
+            blob = pack(members)
+            seq = head.seq + 1
+            digest = link_digest(prev_digest=head.digest or GENESIS, chain=chain, seq=seq, kind=kind.label,
+                                 rows=len(members), members_sha=hashlib.sha256(blob).hexdigest())
+            links.append(ChainLink(chain=chain, seq=seq, kind=kind.label, first_id=members[0][0],
+                                   last_id=members[-1][0], rows=len(members), members=blob,
+                                   prev_digest=head.digest or GENESIS, digest=digest, created_at=now))
+            head.seq, head.digest, head.updated_at = seq, digest, now
+        ChainLink.objects.bulk_create(links)
+        ChainHead.objects.bulk_update(list(heads.values()), ["seq", "digest", "updated_at"])
+    return links
+
+
+def link_rows(label: str, *, columns: Sequence[str], rows: Sequence[Sequence[Any]], ids: Sequence[int]
+              ) -> list[ChainLink]:
+    """Link a batch of rows just written in bulk (the ledger's writer): `rows` hold the values in `columns` order
+    as written, `ids` their new ids in the same order. Must run in the batch's transaction."""
+    if not rows or not enabled():
+        return []
+    t0 = time.perf_counter()
+    kind = KINDS[label]
+    index = {name: i for i, name in enumerate(columns)}
+    positions = [index[name] for name in kind.fields]
+    by_partition: dict[str, list[tuple[int, bytes]]] = defaultdict(list)
+    at, part = kind.partition_index, kind.partition
+    digest = kind.row_digest
+    for pk, row in zip(ids, rows, strict=True):
+        values = [row[i] for i in positions]
+        by_partition[part(values[at])].append((pk, digest(pk, values)))
+    links = _append(kind, by_partition)
+    TIMINGS["link"] += time.perf_counter() - t0
+    TIMINGS["rows"] += len(rows)
+    return links
+
+
+def link_objects(objs: Iterable[models.Model]) -> list[ChainLink]:
+    """Link model instances just created (payments, decisions, audit entries): one link per kind and partition.
+    Must run in the transaction that created them."""
+    if not enabled():
+        return []
+    groups: dict[str, dict[str, list[tuple[int, bytes]]]] = defaultdict(lambda: defaultdict(list))
+    for obj in objs:
+        kind = KINDS[obj._meta.label_lower]
+        values = [getattr(obj, name) for name in kind.fields]
+        partition = kind.partition(values[kind.partition_index])
+        groups[kind.label][partition].append((int(obj.pk), kind.row_digest(obj.pk, values)))
+    out: list[ChainLink] = []
+    for label in sorted(groups):
+        out += _append(KINDS[label], groups[label])
+    return out
+
+
+def link_object(obj: models.Model) -> list[ChainLink]:
+    return link_objects([obj])
