@@ -37,6 +37,7 @@ api.add_router("/", "fupin.supervision.api_cycle.router")
 api.add_router("/", "fupin.leadership.api.router")
 api.add_router("/", "fupin.incentives.api.router")
 api.add_router("/", "fupin.public.api.router")
+api.add_router("/", "fupin.detection.api.router")
 api.add_router("/", "fupin.api.users.router")
 api.add_router("/", "fupin.api.tokens.router")
 bind_scopes(api)  # after every router: each operation's bearer check knows the token scope it needs

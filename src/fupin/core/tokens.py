@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 # The apps a scope names: the domain apps and the API's own routers (users, tokens, system: /me, the logs).
 APPS: tuple[str, ...] = (
-    "registry", "linkage", "certification", "ledger", "supervision", "leadership", "incentives", "public",
+    "registry", "linkage", "certification", "ledger", "supervision", "leadership", "incentives", "public", "detection",
     "users", "tokens", "system",
 )
 ACCESS = ("read", "write")

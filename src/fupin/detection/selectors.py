@@ -93,9 +93,11 @@ def flag_get(*, viewer: Any, pk: int) -> Flag:
 
 
 def flag_entries(*, viewer: Any, flag: Flag, limit: int = 200) -> list[PurchaseEntry]:
-    """The entries behind the flag that the viewer may open in the ledger (its own scope rules), oldest first."""
+    """The entries behind the flag that the viewer may open in the ledger (its own scope rules: money flowing into
+    its region, or bought by buyers registered in it), oldest first."""
     ids = [int(i) for i in flag.entry_ids[:limit]]
-    return list(ledger.entries_for(viewer=viewer).filter(pk__in=ids).order_by("purchase_date", "id"))
+    found = {e.pk: e for side in ledger.SIDES for e in ledger.entries_for(viewer=viewer, side=side).filter(pk__in=ids)}
+    return sorted(found.values(), key=lambda e: (e.purchase_date, e.pk))
 
 
 def decision_region(*, viewer: Any, flag: Flag) -> str | None:
