@@ -58,5 +58,6 @@ NAV: list[NavItem] = [
     NavItem(_("Case library"), "portal:leadership_cases", section=_("Leadership")),
     NavItem(_("Audit log"), "portal:audit_log", ("auditor", "administrator"), section=_("Oversight")),
     NavItem(_("Security log"), "portal:security_log", ("auditor", "administrator"), section=_("Oversight")),
+    NavItem(_("Users"), "portal:access_users", ("administrator",), section=_("Oversight")),
     NavItem(_("Administration"), "admin:index", ("administrator",), section=_("Oversight")),
 ]

@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("fupin.portal.urls_supervision")),
     path("", include("fupin.portal.urls_leadership")),
     path("", include("fupin.portal.urls_public")),
+    path("", include("fupin.portal.urls_access")),
 ]
