@@ -10,6 +10,10 @@ a plan that is not a draft; 413 a body over the size limit; 422 a field outside 
 deadline outside the plan's year, an objective of another orientation, a link outside the submitter's scope, a
 file that is not an image or too large), with the field named in `details`.
 
+The task inbox (`/api/v1/leadership/inbox`): what waits for the signed-in user, computed from the domain state
+(`fupin.leadership.inbox`), with its read marks; `POST …/inbox/read` marks items read (422 `not_in_inbox` for a
+key that is not in the user's inbox now). No e-mail is sent.
+
 No `from __future__ import annotations`: ninja reads the bounded types of `fupin.core.api_types` at run time."""
 
 import datetime as dt
@@ -24,7 +28,7 @@ from fupin.core.api_types import BigCount, Id, RecordDate, SmallCount, Year, cho
 from fupin.core.errors import NotFound
 from fupin.core.pagination import Page
 
-from . import rules, selectors, services
+from . import inbox, rules, selectors, services
 from .enums import CaseKind, CaseStatus, Figure, ObjectiveKind, Orientation, PlanStatus, TaskStatus
 
 router = Router(tags=["leadership"])
@@ -413,3 +417,55 @@ def case_feature(request, pk: Id, body: LeadershipFeatureIn):
     case = selectors.case_get(viewer=request.user, pk=pk)
     services.case_feature(case=case, featured=body.featured, actor=request.user)
     return _case_detail(request, selectors.case_get(viewer=request.user, pk=pk))
+
+
+# -- the task inbox -----------------------------------------------------------------------------------------------
+InboxKind: Any = Literal[inbox.KINDS]
+InboxKey = Annotated[str, Field(min_length=3, max_length=120)]
+
+
+class InboxItemOut(Schema):
+    key: str
+    kind: str
+    title: str
+    detail: str
+    due: dt.date | None
+    overdue: bool
+    since: dt.date | None
+    read: bool
+
+
+class InboxOut(Schema):
+    total: BigCount
+    unread: BigCount
+    overdue: BigCount
+    by_kind: dict[str, int]
+    items: list[InboxItemOut]
+
+
+class InboxReadIn(Schema):
+    keys: list[InboxKey] = Field(default_factory=list, max_length=500,
+                                 description="the items to mark read; empty with `all`: every item")
+    all: bool = False
+
+
+class InboxReadOut(Schema):
+    marked: BigCount
+
+
+@router.get("/leadership/inbox", response=InboxOut)
+def inbox_list(request, kind: InboxKind | None = None):
+    """What waits for the signed-in user (applications to review, problems routed to its body, periods to approve,
+    plan tasks, cases and nominations to decide …), overdue first, each with whether it was read."""
+    everything = inbox.inbox_items(viewer=request.user)
+    counts = inbox.inbox_counts(viewer=request.user, items=everything)
+    items = [i.as_dict() for i in everything if kind is None or i.kind == kind]
+    return {**counts, "items": items}
+
+
+@router.post("/leadership/inbox/read", response=InboxReadOut)
+def inbox_mark_read(request, body: InboxReadIn):
+    """Mark the named items (or, with `all`, every item) of the user's inbox read."""
+    keys = None if body.all else list(body.keys)
+    return {"marked": services.inbox_mark_read(user=request.user, keys=keys)}
+

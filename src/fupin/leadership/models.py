@@ -140,3 +140,21 @@ class CasePhoto(TimestampedModel):
 
     def __str__(self) -> str:
         return self.caption or f"photo {self.pk}"
+
+
+class InboxReadMark(TimestampedModel):
+    """That a user has read an item of its task inbox (`fupin.leadership.inbox`). The items themselves are computed
+    from the domain state each time; only this mark is stored. `key` names the item's kind, object and state, so an
+    item that comes back in another state is unread again; a mark whose item has left the inbox is inert."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox_read_marks")
+    key = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["user_id", "key"]
+        verbose_name = _("inbox read mark")
+        verbose_name_plural = _("inbox read marks")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="inboxreadmark_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.key}"

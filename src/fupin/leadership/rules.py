@@ -12,6 +12,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from fupin.core.rules import OFFICE_KINDS
 from fupin.registry.rules import PRODUCING_PROVINCES
 
 from .enums import CaseKind, CaseStatus, Figure, ObjectiveKind, Orientation, PlanStatus, TaskStatus
@@ -249,3 +250,26 @@ def photo_errors(*, data: bytes, max_bytes: int, count: int, max_photos: int) ->
                           _("the file is not a PNG, JPEG, GIF or WebP image (its content was checked, not its name)"))
                 ], None
     return [], info
+
+
+# -- dashboards ---------------------------------------------------------------------------------------------------
+OFFICES = OFFICE_KINDS  # the organisation kinds that govern (their users see their region and oversight)
+
+
+def dashboard_kinds(*, reviewer: bool, office: bool, administrator: bool, has_organisation: bool, supplier: bool,
+                    work_plan: bool) -> list[str]:
+    """The blocks of a user's dashboard, in the order shown: the work waiting (review), what the user answers for
+    (targets of its own work plan), then its place — a supplier's products and sales, a buyer's account, or an
+    office's region and oversight. An administrator without an organisation sees the nation as an office does."""
+    kinds = ["review"] if reviewer else []
+    if work_plan:
+        kinds.append("targets")
+    if supplier:
+        kinds.append("supplier")
+    elif office or (administrator and not has_organisation):
+        kinds += ["region", "oversight"]
+    elif has_organisation:
+        kinds.append("buyer")
+    if not kinds:
+        kinds.append("region")
+    return kinds

@@ -21,6 +21,8 @@ from django.utils import timezone
 
 from fupin.core import params
 from fupin.core.errors import NotFound
+from fupin.incentives import selectors as incentives
+from fupin.incentives.enums import NominationStatus
 from fupin.registry import rules as registry_rules
 from fupin.registry import selectors as registry
 from fupin.supervision import selectors as supervision
@@ -295,6 +297,19 @@ def case_public_get(*, pk: int) -> Case:
 def case_featured(*, limit: int = 3) -> list[Case]:
     """The featured published cases, newest first (the public home page shows them)."""
     return list(case_public_list().filter(featured=True)[:max(0, min(int(limit), 20))])
+
+
+def recognitions_public(*, limit: int = 6) -> list[dict[str, Any]]:
+    """Published recognitions (nominations published by their round), newest first, for the public home page:
+    the round, the name of the recognised organisation or market entity, its group and rank, and the citation."""
+    rows = []
+    for n in incentives.nomination_list(viewer=figures.READER, status=NominationStatus.PUBLISHED).order_by(
+            "-published_on", "round_id", "rank", "id")[:max(0, min(int(limit), 50))]:
+        name = n.organisation.name if n.organisation else (n.entity.name if n.entity else "")
+        rows.append({"id": n.pk, "round": n.round.title, "year": n.round.year, "name": name,
+                     "group": n.get_group_display(), "rank": n.rank, "citation": n.citation,
+                     "published_on": n.published_on, "region_code": n.region_code})
+    return rows
 
 
 def case_photos(*, case: Case) -> QuerySet[CasePhoto]:

@@ -17,6 +17,11 @@ The case library:
 - `case_photo_add(*, case, file, caption, actor)`: an image recognised by its bytes (PNG, JPEG, GIF, WebP), within
   the dated size and count limits
 - `case_step(*, case, step, reason, actor)`: publish, reject (with a reason), withdraw; `case_feature`
+
+The task inbox:
+- `inbox_mark_read(*, user, keys=None)`: read marks for items now in the user's inbox (all of them without `keys`);
+  a key not in the inbox is refused. Marks are the user's own reading state, not a change of the domain, so they
+  are not audited (the items they mark are computed from audited state).
 """
 
 from __future__ import annotations
@@ -34,9 +39,9 @@ from fupin.core.rules import OFFICE_KINDS
 from fupin.registry import selectors as registry
 from fupin.supervision import selectors as supervision
 
-from . import figures, policy, rules, selectors
+from . import figures, inbox, policy, rules, selectors
 from .enums import CaseStatus, Orientation
-from .models import Case, CasePhoto, ImplementationPlan, Objective, PlanTask
+from .models import Case, CasePhoto, ImplementationPlan, InboxReadMark, Objective, PlanTask
 
 
 def _user(actor: Any) -> Any:
@@ -388,3 +393,21 @@ def case_feature(*, case: Case, featured: bool, actor: Any) -> Case:
     case.featured = bool(featured)
     return case
 
+
+# -- the task inbox -------------------------------------------------------------------------------------------------
+def inbox_mark_read(*, user: Any, keys: list[str] | None = None, today: dt.date | None = None) -> int:
+    """Mark items of the user's inbox read (every item when `keys` is None); returns how many marks were added.
+    Keys that are not in the user's inbox now are refused (nothing is marked)."""
+    if not getattr(user, "pk", None) or not getattr(user, "is_authenticated", False):
+        raise InvalidInput(_("Sign in to mark your inbox read."), code="not_signed_in")
+    current = {i.key: i for i in inbox.inbox_items(viewer=user, today=today)}
+    wanted = list(current) if keys is None else list(dict.fromkeys(k.strip() for k in keys if k and k.strip()))
+    unknown = [k for k in wanted if k not in current]
+    if unknown:
+        raise InvalidInput(_("These items are not in your inbox: %(keys)s.") % {"keys": ", ".join(unknown[:5])},
+                           code="not_in_inbox", details={"unknown": unknown[:20]})
+    fresh = [k for k in wanted if not current[k].read]
+    with transaction.atomic():
+        InboxReadMark.objects.bulk_create([InboxReadMark(user_id=user.pk, key=k) for k in fresh],
+                                          ignore_conflicts=True)
+    return len(fresh)

@@ -3,7 +3,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-from .navigation import NAV
+from .navigation import INBOX_URL_NAME, NAV
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -20,4 +20,21 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             continue
         items.append({"label": item.label, "url": url, "section": item.section,
                       "active": request.path.startswith(url) and url != "/"})
+    _count_inbox(user, items)
     return {"nav_items": items}
+
+
+def _count_inbox(user: Any, items: list[dict[str, Any]]) -> None:
+    """The inbox entry says how many items wait for the user (computed from the domain state each request)."""
+    try:
+        url = reverse(INBOX_URL_NAME)
+    except NoReverseMatch:
+        return
+    entry = next((i for i in items if i["url"] == url), None)
+    if entry is None:
+        return
+    from fupin.leadership import inbox
+
+    counts = inbox.inbox_counts(viewer=user)
+    entry["label"] = f"{entry['label']} ({counts['total']})" if counts["total"] else entry["label"]
+    entry["count"] = counts["total"]

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+INBOX_URL_NAME = "portal:inbox"
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -18,6 +20,7 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem(_("Home"), "portal:home"),
+    NavItem(_("Inbox"), INBOX_URL_NAME),  # its label carries the count of items waiting (context.py)
     NavItem(_("Regions"), "portal:region_list", section=_("Registry")),
     NavItem(_("Organisations"), "portal:organisation_list", section=_("Registry")),
     NavItem(_("Market entities"), "portal:entity_list", section=_("Registry")),

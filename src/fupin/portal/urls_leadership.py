@@ -3,6 +3,7 @@ rest (scope, roles, who reviews)."""
 
 from django.urls import path
 
+from .views import home
 from .views import leadership as v
 
 urlpatterns = [
@@ -17,4 +18,6 @@ urlpatterns = [
     path("leadership/cases/<int:pk>/", v.case_detail, name="leadership_case"),
     path("leadership/cases/<int:pk>/<str:action>/", v.case_action, name="leadership_case_action"),
     path("leadership/photos/<int:pk>/", v.photo, name="leadership_photo"),
+    path("inbox/", home.inbox_page, name="inbox"),  # the task inbox (fupin.leadership.inbox)
+    path("inbox/read/", home.inbox_read, name="inbox_read"),
 ]

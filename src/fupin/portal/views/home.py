@@ -1,30 +1,105 @@
+"""The signed-in home page — the user's dashboard by role (`fupin.leadership.dashboards`) — and the task inbox
+(`fupin.leadership.inbox`): the views only turn the selectors' link targets into URLs and render."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from fupin.core.enums import Role, ScopeLevel
+from fupin.core.errors import FupinError
+from fupin.leadership import dashboards, inbox, services
 from fupin.registry import selectors as registry
+
+from .. import format as fmt
+from .shared import int_param
+
+
+def _url(url_name: str, args: tuple[Any, ...] = (), query: dict[str, Any] | None = None) -> str:
+    if not url_name:
+        return ""
+    params = [(k, str(v)) for k, v in (query or {}).items() if v not in (None, "", [], ())]
+    return reverse(url_name, args=args) + ("?" + urlencode(params) if params else "")
+
+
+def _scope_label(user: Any) -> str:
+    if not user.scope_prefix:
+        return _("the whole nation")
+    level = dict(ScopeLevel.choices).get(user.scope_level, user.scope_level)
+    region = registry.region_list(viewer=user).filter(code=user.scope_code).first()
+    return f"{level} {region.name if region else ''} ({user.scope_code})"
+
+
+def _shown(value: Any, *, money: bool, share: bool) -> str:
+    if value is None:
+        return "–"
+    if money:
+        return fmt.yuan(value)
+    if share:
+        return f"{int(value) / 100:.2f}%"
+    return f"{int(value):,}"
+
+
+def _row(r: dict[str, Any]) -> dict[str, Any]:
+    """A target's row with its numbers shown: money in yuan, a share (basis points) in per cent, counts as such."""
+    return {**r, "target_text": _shown(r["target"], money=r["money"], share=r["share"]),
+            "actual_text": _shown(r["actual"], money=r["money"], share=r["share"]),
+            "ratio_text": f"{int(r['ratio_bp']) / 100:.1f}%" if r.get("ratio_bp") is not None else "–"}
 
 
 @login_required
-def home(request):
-    user = request.user
-    cards = [
-        {"label": _("national poverty counties"), "url": reverse("portal:region_list") + "?poverty_county=true&level=county",
-         "count": registry.region_list(viewer=user, level="county", poverty_county=True).count()},
-        {"label": _("organisations"), "url": reverse("portal:organisation_list"),
-         "count": registry.organisation_list(viewer=user).count()},
-        {"label": _("market entities"), "url": reverse("portal:entity_list"), "count": registry.entity_list(viewer=user).count()},
-        {"label": _("households"), "url": reverse("portal:household_list"), "count": registry.household_list(viewer=user).count()},
-    ]
+def home(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    year = int_param(request.GET.get("year"))
+    if year is not None and not 2000 <= year <= 2100:
+        year = None
+    board = dashboards.dashboard(viewer=user, year=year)
+    blocks = [{"key": b.key, "title": b.title, "rows": [_row(r) for r in b.rows] if b.key == "targets" else b.rows,
+               "links": [(label, reverse(name)) for label, name in b.links],
+               "figures": [{"key": f.key, "label": f.label, "value": f.value, "money": f.money, "warn": f.warn,
+                            "url": _url(f.url_name, f.url_args, f.query)} for f in b.figures]}
+              for b in board.blocks]
     role_labels = dict(Role.choices)
-    if not user.scope_prefix:
-        scope_label = _("the whole nation")
-    else:
-        level = dict(ScopeLevel.choices).get(user.scope_level, user.scope_level)
-        region = registry.region_list(viewer=user).filter(code=user.scope_code).first()
-        scope_label = f"{level} {region.name if region else ''} ({user.scope_code})"
-    return render(request, "portal/home.html", {
-        "cards": cards, "roles": [role_labels.get(r, r) for r in user.role_list], "scope_label": scope_label,
+    return render(request, "portal/dashboard.html", {
+        "board": board, "blocks": blocks, "year": board.year, "inbox_counts": board.inbox,
+        "roles": [role_labels.get(r, r) for r in user.role_list], "scope_label": _scope_label(user),
     })
+
+
+@login_required
+def inbox_page(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("kind") or None
+    if kind not in inbox.KINDS:
+        kind = None
+    everything = inbox.inbox_items(viewer=request.user)
+    labels = inbox.kind_labels()
+    items = [i for i in everything if kind is None or i.kind == kind]
+    rows = [{"item": i, "label": labels.get(i.kind, i.kind), "url": _url(i.url_name, i.url_args, i.query)}
+            for i in items]
+    counts = inbox.inbox_counts(viewer=request.user, items=everything)
+    kinds = [{"kind": k, "label": labels[k], "count": counts["by_kind"].get(k, 0), "active": k == kind}
+             for k in inbox.KINDS if counts["by_kind"].get(k)]
+    return render(request, "portal/inbox.html", {"rows": rows, "counts": counts, "kinds": kinds, "kind": kind})
+
+
+@login_required
+@require_POST
+def inbox_read(request: HttpRequest) -> HttpResponse:
+    """Mark the posted items (`key`, repeated) read, or every item (`all`)."""
+    keys = None if request.POST.get("all") else request.POST.getlist("key")
+    try:
+        n = services.inbox_mark_read(user=request.user, keys=keys)
+    except FupinError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("%(n)s item(s) marked read.") % {"n": n})
+    kind = request.POST.get("kind") or ""
+    return redirect(reverse("portal:inbox") + (f"?kind={kind}" if kind in inbox.KINDS else ""))

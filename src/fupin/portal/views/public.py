@@ -16,8 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET
 
+from fupin.certification import selectors as certification
 from fupin.certification.enums import ProductCategory
 from fupin.core.errors import NotFound
+from fupin.leadership import selectors as leadership
 from fupin.ledger.enums import PUBLIC, Channel, Kind
 from fupin.public import opendata, selectors, web
 from fupin.public.provinces import PROVINCE_LIST, province_name
@@ -119,7 +121,20 @@ def public_home(request: HttpRequest) -> HttpResponse:
         "breakdowns": breakdowns,
         "map": province_map(h.provinces, title=_("Counted purchases by province of origin, %(year)s")
                             % {"year": h.year}),
+        **showcase(),
     })
+
+
+PUBLIC_NOTICES_SHOWN = 5
+
+
+def showcase() -> dict[str, Any]:
+    """The public home page's featured cases (the case library), published recognitions, and the public notices
+    open for objection now (the newest few, with how many there are in all)."""
+    notices = certification.public_notices()
+    return {"featured_cases": leadership.case_featured(limit=3),
+            "recognitions": leadership.recognitions_public(limit=6),
+            "notices": list(notices[:PUBLIC_NOTICES_SHOWN]), "notices_total": notices.count()}
 
 
 def _statistics(request: HttpRequest, *, province: str = "") -> HttpResponse:
