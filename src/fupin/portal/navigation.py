@@ -59,6 +59,8 @@ NAV: list[NavItem] = [
     NavItem(_("Implementation plans"), "portal:leadership_plans", section=_("Leadership")),
     NavItem(_("My responsibilities"), "portal:leadership_department_mine", section=_("Leadership")),
     NavItem(_("Case library"), "portal:leadership_cases", section=_("Leadership")),
+    NavItem(_("Inflation flags"), "portal:detection_flags", ("reviewer", "approver", "auditor", "administrator"),
+            section=_("Oversight")),
     NavItem(_("Audit log"), "portal:audit_log", ("auditor", "administrator"), section=_("Oversight")),
     NavItem(_("Security log"), "portal:security_log", ("auditor", "administrator"), section=_("Oversight")),
     NavItem(_("Users"), "portal:access_users", ("administrator",), section=_("Oversight")),

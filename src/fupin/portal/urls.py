@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("fupin.portal.urls_ledger")),
     path("", include("fupin.portal.urls_supervision")),
     path("", include("fupin.portal.urls_leadership")),
+    path("", include("fupin.portal.urls_detection")),
     path("", include("fupin.portal.urls_public")),
     path("", include("fupin.portal.urls_access")),
 ]
