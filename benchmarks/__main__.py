@@ -26,7 +26,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -56,11 +55,7 @@ def _engine(name: str, args: argparse.Namespace) -> dict[str, Any]:
     env.pop("FUPIN_DEBUG", None)
     if name == "sqlite":
         env.pop("DATABASE_URL", None)
-        ctx: Any = nullcontext(None)
-    elif os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        ctx = nullcontext(os.environ["DATABASE_URL"])
-    else:
-        ctx = pg.cluster()
+    ctx = pg.database(name)
     out: dict[str, Any] = {"engine": name}
     try:
         with ctx as url:

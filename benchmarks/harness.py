@@ -40,3 +40,29 @@ def timer() -> Any:
 def p95(samples: list[float]) -> float:
     s = sorted(samples)
     return s[min(len(s) - 1, int(round(0.95 * (len(s) - 1))))]
+
+
+ENTRY_TABLE = "ledger_purchaseentry"
+
+
+class Watch:
+    """Counts the SQL statements run while it is active, and those that read the entry table."""
+
+    def __init__(self) -> None:
+        self.statements = 0
+        self.entry_reads = 0
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.statements += 1
+        if ENTRY_TABLE in sql:
+            self.entry_reads += 1
+        return execute(sql, params, many, context)
+
+
+@contextmanager
+def watched() -> Any:
+    from django.db import connection
+
+    w = Watch()
+    with connection.execute_wrapper(w):
+        yield w

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 PGBIN = "/usr/lib/postgresql/15/bin"
 PORT = int(os.environ.get("BENCH_PGPORT", "55439"))
@@ -42,3 +42,13 @@ def cluster() -> Iterator[str]:
         subprocess.run(_as_postgres(f"{PGBIN}/pg_ctl", "-D", data, "-m", "immediate", "stop"),
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def database(engine: str) -> AbstractContextManager[str | None]:
+    """The database a benchmark runs on: None for SQLite (the Django default in FUPIN_DATA_DIR), DATABASE_URL when
+    it names a PostgreSQL database, or else a throwaway cluster (`cluster()`)."""
+    if engine == "sqlite":
+        return nullcontext(None)
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        return nullcontext(os.environ["DATABASE_URL"])
+    return cluster()

@@ -30,7 +30,7 @@ def run(*, rows: int, runs: int, scale: float) -> dict[str, Any]:
     from django.test import Client
 
     from benchmarks import harness, stats, world
-    from benchmarks.supervision import watched
+    from benchmarks.harness import watched
 
     out: dict[str, Any] = {"rows": rows}
     harness.migrate()

@@ -29,36 +29,11 @@ import shutil
 import sys
 import tempfile
 import time
-from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 YEAR = 2023
-ENTRY_TABLE = "ledger_purchaseentry"
-
-
-class Watch:
-    """Counts the SQL statements run while it is active, and those that read the entry table."""
-
-    def __init__(self) -> None:
-        self.statements = 0
-        self.entry_reads = 0
-
-    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        self.statements += 1
-        if ENTRY_TABLE in sql:
-            self.entry_reads += 1
-        return execute(sql, params, many, context)
-
-
-@contextmanager
-def watched() -> Any:
-    from django.db import connection
-
-    w = Watch()
-    with connection.execute_wrapper(w):
-        yield w
 
 
 def _bodies(n: int) -> tuple[list[Any], list[Any]]:
@@ -99,11 +74,6 @@ def _approve(bodies: list[tuple[Any, str]]) -> None:
             a = approvals.approval_approve(approval=a, actor="bench")
 
 
-def _p95(samples: list[float]) -> float:
-    s = sorted(samples)
-    return s[min(len(s) - 1, int(round(0.95 * (len(s) - 1))))]
-
-
 def run(*, rows: int, bodies: int, runs: int, scale: float) -> dict[str, Any]:
     from benchmarks import harness, stats, world
     from fupin.core.services import user_create
@@ -122,7 +92,7 @@ def run(*, rows: int, bodies: int, runs: int, scale: float) -> dict[str, Any]:
     _approve([(b, "designated_assistance") for b in central] + [(b, "east_west") for b in east])
     out["approve_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    with watched() as w:
+    with harness.watched() as w:
         results = [r for scheme in ("designated_assistance", "east_west")
                    for r in scorecards.scorecards_compute(year=YEAR, scheme=scheme, actor="bench")]
     out["scorecards"] = {"ms": (time.perf_counter() - t) * 1000, "cards": sum(1 for r in results if r["ok"]),
@@ -133,12 +103,12 @@ def run(*, rows: int, bodies: int, runs: int, scale: float) -> dict[str, Any]:
     viewer = user_create(username="bench-office", password="bench-pass-1", organisation=office, roles="approver")
     samples: list[float] = []
     lines = 0
-    with watched() as w:
+    with harness.watched() as w:
         for _ in range(max(1, runs)):
             t = time.perf_counter()
             lines = len(selectors.early_warnings(viewer=viewer, year=YEAR, as_of=None))
             samples.append((time.perf_counter() - t) * 1000)
-    out["early_warning"] = {"p95_ms": _p95(samples), "median_ms": sorted(samples)[len(samples) // 2],
+    out["early_warning"] = {"p95_ms": harness.p95(samples), "median_ms": sorted(samples)[len(samples) // 2],
                             "lines": lines, "runs": len(samples), "statements_per_run": w.statements // len(samples),
                             "entry_table_reads": w.entry_reads}
     return out
@@ -165,11 +135,7 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.engine == "sqlite":
         os.environ.pop("DATABASE_URL", None)
-        ctx: Any = nullcontext(None)
-    elif os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        ctx = nullcontext(os.environ["DATABASE_URL"])
-    else:
-        ctx = pg.cluster()
+    ctx = pg.database(args.engine)
     try:
         with ctx as url:
             if url:
