@@ -53,7 +53,8 @@ def test_dry_run_reports_and_writes_nothing(client_for, county_clerk, world):
     body = c.get(r["Location"]).content.decode()
     assert "Dry run: nothing was written" in body
     assert '<dd id="count-accepted">1</dd>' in body and '<dd id="count-rejected">1</dd>' in body
-    assert "<td class=\"num\">3</td>" in body and "id_number" in body  # line 3, the bad resident ID
+    # line 3, the bad resident ID, its column named as the file's (Chinese) header names it (issue #14)
+    assert "<td class=\"num\">3</td>" in body and "<td>身份证号</td>" in body
 
 
 def test_import_writes_good_rows_and_offers_rejected_rows(client_for, county_clerk, world):

@@ -49,6 +49,9 @@ STREAM_XLSX_BYTES = 4 * 1024 * 1024
 # cell): only sheets whose real grid (measured by the guard, never the declared dimension) is below this are read
 # whole; larger ones are streamed. 1,000,000 cells is about 70,000 purchase rows (about 120 MB).
 CALAMINE_MAX_CELLS = 1_000_000
+# The help sheets of an import template (`fupin.core.xlsx.template_workbook`): bilingual names, so a filled
+# template in either language reads without the "only the first sheet was read" warning.
+TEMPLATE_SHEETS = ("允许的取值 Allowed values", "列说明 Column help")
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,7 @@ class TableReader:
                 code="unsupported_file_type",
             )
         self._mapping: dict[int, str] = {}
+        self.header_names: dict[str, str] = {}  # each column as the file's header names it (its language)
         self.unknown_columns: list[str] = []
         self.limits = guard.limits()
         self.shape = self._check()
@@ -218,7 +222,9 @@ class TableReader:
         raw = self._csv_rows() if self.ext in CSV_EXTS else self._sheet_rows()
         for line, header in raw:
             if any(_cell_text(c) for c in header):
-                self._mapping, self.unknown_columns = map_header([_cell_text(c) for c in header], self.columns)
+                texts = [_cell_text(c) for c in header]
+                self._mapping, self.unknown_columns = map_header(texts, self.columns)
+                self.header_names = {name: texts[i] for i, name in self._mapping.items()}
                 if self.unknown_columns:
                     self.warnings.append(
                         _("Ignored unknown column(s): %(cols)s.") % {"cols": ", ".join(self.unknown_columns)}
@@ -262,7 +268,7 @@ class TableReader:
         if not names:
             raise TableError(_("The workbook has no sheets."), code="empty_file")
         name = self.sheet if self.sheet is not None and self.sheet in names else names[0]
-        if len(names) > 1:
+        if len([n for n in names if n not in TEMPLATE_SHEETS]) > 1:
             self.warnings.append(
                 _("The workbook has %(n)d sheets; only “%(name)s” was read.") % {"n": len(names), "name": name}
             )
@@ -301,6 +307,16 @@ class TableReader:
             raise _unreadable(exc) from None
         finally:
             wb.close()
+
+    def has_column(self, name: str) -> bool:
+        """Whether the file's header has the column (under any of its names)."""
+        return name in self.header_names
+
+    def close(self) -> None:
+        """Stop reading (closes the file of a CSV that was only opened to read its header)."""
+        close = getattr(self._rows, "close", None)
+        if close is not None:
+            close()
 
     # -- iteration ---------------------------------------------------------------------------------------------
     def __iter__(self) -> Iterator[Row]:

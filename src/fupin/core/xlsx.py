@@ -32,7 +32,7 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .tabular import Column, neutralise
+from .tabular import TEMPLATE_SHEETS, Column, neutralise
 
 YUAN_FORMAT = '"¥"#,##0.00'
 WAN_FORMAT = '"¥"#,##0.00"万"'
@@ -268,13 +268,13 @@ def template_workbook(columns: Sequence[Column], *, title: str,
                  rows=[[row.get(n, "") for n in names] for row in example],
                  widths=[max(_display_width(bilingual_header(c)) + 2, 14) for c in columns])
     values = Sheet(
-        title=_("Allowed values"),
+        title=TEMPLATE_SHEETS[0],
         header=[_("Column"), _("Value"), _("Meaning")],
         rows=[[bilingual_header(c), code, str(label)] for c in columns for code, label in allowed.get(c.name, ())],
         widths=[28, 24, 40],
     )
     guide = Sheet(
-        title=_("Column help"),
+        title=TEMPLATE_SHEETS[1],
         header=[_("Column"), _("Chinese header"), _("English header"), _("Required"), _("Meaning")],
         rows=[[bilingual_header(c), c.zh, c.name, _("yes") if c.required else _("no"), _help(c, help_texts)]
               for c in columns],
@@ -293,3 +293,29 @@ def _help(column: Column, help_texts: Mapping[str, Any]) -> str:
 def choice_values(choices: Any) -> list[tuple[str, Any]]:
     """The allowed values of an enum column: (code, label) of a TextChoices."""
     return [(str(code), label) for code, label in choices.choices]
+
+
+def yes_no() -> list[tuple[str, Any]]:
+    """The allowed values of a yes/no column (the readers also take 是/否, true/false, 1/0)."""
+    return [("yes", _("yes")), ("no", _("no"))]
+
+
+@dataclass(frozen=True)
+class Template:
+    """The downloadable template of one import (each app lists its own in `<app>/import_templates.py`)."""
+
+    kind: str
+    title: Any  # lazy: the sheet and the link text
+    columns: Sequence[Column]
+    allowed: Callable[[], Mapping[str, Sequence[tuple[str, Any]]]] = dict
+    help: Mapping[str, Any] = field(default_factory=dict)
+
+    def content(self, *, language: str | None = None) -> bytes:
+        if language:
+            with translation.override(language):
+                return self.content()
+        return template_workbook(self.columns, title=str(self.title), allowed=self.allowed(), help_texts=self.help)
+
+    @property
+    def filename(self) -> str:
+        return f"{self.kind}-template.xlsx"

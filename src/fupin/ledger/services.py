@@ -126,6 +126,32 @@ def _check_ext(file_name: str) -> str:
     return ext
 
 
+def default_source(actor: Any) -> str:
+    """The source of an upload that names none: the uploader's organisation (its unified social credit code, else
+    `org-<id>`); '' for an account that acts for no organisation (its file must then have a source column)."""
+    org = getattr(actor, "organisation", None) if getattr(actor, "pk", None) else None
+    if org is None:
+        return ""
+    return (org.credit_code or f"org-{org.pk}")[:60]
+
+
+def _require_source_column(path: Path, *, file_name: str, keep: bool) -> None:
+    """Before any row is read: a file without a source column needs the import's source (issue #14). A file the
+    header check cannot read is left to the job, which reports why."""
+    try:
+        table = PurchaseTable(path, file_name=file_name)
+    except TableError:
+        return
+    table.close()
+    if not table.has_column("source"):
+        if not keep:
+            Path(path).unlink(missing_ok=True)
+        raise InvalidInput(
+            _("Name the source of the rows (the system or platform they come from): the file has no source "
+              "column (来源) and your account acts for no organisation whose code could be the source."),
+            code="source_required", details={"field": "source"})
+
+
 @transaction.atomic
 def purchase_import_create(*, file_name: str, actor: Any, upload: Any = None, path: str | Path | None = None,
                            source: str = "", dry_run: bool = False, origin: str = "file",
@@ -134,6 +160,7 @@ def purchase_import_create(*, file_name: str, actor: Any, upload: Any = None, pa
     authorise(actor, roles=WRITE_ROLES, what="purchase import")
     ext = _check_ext(file_name)
     import_jobs_fail_stopped()
+    source = source.strip() or default_source(actor)
     if len(source) > 60:
         raise InvalidInput(_("The source name is at most 60 characters."), code="too_long")
     if upload is not None:
@@ -150,6 +177,8 @@ def purchase_import_create(*, file_name: str, actor: Any, upload: Any = None, pa
             shutil.copyfile(path, target)
     else:
         raise InvalidInput(_("No file was given."), code="required")
+    if not source:
+        _require_source_column(target, file_name=file_name, keep=keep_in_place and upload is None)
     user = actor if getattr(actor, "pk", None) else None
     job = PurchaseImport.objects.create(
         status=JobStatus.QUEUED, origin=origin, file_name=file_name[:255], file_path=str(target),
@@ -175,6 +204,7 @@ def purchase_import_run(*, job: PurchaseImport, batch_size: int | None = None) -
     try:
         table = PurchaseTable(job.file_path, file_name=job.file_name)
         report.warnings.extend(table.warnings)
+        report.headers = dict(table.header_names)  # errors name the columns as the file does (issue #14)
         pipeline = Pipeline(report=report, actor=actor, job=job, default_source=job.default_source,
                             dry_run=job.dry_run, scope_prefix=_scope(job.actor) if job.actor_id else "",
                             batch_size=batch_size or FILE_BATCH_ROWS)

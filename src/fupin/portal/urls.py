@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("fupin.portal.urls_detection")),
     path("", include("fupin.portal.urls_public")),
     path("", include("fupin.portal.urls_access")),
+    path("", include("fupin.portal.urls_templates")),
 ]

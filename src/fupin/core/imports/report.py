@@ -3,7 +3,7 @@ message (the row's own cells are kept for the rejected-rows file). Every import 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,9 +13,11 @@ from ..tabular import Row, RowError
 Sink = Callable[[int, dict[str, str], str], None]
 
 
-def reason_text(errors: Sequence[RowError]) -> str:
-    """The `reason` cell of a rejected row: each error as “column: message”, separated by “; ”."""
-    return "; ".join(f"{e.column}: {e.message}" if e.column else e.message for e in errors)
+def reason_text(errors: Sequence[RowError], headers: Mapping[str, str] | None = None) -> str:
+    """The `reason` cell of a rejected row: each error as “column: message”, separated by “; ” (the column as the
+    file's header names it, when `headers` maps it: a Chinese file reads its Chinese column names)."""
+    names = headers or {}
+    return "; ".join(f"{names.get(e.column) or e.column}: {e.message}" if e.column else e.message for e in errors)
 
 
 @dataclass
@@ -39,6 +41,7 @@ class ImportReport:
     sink: Sink | None = field(default=None, repr=False)
     keep_errors: int | None = None
     rejected_count: int = 0
+    headers: dict[str, str] = field(default_factory=dict)  # column → its header in the file (`TableReader`)
 
     @property
     def rejected(self) -> int:
@@ -48,7 +51,7 @@ class ImportReport:
         self.rejected_count += 1
         if self.keep_errors is None or len(self.errors) < self.keep_errors:
             self.errors.extend(errors)
-        reason = reason_text(errors)
+        reason = reason_text(errors, self.headers)
         if self.sink is not None:
             self.sink(row.line, row.values, reason)
         else:
@@ -64,6 +67,7 @@ class ImportReport:
             "kind": self.kind, "file_name": self.file_name, "dry_run": self.dry_run, "total": self.total,
             "accepted": self.accepted, "unchanged": self.unchanged, "duplicates": self.duplicates,
             "rejected": self.rejected, "warnings": list(self.warnings),
-            "errors": [e.as_dict() for e in self.errors[:max_errors]],
+            "errors": [{**e.as_dict(), "header": self.headers.get(e.column) or e.column}
+                       for e in self.errors[:max_errors]],
             "errors_truncated": len(self.errors) > max_errors, "run_id": self.run_id, **self.extra,
         }

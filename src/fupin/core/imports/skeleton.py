@@ -137,7 +137,7 @@ def run_import(importer: Importer, *, path: str | Path, file_name: str | None = 
     sha = file_sha256(path)
     importer.reason = _("import of %(file)s (%(sha)s)") % {"file": file_name, "sha": sha[:12]}
     report = ImportReport(kind=importer.kind, file_name=file_name, dry_run=importer.dry_run,
-                          warnings=list(reader.warnings))
+                          warnings=list(reader.warnings), headers=dict(reader.header_names))
     return _Run(importer, reader, report, sha).execute()
 
 

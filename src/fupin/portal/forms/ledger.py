@@ -66,8 +66,13 @@ class EntryFilter(FilterForm):
     month = forms.TypedChoiceField(label=_("Month"), choices=[("", _("any"))] + [(str(m), str(m)) for m in range(1, 13)],
                                    coerce=int)
     region = region_field(_("Origin region (code)"))
-    buyer = forms.IntegerField(label=_("Buyer (id)"), min_value=0)
-    seller = forms.IntegerField(label=_("Seller (id)"), min_value=1)
+    # a buyer or seller is searched by its code (issue #14); the ids come from drill-down links and are kept hidden
+    buyer_code = forms.CharField(label=_("Buyer (unified social credit code)"), max_length=18,
+                                 widget=forms.TextInput(attrs={"size": 20, "autocomplete": "off"}))
+    seller_code = forms.CharField(label=_("Seller (credit code or household code)"), max_length=32,
+                                  widget=forms.TextInput(attrs={"size": 20, "autocomplete": "off"}))
+    buyer = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    seller = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     buyer_category = forms.ChoiceField(label=_("Buyer category"), choices=buyer_category_choices)
     channel = forms.ChoiceField(label=_("Channel"), choices=with_any(Channel.choices))
     kind = forms.ChoiceField(label=_("Kind"), choices=with_any(Kind.choices))
@@ -91,7 +96,10 @@ class YearForm(FilterForm):
 
 class PurchaseUploadForm(UploadForm):
     field_order = ["file", "source", "dry_run"]
-    source = forms.CharField(label=_("Source (when the file has no source column)"), max_length=60, required=False)
+    source = forms.CharField(
+        label=_("Source (when the file has no source column)"), max_length=60, required=False,
+        help_text=_("Used for every row whose source cell is empty. Left empty, the source is your organisation "
+                    "(its unified social credit code)."))
 
 
 class ReversalForm(forms.Form):

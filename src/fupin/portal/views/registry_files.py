@@ -21,6 +21,7 @@ from fupin.core.enums import Role
 from fupin.core.errors import InvalidInput, NotFound
 from fupin.core.tabular import save_upload
 from fupin.registry import exports, imports
+from fupin.registry.import_templates import TEMPLATES as REGISTRY_TEMPLATES
 from fupin.registry.models import RegionCodeChange
 
 from ..forms.errors import form_error
@@ -86,7 +87,8 @@ def import_list(request):
                     os.unlink(path)
     status = 422 if request.method == "POST" else 200
     return render(request, "portal/registry/import_list.html",
-                  {**_runs_context(request), "form": form, "columns": _columns()}, status=status)
+                  {**_runs_context(request), "form": form, "columns": _columns(),
+                   "registry_templates": [(key, REGISTRY_TEMPLATES[key].title) for key in imports.KINDS]}, status=status)
 
 
 def _visible_run(request, pk: int):

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -39,9 +40,33 @@ def entry_filters(request) -> tuple[EntryFilter, dict[str, Any], str]:
     form = EntryFilter(request.GET or None)
     f = form.filters()
     side = f.pop("side", "origin")
+    _codes_to_ids(request.user, form, f)
     if "counted" in f:
         f["counted"] = f["counted"] == "true"
     return form, f, side
+
+
+def _codes_to_ids(viewer: Any, form: EntryFilter, f: dict[str, Any]) -> None:
+    """The buyer's credit code and the seller's code (a credit code or a household's registry code) of the
+    filters, as the ids the selector filters by — among the organisations and entities the viewer may see; a code
+    that names none of them shows an error at its field and lists nothing."""
+    buyer_code = str(f.pop("buyer_code", "")).strip().upper()
+    if buyer_code:
+        org = registry.organisation_list(viewer=viewer).filter(credit_code=buyer_code).first()
+        if org is None:
+            form.add_error("buyer_code", _("No organisation you may see has this credit code."))
+            f["seller"] = 0  # no entity has id 0: the list is empty
+        else:
+            f["buyer"] = org.pk
+    seller_code = str(f.pop("seller_code", "")).strip().upper()
+    if seller_code:
+        entity = registry.entity_list(viewer=viewer).filter(
+            Q(credit_code=seller_code) | Q(household__registry_code=seller_code)).first()
+        if entity is None:
+            form.add_error("seller_code", _("No market entity or household you may see has this code."))
+            f["seller"] = 0
+        else:
+            f["seller"] = entity.pk
 
 
 def visible_sellers(viewer: Any, entries: Any) -> set[int]:

@@ -28,7 +28,8 @@ REFRESH_SECONDS = 2
 @login_required
 def import_list(request):
     require_role(request.user, *services.WRITE_ROLES, Role.AUDITOR, path=request.path)
-    form = PurchaseUploadForm(request.POST or None, request.FILES or None)
+    form = PurchaseUploadForm(request.POST or None, request.FILES or None,
+                              initial={"source": services.default_source(request.user)})
     if request.method == "POST":
         require_role(request.user, *services.WRITE_ROLES, path=request.path)
         if form.is_valid():
