@@ -3,9 +3,11 @@ figure equals what the selector behind it returns for that user — on the dashb
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
+import time_machine
 from django.test import Client
 from django.utils import timezone
 
@@ -183,3 +185,36 @@ def test_dashboard_counts_the_inbox_and_speaks_chinese(demo):
     assert "欢迎使用扶贫平台" in html and "您的审核队列" in html and "等待您处理" in html
     assert shown(html)["inbox.total"] == str(board.inbox["total"])
     assert "style=" not in html.split("<main", 1)[1]
+
+
+def test_the_public_home_page_shows_featured_cases_recognitions_and_open_notices(demo):
+    from fupin.incentives import recognition
+    from fupin.leadership import selectors as leadership
+    from fupin.leadership.models import Case
+
+    featured = leadership.case_featured()
+    assert featured
+    not_featured = Case.objects.exclude(pk__in=[c.pk for c in featured]).first()
+    rnd = recognition.round_create(year=2025, subject="buyers", title="2025 年消费帮扶先进单位", actor="test")
+    made = recognition.nominations_from_ranking(round=rnd, actor="test")
+    winner, other = made[0], made[1]
+    for step in ("review", "approve", "publish"):
+        recognition.nomination_step(nomination=winner, action=step, actor="test")
+    # on the demo's day, when its notices are open (the page reads today)
+    with time_machine.travel(dt.datetime.combine(demo.today, dt.time(12), tzinfo=dt.UTC), tick=False):
+        html = Client(HTTP_ACCEPT_LANGUAGE="en").get("/").content.decode()
+        open_now = list(certification.public_notices())
+    section = html.split('data-showcase="cases"', 1)[1].split("</section>", 1)[0]
+    for c in featured:
+        assert f'data-case="{c.pk}"' in section and c.title in section
+    assert f'data-case="{not_featured.pk}"' not in section  # only featured, published cases
+    recognitions = html.split('data-showcase="recognitions"', 1)[1].split("</section>", 1)[0]
+    assert f'data-recognition="{winner.pk}"' in recognitions and winner.organisation.name in recognitions
+    assert f'data-recognition="{other.pk}"' not in recognitions  # nominated, not published
+    assert "2025 年消费帮扶先进单位" in recognitions
+    notices = html.split('data-showcase="notices"', 1)[1].split("</section>", 1)[0]
+    assert open_now and open_now == list(certification.public_notices(on=demo.today))
+    shown_numbers = re.findall(r'data-notice="([A-Z0-9]+)"', notices)
+    assert shown_numbers == [a.number for a in open_now[:5]]
+    zh = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get("/").content.decode()
+    assert "经验做法和典型案例" in zh and "表扬激励" in zh and "正在公示、可提出异议" in zh
