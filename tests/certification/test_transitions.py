@@ -10,6 +10,7 @@ from fupin.certification.enums import ProductStatus as PS
 from fupin.certification.enums import ReviewAction as A
 from fupin.certification.models import Application, Product
 from fupin.core.errors import InvalidInput, TransitionNotAllowed
+from fupin.registry.models import Organisation
 
 from . import factories as cf
 
@@ -197,8 +198,9 @@ def _list_again(product: Product, revs: cf.Reviewers) -> None:
 
     kind = ApplicationKind.NEW if product.status == PS.REGISTERED else ApplicationKind.RENEWAL
     supplier = product.supplier
+    own = Organisation.objects.get(credit_code=supplier.credit_code)  # a clerk of the supplier itself (issue #14)
     sup = cf.Supplier(entity=supplier, user=cf.factories.user(roles="clerk", scope_level="county",
-                                                              scope_code=cf.COUNTY))
+                                                              scope_code=cf.COUNTY, organisation=own))
     hh = [cf.factories.household(village_code=cf.VILLAGE) for _ in range(5)]
     day = cf.LIST_DAY + dt.timedelta(days=400) if kind == ApplicationKind.RENEWAL else cf.D0
     app = services.application_submit(supplier=supplier, items=[services.ItemInput(product, 2000)],

@@ -1,11 +1,18 @@
 """Django admin for certification: read-only inspection for administrators. Every change (products, applications,
 decisions, batches, suspensions...) goes through the services from the portal or the API, where it is checked,
-guarded by the state machine and audited; the admin therefore neither adds, changes nor deletes."""
+guarded by the state machine and audited; the admin therefore neither adds, changes nor deletes — except supplier
+authorisations, which it grants and revokes through the same services (checked and audited)."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
+from fupin.core.errors import FupinError
+
+from . import policy, services
 from .models import (
     Application,
     ApplicationItem,
@@ -19,6 +26,7 @@ from .models import (
     Product,
     SpotCheck,
     SpotCheckRound,
+    SupplierAuthorisation,
 )
 
 
@@ -112,3 +120,60 @@ class SpotCheckRoundAdmin(ReadOnlyAdmin):
 class SpotCheckAdmin(ReadOnlyAdmin):
     list_display = ["round", "rank", "product", "risk_weight", "status"]
     list_filter = ["status"]
+
+
+@admin.register(SupplierAuthorisation)
+class SupplierAuthorisationAdmin(admin.ModelAdmin):
+    """Grant (add) and revoke (the list action) through the services; a grant is never edited or deleted."""
+
+    list_display = ["organisation", "entity", "valid_from", "valid_to", "granted_by_name", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["organisation__name", "entity__name", "entity__credit_code"]
+    list_select_related = ["organisation", "entity"]
+    raw_id_fields = ["organisation", "entity"]
+    fields = ["organisation", "entity", "valid_from", "valid_to", "reason"]
+    actions = ["revoke"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        base = super().get_form(request, obj, change=change, **kwargs)
+
+        class GrantForm(base):  # type: ignore[valid-type,misc]
+            def clean(self) -> dict:
+                d = super().clean()
+                entity, organisation = d.get("entity"), d.get("organisation")
+                if entity is None or organisation is None or not d.get("valid_from"):
+                    return d
+                if policy.grant_refusal(request.user, entity) is not None:
+                    raise forms.ValidationError(_("Only the market entity itself, an approver of its county office "
+                                                  "or an administrator may authorise others to act for it."))
+                try:
+                    services.supplier_authorisation_check(organisation=organisation, entity=entity,
+                                                          valid_from=d["valid_from"], valid_to=d.get("valid_to"))
+                except FupinError as exc:
+                    raise forms.ValidationError(str(exc.message)) from None
+                return d
+
+        return GrantForm
+
+    def save_model(self, request, obj, form, change):
+        d = form.cleaned_data
+        saved = services.supplier_authorisation_grant(
+            organisation=d["organisation"], entity=d["entity"], valid_from=d["valid_from"], valid_to=d.get("valid_to"),
+            reason=d.get("reason", ""), actor=request.user)
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    @admin.action(description=_l("Revoke the selected authorisations"))
+    def revoke(self, request, queryset):
+        for grant in queryset.filter(revoked_at__isnull=True).select_related("entity", "entity__region"):
+            try:
+                services.supplier_authorisation_revoke(authorisation=grant, actor=request.user,
+                                                       reason=_("Revoked in the administration."))
+            except FupinError as exc:
+                self.message_user(request, f"{grant}: {exc.message}", messages.ERROR)

@@ -10,6 +10,10 @@ Chronologically, acting as of past dates:
   40 days), returned with a reason, rejected, withdrawn, in county notice with an open objection, at prefecture,
   province and national filing, in national notice, and one ready for the next batch.
 
+Acting for suppliers: the `supplier` user acts for its own cooperative and, under a supplier authorisation, for a
+second entity of its county; the `county` office (clerk and reviewer) acts for no supplier but one it is explicitly
+authorised for (granted by `admin`, audited).
+
 Reviewers: the registry's `county`, `prefecture` and `province` users review the first county; this step adds the
 national reviewer `certifier` and, for the other counties, reviewers named `cr-<level>-<code>`.
 Leaves `world.extra["certification"]`: {"products": [...], "batches": [...], "applications": {status: app}}.
@@ -134,6 +138,24 @@ def _volume(product: Any) -> int:
     return 10_000_000 // max(1, product.reference_price_fen) + 1
 
 
+def _authorisations(world: Any, demo: _Demo, local: list[Any], supplier: Any) -> list[Any]:
+    """Explicit grants so that acting on another's behalf shows: the supplier's cooperative for a second entity of
+    its county, the county office for one entity (e.g. a village collective it helps)."""
+    others = [e for e in local if e != supplier]
+    others.sort(key=lambda e: (e.kind != "village_collective", e.pk))
+    grants = []
+    start = world.today - dt.timedelta(days=90)
+    for key, entity, why in (("supplier", others[-1] if others else None, "合作社受托代办认定申请"),
+                             ("county", others[0] if others else None, "县农业农村局帮助村集体代办认定申请")):
+        user = world.users.get(key)
+        org = getattr(user, "organisation", None)
+        if entity is None or org is None or (key == "supplier" and len(others) < 2):
+            continue
+        grants.append(services.supplier_authorisation_grant(organisation=org, entity=entity, actor=demo.admin,
+                                                            valid_from=start, reason=why, today=world.today))
+    return grants
+
+
 def build(world: Any) -> None:
     if "admin" not in world.users or not world.entities or not world.households:
         world.notes.append("Certification: skipped (the registry step made no admin user, entities or households).")
@@ -229,8 +251,10 @@ def build(world: Any) -> None:
         demo.walk(app, start, until=status)
     app, start = fresh(S.NATIONAL_NOTICE + "_ready", 45, len(states))
     demo.walk(app, start, until=S.NATIONAL_NOTICE)
+    grants = _authorisations(world, demo, local, supplier)
     world.extra["certification"] = {"products": demo.products, "batches": batches, "applications": states,
-                                    "revoked": revoked, "expired": lapsing, "spot_round": rnd}
+                                    "revoked": revoked, "expired": lapsing, "spot_round": rnd,
+                                    "authorisations": grants}
     world.notes.append(
         f"Certification: {len(demo.products)} products, batches {', '.join(b.number for b in batches)}; "
         f"applications of {world.regions['counties'][0].name} wait in every review state (sign in as county, "

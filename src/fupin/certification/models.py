@@ -4,6 +4,8 @@ spot checks."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -288,3 +290,38 @@ class SpotCheck(TimestampedModel):
         constraints = [models.UniqueConstraint(fields=["round", "product"], name="spotcheck_unique")]
         verbose_name = _("spot check")
         verbose_name_plural = _("spot checks")
+
+
+class SupplierAuthorisation(TimestampedModel):
+    """An explicit, dated permission for an organisation to act as the supplier `entity` in certification (register
+    products, add licences, apply, resubmit, withdraw). A market entity's clerks act for their own legal person
+    (same unified social credit code) without one; every other organisation — another cooperative the entity has
+    mandated, or a county office helping a poor household's entity — needs one. Granted and revoked through the
+    services (audited); an action taken under it names it in its audit entry."""
+
+    organisation = models.ForeignKey("registry.Organisation", on_delete=models.PROTECT,
+                                     related_name="supplier_authorisations", verbose_name=_("authorised organisation"))
+    entity = models.ForeignKey("registry.MarketEntity", on_delete=models.PROTECT,
+                               related_name="supplier_authorisations", verbose_name=_("market entity acted for"))
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True, help_text=_("Empty: until revoked"))
+    reason = models.TextField(_("reason"), blank=True)
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("granted by"))
+    granted_by_name = models.CharField(_("granted by (name)"), max_length=150, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("revoked by"))
+    revoke_reason = models.TextField(_("reason for revoking"), blank=True)
+
+    class Meta:
+        ordering = ["entity_id", "-valid_from", "-id"]
+        indexes = [models.Index(fields=["organisation", "entity"], name="supplierauth_org_entity")]
+        verbose_name = _("supplier authorisation")
+        verbose_name_plural = _("supplier authorisations")
+
+    def __str__(self) -> str:
+        return f"{self.organisation} → {self.entity}"
+
+    def in_force(self, on: date) -> bool:
+        return self.revoked_at is None and self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)

@@ -20,7 +20,7 @@ from fupin.core.tabular import Column
 from fupin.linkage import selectors as linkage_selectors
 from fupin.registry.models import MarketEntity
 
-from . import rules, signing
+from . import policy, rules, signing
 from .enums import ApplicationStatus, LicenceKind, ObjectionStatus, ProductStatus
 from .models import (
     Application,
@@ -127,24 +127,48 @@ def _visible(viewer: Any, supplier_region_field: str, supplier_code_field: str) 
     return q
 
 
-def supplier_entities(*, viewer: Any) -> QuerySet[MarketEntity]:
-    """The market entities the viewer may act for as a supplier: the legal person its organisation is (same credit
-    code), or — for clerks of a government office and administrators — every entity in its region scope."""
-    if not _authenticated(viewer):
+def supplier_entities(*, viewer: Any, on: dt.date | None = None) -> QuerySet[MarketEntity]:
+    """The market entities the viewer may act for as a supplier (`policy`): the legal person its organisation is
+    (same credit code), the entities its organisation holds an authorisation in force for (inside its region
+    scope), or — for administrators — every entity in its scope. A government office's clerk is offered no
+    entity of its county without a grant."""
+    if not _authenticated(viewer) or not viewer.has_role(*policy.ACT_ROLES):
         return MarketEntity.objects.none()
-    q = Q(pk__in=[])
-    code = _own_credit_code(viewer)
-    if code:
-        q |= Q(credit_code=code)
-    if viewer.has_role(Role.CLERK) and access.acts_for_office(viewer):
-        q |= access.scope_q(viewer, "region__code") if viewer.scope_prefix else Q()
+    if viewer.has_role(Role.ADMINISTRATOR):
+        q = access.scope_q(viewer, "region__code")
+    else:
+        q = Q(pk__in=sorted(policy.authorised_entity_ids(viewer=viewer, on=on)))
+        code = _own_credit_code(viewer)
+        if code:
+            q |= Q(credit_code=code)
+        q &= access.scope_q(viewer, "region__code")
     return MarketEntity.objects.filter(q).select_related("region").order_by("name")
 
 
-def may_act_for_supplier(*, viewer: Any, supplier: MarketEntity) -> bool:
+def acting_for(*, viewer: Any, supplier: MarketEntity, on: dt.date | None = None) -> policy.ActingFor | None:
+    """On what basis the viewer acts for `supplier` (its own organisation, a grant, an administrator), or None."""
+    return policy.acting_basis(viewer, supplier, on=on)
+
+
+def may_act_for_supplier(*, viewer: Any, supplier: MarketEntity, on: dt.date | None = None) -> bool:
     """Whether the viewer may register products and apply for certification for `supplier` (the services' rule)."""
-    return access.refusal(viewer, roles=("clerk",), region_code=supplier.region.code,
-                          party=access.Party(credit_code=supplier.credit_code), office=True) is None
+    return policy.acting_basis(viewer, supplier, on=on) is not None
+
+
+def offers_supplier_pages(*, viewer: Any) -> bool:
+    """Whether the portal offers the viewer the supplier pages ("My products"): it acts for at least one entity."""
+    return supplier_entities(viewer=viewer).exists()
+
+
+def offers_review_queue(*, viewer: Any) -> bool:
+    """Whether the portal offers the viewer the review queue: some stage is decided at its level."""
+    return bool(queue_statuses(viewer=viewer))
+
+
+def actions_for(*, viewer: Any, application: Application) -> list[str]:
+    """The actions the portal and the API offer `viewer` on `application`: what its role and the state allow
+    (`application_actions`)."""
+    return application_actions(viewer=viewer, application=application)
 
 
 def may_review(*, viewer: Any, application: Application) -> bool:

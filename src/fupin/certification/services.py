@@ -25,9 +25,9 @@ from fupin.core.errors import AccessDenied, Conflict, InvalidInput, TransitionNo
 from fupin.core.integrity import chain as integrity_chain
 from fupin.linkage import selectors as linkage_selectors
 from fupin.registry.enums import RegionLevel
-from fupin.registry.models import Household, MarketEntity, Region
+from fupin.registry.models import Household, MarketEntity, Organisation, Region
 
-from . import parameters, rules, signing
+from . import parameters, policy, rules, signing
 from .enums import (
     ApplicationKind,
     ApplicationStatus,
@@ -51,6 +51,7 @@ from .models import (
     Licence,
     Objection,
     Product,
+    SupplierAuthorisation,
 )
 
 PRODUCT_CODE_RE = re.compile(r"^P\d{4,18}$")
@@ -102,12 +103,76 @@ def _int(value: Any, *, field: str, minimum: int = 0, maximum: int = MAX_NUMBER)
     return n
 
 
-def require_supplier_actor(actor: Any, supplier: MarketEntity) -> None:
-    """A clerk acts for a supplier when its organisation is that legal person (same unified social credit code), or
-    for a government office (or as an administrator) whose scope covers the supplier's region. Another seller's
-    clerk never acts for it, whatever its region scope."""
-    access.authorise(actor, roles=("clerk",), region_code=supplier.region.code,
-                     party=access.Party(credit_code=supplier.credit_code), office=True, what="supplier")
+def require_supplier_actor(actor: Any, supplier: MarketEntity, *, today: dt.date | None = None) -> policy.ActingFor:
+    """The basis on which `actor` acts for `supplier` (its own organisation, a grant in force, an administrator);
+    AccessDenied otherwise. A government office's clerk acts for a supplier only under an explicit grant
+    (`supplier_authorisation_grant`); another seller's clerk never without one, whatever its region scope."""
+    return policy.authorise_supplier(actor, supplier, on=today)
+
+
+def _acting_record(actor: Any, acting: policy.ActingFor, *, action: str, obj: Any) -> None:
+    """For a state change whose audit entry `audit.transition` writes: a second entry in the same transaction
+    naming on whose behalf the actor acted (grant or administrator)."""
+    if acting.on_behalf:
+        audit.record(actor=actor, action="supplier:act_for", obj=obj, after={"action": action,
+                                                                             "acting_for": acting.as_audit()})
+
+
+# -- who may act for a supplier: explicit authorisations -------------------------------------------------------------
+def supplier_authorisation_check(*, organisation: Organisation, entity: MarketEntity, valid_from: dt.date,
+                                 valid_to: dt.date | None) -> None:
+    """InvalidInput or Conflict when the grant would be pointless or overlap one in force (the admin's form asks
+    before it saves)."""
+    start = valid_from
+    if valid_to is not None and valid_to < start:
+        raise InvalidInput(_("An authorisation cannot end before it starts."), code="bad_dates")
+    if entity.credit_code and organisation.credit_code == entity.credit_code:
+        raise InvalidInput(_("An organisation acts for its own market entity without an authorisation."),
+                           code="own_entity")
+    overlapping = SupplierAuthorisation.objects.filter(organisation=organisation, entity=entity,
+                                                       revoked_at__isnull=True).exclude(valid_to__lt=start)
+    if valid_to is not None:
+        overlapping = overlapping.exclude(valid_from__gt=valid_to)
+    if overlapping.exists():
+        raise Conflict(_("%(org)s is already authorised to act for %(entity)s in that period.")
+                       % {"org": organisation.name, "entity": entity.name}, code="duplicate_authorisation")
+
+
+@transaction.atomic
+def supplier_authorisation_grant(*, organisation: Organisation, entity: MarketEntity, actor: Any,
+                                 valid_from: dt.date | None = None, valid_to: dt.date | None = None,
+                                 reason: str = "", today: dt.date | None = None) -> SupplierAuthorisation:
+    """Authorise `organisation` to act for the supplier `entity` from `valid_from` (default today) to `valid_to`
+    (None: until revoked). Granted by the entity itself, an approver of its county office or an administrator."""
+    policy.authorise_grant(actor, entity)
+    start = valid_from or today_or(today)
+    supplier_authorisation_check(organisation=organisation, entity=entity, valid_from=start, valid_to=valid_to)
+    grant = SupplierAuthorisation.objects.create(
+        organisation=organisation, entity=entity, valid_from=start, valid_to=valid_to,
+        reason=clean_text(reason, field="reason", required=False),
+        granted_by=actor if getattr(actor, "pk", None) else None, granted_by_name=signed_name(actor)[:150])
+    audit.record(actor=actor, action="supplier_authorisation:grant", obj=grant, after=audit.snapshot(grant),
+                 reason=grant.reason)
+    return grant
+
+
+@transaction.atomic
+def supplier_authorisation_revoke(*, authorisation: SupplierAuthorisation, actor: Any, reason: str,
+                                  today: dt.date | None = None) -> SupplierAuthorisation:
+    """End an authorisation now (it stays on record, with who revoked it and why)."""
+    policy.authorise_grant(actor, authorisation.entity)
+    reason = clean_text(reason, field="reason")
+    if authorisation.revoked_at is not None:
+        raise Conflict(_("The authorisation was already revoked."), code="already_revoked")
+    before = audit.snapshot(authorisation, ["revoked_at", "revoked_by_id", "revoke_reason"])
+    n = SupplierAuthorisation.objects.filter(pk=authorisation.pk, revoked_at__isnull=True).update(
+        revoked_at=moment(today), revoked_by=actor if getattr(actor, "pk", None) else None, revoke_reason=reason)
+    if n != 1:
+        raise Conflict(details={"authorisation": authorisation.pk})
+    authorisation.refresh_from_db()
+    audit.record(actor=actor, action="supplier_authorisation:revoke", obj=authorisation, before=before,
+                 after=audit.snapshot(authorisation, ["revoked_at", "revoked_by_id", "revoke_reason"]), reason=reason)
+    return authorisation
 
 
 # -- products and licences ------------------------------------------------------------------------------------------
@@ -115,7 +180,7 @@ def require_supplier_actor(actor: Any, supplier: MarketEntity) -> None:
 def product_create(*, supplier: MarketEntity, name: str, category: str, unit: str, origin_region: Region,
                    annual_capacity: int, reference_price_fen: int, price_fen: int, specification: str = "",
                    code: str = "", actor: Any) -> Product:
-    require_supplier_actor(actor, supplier)
+    acting = require_supplier_actor(actor, supplier)
     if category not in ProductCategory.values:
         raise InvalidInput(_("Unknown category “%(c)s”.") % {"c": category}, code="bad_category",
                            details={"allowed": list(ProductCategory.values)})
@@ -138,7 +203,8 @@ def product_create(*, supplier: MarketEntity, name: str, category: str, unit: st
     if not code:
         product.code = f"P{product.pk:08d}"
         product.save(update_fields=["code"])
-    audit.record(actor=actor, action="product:create", obj=product, after=audit.snapshot(product))
+    audit.record(actor=actor, action="product:create", obj=product,
+                 after={**audit.snapshot(product), "acting_for": acting.as_audit()})
     return product
 
 
@@ -146,7 +212,7 @@ def product_create(*, supplier: MarketEntity, name: str, category: str, unit: st
 def licence_add(*, supplier: MarketEntity, kind: str, number: str, valid_from: dt.date | None = None,
                 valid_until: dt.date | None = None, issuer: str = "", product: Product | None = None,
                 actor: Any) -> Licence:
-    require_supplier_actor(actor, supplier)
+    acting = require_supplier_actor(actor, supplier)
     if kind not in LicenceKind.values:
         raise InvalidInput(_("Unknown licence kind “%(k)s”.") % {"k": kind}, code="bad_kind",
                            details={"allowed": list(LicenceKind.values)})
@@ -158,7 +224,8 @@ def licence_add(*, supplier: MarketEntity, kind: str, number: str, valid_from: d
                                  number=clean_text(number, field="number", max_len=60),
                                  issuer=clean_text(issuer, field="issuer", required=False, max_len=200),
                                  valid_from=valid_from, valid_until=valid_until)
-    audit.record(actor=actor, action="licence:add", obj=lic, after=audit.snapshot(lic))
+    audit.record(actor=actor, action="licence:add", obj=lic,
+                 after={**audit.snapshot(lic), "acting_for": acting.as_audit()})
     return lic
 
 
@@ -272,7 +339,7 @@ def application_submit(*, supplier: MarketEntity, items: Sequence[ItemInput], ho
                        kind: str = ApplicationKind.NEW, actor: Any, reason: str = "",
                        today: dt.date | None = None) -> Application:
     """Submit an application; refused with every failing pre-check's reason (nothing is written then)."""
-    require_supplier_actor(actor, supplier)
+    acting = require_supplier_actor(actor, supplier, today=today)
     if kind not in ApplicationKind.values:
         raise InvalidInput(_("Unknown application kind “%(k)s”.") % {"k": kind}, code="bad_kind")
     items = _items_checked(supplier, items)
@@ -297,7 +364,8 @@ def application_submit(*, supplier: MarketEntity, items: Sequence[ItemInput], ho
     ])
     text = reason.strip() or _("Submitted for certification.")
     audit.record(actor=actor, action="application:submit", obj=app, after={"status": app.status,
-                 "products": [i.product.code for i in items], "households_claimed": app.households_claimed},
+                 "products": [i.product.code for i in items], "households_claimed": app.households_claimed,
+                 "acting_for": acting.as_audit()},
                  reason=text)
     _decision(app, action=ReviewAction.SUBMIT, from_status="", to_status=app.status, actor=actor, reason=text,
               today=today)
@@ -321,7 +389,7 @@ def application_resubmit(*, application: Application, actor: Any, reason: str = 
                          items: Sequence[ItemInput] | None = None, household_refs: Sequence[str] | None = None,
                          today: dt.date | None = None) -> Application:
     """The supplier resubmits a returned application, with changed evidence if given; the pre-checks run again."""
-    require_supplier_actor(actor, application.supplier)
+    acting = require_supplier_actor(actor, application.supplier, today=today)
     rules.next_status(application.status, ReviewAction.RESUBMIT)
     if items is None:
         items = [ItemInput(i.product, i.supply_volume, i.price_fen)
@@ -340,16 +408,20 @@ def application_resubmit(*, application: Application, actor: Any, reason: str = 
     ])
     changes = {k: stored[k] for k in ("precheck", "param_versions", "households_declared", "households_linked",
                                       "households_claimed")}
-    return _move(application, action=ReviewAction.RESUBMIT, actor=actor,
-                 reason=reason.strip() or _("Resubmitted with changes."), changes=changes, today=today)
+    _move(application, action=ReviewAction.RESUBMIT, actor=actor,
+          reason=reason.strip() or _("Resubmitted with changes."), changes=changes, today=today)
+    _acting_record(actor, acting, action="application:resubmit", obj=application)
+    return application
 
 
 @transaction.atomic
 def application_withdraw(*, application: Application, actor: Any, reason: str = "",
                          today: dt.date | None = None) -> Application:
-    require_supplier_actor(actor, application.supplier)
-    return _move(application, action=ReviewAction.WITHDRAW, actor=actor,
-                 reason=reason.strip() or _("Withdrawn by the supplier."), today=today)
+    acting = require_supplier_actor(actor, application.supplier, today=today)
+    _move(application, action=ReviewAction.WITHDRAW, actor=actor,
+          reason=reason.strip() or _("Withdrawn by the supplier."), today=today)
+    _acting_record(actor, acting, action="application:withdraw", obj=application)
+    return application
 
 
 # -- the review -------------------------------------------------------------------------------------------------------
