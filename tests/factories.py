@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from fupin.core.services import token_create, user_create
+from fupin.core.services import NEVER, token_create, user_create
 from fupin.core.validators import make_resident_id, make_uscc
 from fupin.registry.models import Household, MarketEntity, Organisation, Region
 from fupin.registry.rules import level_of, parent_code_of, zone_of
@@ -87,4 +87,5 @@ def user(username: str | None = None, *, roles: str = "viewer", scope_level: str
 
 
 def token(u: Any) -> str:
-    return token_create(user=u, name="test")
+    """A full (`*:write`) token without an expiry: tests travel in time (tests/access tests expiry itself)."""
+    return token_create(user=u, name="test", expires_at=NEVER)

@@ -75,7 +75,7 @@ class TokenIn(Schema):
     expires_in_days: int | None = Field(None, ge=1, le=366, description="default FUPIN_TOKEN_DAYS (90)")
 
 
-class RevokeIn(Schema):
+class TokenRevokeIn(Schema):
     reason: str = Field("", max_length=2000)
 
 
@@ -106,7 +106,7 @@ def token_get(request, pk: Id):
 
 
 @router.post("/tokens/{pk}/revoke", response=TokenOut)
-def token_revoke(request, pk: Id, body: RevokeIn):
+def token_revoke(request, pk: Id, body: TokenRevokeIn):
     """Revoke a token (yours, or as an administrator one of a user you manage); it stops working at once."""
     token = core_users.token_get(viewer=request.user, pk=pk)
     return services.token_revoke(token=token, actor=request.user, reason=body.reason, ip=client_ip(request))
