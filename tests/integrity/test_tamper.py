@@ -289,3 +289,25 @@ def test_a_broken_chain_is_not_anchored(demo_world, db):
     with pytest.raises(CommandError) as caught:
         call_command("anchor_integrity", stdout=io.StringIO(), stderr=io.StringIO())
     assert caught.value.returncode == 1 and ChainAnchor.objects.count() == before
+
+
+def test_rows_written_before_the_chains_are_adopted_on_request_and_audited(demo_world, db):
+    """An existing database gets the chains by migration: its older rows have no link until an administrator
+    adopts them (`anchor_integrity --adopt-unlinked`), which is audited and then anchored."""
+    model = PurchaseEntry
+    columns = [f.column for f in model._meta.concrete_fields if f.column not in {"id", "external_id"}]
+    listed = ", ".join(columns)
+    source = model.objects.filter(sign=1).order_by("id").first()
+    sql(f"INSERT INTO {table(model)} ({listed}, external_id) SELECT {listed}, %s FROM {table(model)} WHERE id = %s",
+        ["older-1", source.pk])
+    assert verify_integrity(kinds=[LEDGER]).counts == {UNLINKED_ROW: 1}
+    call_command("anchor_integrity", "--adopt-unlinked", "--format", "json", stdout=io.StringIO(),
+                 stderr=io.StringIO())
+    assert verify_integrity().ok
+    adopted = AuditEntry.objects.get(action="integrity:adopt")
+    assert (adopted.object_type, adopted.after) == (LEDGER, {"rows": 1})
+    # from now on the adopted row is protected like every other
+    older = model.objects.get(external_id="older-1")
+    sql(f"UPDATE {table(model)} SET amount_fen = amount_fen + 1 WHERE id = %s", [older.pk])
+    (finding,) = only(verify_integrity(kinds=[LEDGER]), CHANGED_ROW)
+    assert finding.object_id == older.pk

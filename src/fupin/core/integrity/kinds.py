@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from django.apps import apps
@@ -31,11 +31,17 @@ def _date(value: Any) -> str:
     return value.isoformat()[:10] if isinstance(value, dt.date) else str(value)[:10]
 
 
+@lru_cache(maxsize=256)
+def _datetime_text(value: str) -> str:
+    """SQLite's stored text (the writer's `now_value`, one per batch): naive in the connection's zone, UTC."""
+    parsed = dt.datetime.fromisoformat(value)
+    return _datetime(parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC))
+
+
 def _datetime(value: Any) -> str:
-    if isinstance(value, str):  # SQLite's stored text (the writer's `now_value`): naive in the connection's zone, UTC
-        parsed = dt.datetime.fromisoformat(value)
-        value = parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-    elif timezone.is_naive(value):  # Django stores a naive time as in the default time zone
+    if isinstance(value, str):
+        return _datetime_text(value)
+    if timezone.is_naive(value):  # Django stores a naive time as in the default time zone
         value = timezone.make_aware(value, timezone.get_default_timezone())
     return str(value.astimezone(dt.UTC).isoformat(timespec="microseconds"))
 
@@ -52,8 +58,12 @@ def _str(value: Any) -> str:
     return str(value)
 
 
+_ROW_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # built once: json.dumps with options
+_VALUE_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)  # builds one per call
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return _VALUE_ENCODER.encode(value)
 
 
 def _decimal(places: int) -> Callable[[Any], str]:
@@ -111,15 +121,32 @@ class Kind:
         by_attname = {f.attname: f for f in meta.concrete_fields}
         return tuple(normaliser(by_attname[name]) for name in self.fields)
 
-    def canonical(self, pk: int, values: Sequence[Any]) -> bytes:
-        """The canonical bytes of one row (its values in `fields` order)."""
-        out: list[Any] = [self.label, int(pk)]
-        for value, norm in zip(values, self.normalisers, strict=True):
-            out.append(None if value is None else (norm(value) if norm is not None else value))
-        return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode()
+    @cached_property
+    def coercions(self) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+        """(position, normaliser) of every field with a normaliser."""
+        return tuple((i + 2, n) for i, n in enumerate(self.normalisers) if n is not None)
 
-    def row_digest(self, pk: int, values: Sequence[Any]) -> bytes:
-        return hashlib.sha256(self.canonical(pk, values)).digest()[:ROW_DIGEST_BYTES]
+    @cached_property
+    def conversions(self) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+        """(position, normaliser) of the fields whose stored form differs from the canonical one (dates, times,
+        booleans, decimals, JSON): text and integers come from the database — and from the ledger's writer, which
+        builds its rows with those types — as they are."""
+        return tuple((i, n) for i, n in self.coercions if n is not _str and n is not _int)
+
+    def canonical(self, pk: int, values: Sequence[Any], *, coerce: bool = True) -> bytes:
+        """The canonical bytes of one row (its values in `fields` order). `coerce=False` skips the text and integer
+        coercions, for values of the right types already (the database's, the ledger writer's)."""
+        out: list[Any] = [self.label, int(pk), *values]
+        if len(out) != len(self.fields) + 2:
+            raise ValueError(f"{self.label}: {len(values)} values for {len(self.fields)} fields")
+        for i, norm in (self.coercions if coerce else self.conversions):
+            value = out[i]
+            if value is not None:
+                out[i] = norm(value)
+        return _ROW_ENCODER.encode(out).encode()
+
+    def row_digest(self, pk: int, values: Sequence[Any], *, coerce: bool = True) -> bytes:
+        return hashlib.sha256(self.canonical(pk, values, coerce=coerce)).digest()[:ROW_DIGEST_BYTES]
 
     def chain_name(self, partition: str) -> str:
         return f"{self.label}/{partition or '-'}"

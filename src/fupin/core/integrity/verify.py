@@ -182,7 +182,7 @@ def _check_rows(kind: Kind, links: list[_Link], report: IntegrityReport) -> None
                 "directly).") % {"kind": kind.label, "id": pk}))
             continue
         link, recorded = entry
-        if kind.row_digest(pk, values) != recorded:
+        if kind.row_digest(pk, values, coerce=False) != recorded:
             report.add(Finding(CHANGED_ROW, kind.label, link.chain, link.seq, pk, _(
                 "%(kind)s #%(id)s was changed after it was written: its content no longer matches link %(seq)s "
                 "of chain %(chain)s.") % {"kind": kind.label, "id": pk, "seq": link.seq, "chain": link.chain}))

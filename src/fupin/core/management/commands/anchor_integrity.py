@@ -10,7 +10,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from fupin.core.integrity import anchors
+from fupin.core import audit
+from fupin.core.integrity import anchors, chain
+from fupin.core.integrity.kinds import KINDS
 from fupin.core.integrity.verify import verify_integrity
 from fupin.core.models import ChainAnchor
 
@@ -26,8 +28,20 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=FORMATS, default="text")
         parser.add_argument("--export", type=int, metavar="ID", help="export anchor ID instead of making a new one")
         parser.add_argument("--no-verify", action="store_true", help="anchor without verifying the chains first")
+        parser.add_argument("--adopt-unlinked", action="store_true",
+                            help="first link the rows no link records (rows written before the chains were "
+                                 "installed); audited — whatever those rows hold now is what the chain vouches for")
 
-    def handle(self, *args, output=None, format="text", export=None, no_verify=False, **opts):
+    def handle(self, *args, output=None, format="text", export=None, no_verify=False, adopt_unlinked=False,
+               **opts):
+        if adopt_unlinked and export is None:
+            for label in sorted(KINDS):
+                n = chain.adopt_unlinked(label)
+                if n:
+                    audit.record(actor="anchor_integrity", action="integrity:adopt", object_type=label,
+                                 object_id="-", after={"rows": n})
+                    self.stderr.write(_("%(kind)s: %(n)d rows without a link were linked as they are now.")
+                                      % {"kind": label, "n": n})
         if export is not None:
             anchor = ChainAnchor.objects.filter(pk=export).first()
             if anchor is None:
