@@ -4,6 +4,7 @@ the rest (scope, roles, the approval hierarchy)."""
 from django.urls import path
 
 from .views import supervision as v
+from .views import supervision_cycle as c
 
 urlpatterns = [
     path("supervision/", v.home, name="supervision_home"),
@@ -22,4 +23,12 @@ urlpatterns = [
     path("supervision/scorecards/", v.scorecard_list, name="supervision_scorecards"),
     path("supervision/scorecards/<int:pk>/", v.scorecard_detail, name="supervision_scorecard"),
     path("supervision/scorecards/<int:pk>/print/", v.scorecard_print, name="supervision_scorecard_print"),
+    path("supervision/cycle/", c.cycle_list, name="supervision_cycle"),
+    path("supervision/evaluations/new/", c.evaluation_new, name="supervision_evaluation_new"),
+    path("supervision/evaluations/<int:pk>/", c.evaluation_detail, name="supervision_evaluation"),
+    path("supervision/evaluations/<int:pk>/<str:action>/", c.evaluation_action, name="supervision_evaluation_action"),
+    path("supervision/statistics/", c.statistics_list, name="supervision_statistics"),
+    path("supervision/statistics/<int:body_id>/<int:year>/forms.xlsx", c.statistics_forms,
+         name="supervision_statistics_forms"),
+    path("supervision/statistics/<int:body_id>/<int:year>/file/", c.statistics_file, name="supervision_statistics_file"),
 ]

@@ -207,9 +207,15 @@ def assessed_pairs(*, year: int, body_ids: set[int] | None = None) -> list[tuple
     return [(bodies[pk], s) for pk, s in sorted(pairs, key=lambda p: (p[0], order[p[1]])) if pk in bodies]
 
 
-def cycle_lines(*, viewer: Any, year: int, on: dt.date | None = None) -> list[CycleLine]:
-    """Every assessed body and scheme the viewer supervises, with the step it waits for and whether it is late."""
-    return _cycle_lines(year=year, on=on, visible=selectors.supervised_body_ids(viewer=viewer))
+def cycle_lines(*, viewer: Any, year: int, on: dt.date | None = None, own: bool = False) -> list[CycleLine]:
+    """Every assessed body and scheme the viewer supervises (`own`: the viewer's organisation's own lines instead),
+    with the step it waits for and whether it is late."""
+    return _cycle_lines(year=year, on=on, visible=_own(viewer) if own else selectors.supervised_body_ids(viewer=viewer))
+
+
+def _own(viewer: Any) -> set[int]:
+    org = getattr(viewer, "organisation_id", None) if getattr(viewer, "is_authenticated", False) else None
+    return {org} if org else set()
 
 
 def _cycle_lines(*, year: int, on: dt.date | None, visible: set[int] | None) -> list[CycleLine]:
@@ -384,25 +390,47 @@ class FilingLine:
     overdue: bool
 
 
-def statistics_lines(*, viewer: Any, year: int, on: dt.date | None = None) -> list[FilingLine]:
-    """Every body that files forms for the year (one line per body), filed or not, late or not."""
+def statistics_lines(*, viewer: Any, year: int, on: dt.date | None = None, own: bool = False) -> list[FilingLine]:
+    """Every body that files forms for the year among those the viewer supervises (`own`: the viewer's organisation
+    only), one line per body, filed or not, late or not."""
     on = on or selectors.today()
     due = statistics_due(year)
     filed = {f.body_id: f for f in StatisticsFiling.objects.filter(year=year)}
-    bodies = list(dict.fromkeys(b for b, _s in assessed_pairs(year=year,
-                                                              body_ids=selectors.supervised_body_ids(viewer=viewer))))
+    visible = _own(viewer) if own else selectors.supervised_body_ids(viewer=viewer)
+    bodies = list(dict.fromkeys(b for b, _s in assessed_pairs(year=year, body_ids=visible)))
     return [FilingLine(body=b, filing=filed.get(b.pk), due=due, overdue=b.pk not in filed and on > due)
             for b in bodies]
 
 
 def evaluation_get(*, viewer: Any, pk: int) -> Evaluation:
-    """An evaluation the viewer supervises, or one of a body it is the partner of (NotFound otherwise)."""
+    """An evaluation of the viewer's own organisation, of a body it supervises, or of a body it is the partner of
+    (NotFound otherwise)."""
     visible = selectors.supervised_body_ids(viewer=viewer)
     ev = Evaluation.objects.select_related("body", "body__region").filter(pk=pk).first()
-    if ev is None or (visible is not None and ev.body_id not in visible
+    if ev is None or (visible is not None and ev.body_id not in visible | _own(viewer)
                       and ev.body_id not in _partner_of(viewer, ev)):
         raise NotFound(details={"evaluation": pk})
     return ev
+
+
+def evaluation_actions(*, viewer: Any, evaluation: Evaluation) -> list[str]:
+    """The steps the viewer may take on the evaluation now (what the pages offer; the services decide again):
+    `revise` (the body, until the next step), `partner_comment`, `cross_check`, `report`."""
+    step = rules.cycle_step_due(status=evaluation.status, scheme=evaluation.scheme)
+    out = []
+    if evaluation.status == EvaluationStatus.SELF_EVALUATED and policy.may_write_body(viewer, body=evaluation.body):
+        out.append("revise")
+    if step == "partner_comment" and policy.may_partner(viewer, partner_ids=partner_ids(
+            body=evaluation.body, year=evaluation.year, scheme=evaluation.scheme)):
+        out.append(step)
+    if step in ("cross_check", "report") and policy.may_assess(viewer):
+        out.append(step)
+    return out
+
+
+def may_submit(*, viewer: Any, body: Any) -> bool:
+    """Whether the viewer may submit the body's self-evaluation or file its forms (what the pages offer)."""
+    return policy.may_write_body(viewer, body=body)
 
 
 def _partner_of(viewer: Any, ev: Evaluation) -> set[int]:

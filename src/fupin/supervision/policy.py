@@ -32,9 +32,17 @@ ASSESSORS = (Role.REVIEWER, Role.APPROVER, Role.ADMINISTRATOR)
 NATION = (ScopeLevel.NATION,)
 
 
+def _body_write(body: Any) -> dict[str, Any]:
+    return {"roles": CLERKS, "region_code": body.region.code, "party": organisation_party(body), "office": True}
+
+
 def authorise_body_write(actor: Any, *, body: Any, what: str) -> None:
-    access.authorise(actor, roles=CLERKS, region_code=body.region.code, party=organisation_party(body), office=True,
-                     what=what)
+    access.authorise(actor, **_body_write(body), what=what)
+
+
+def may_write_body(actor: Any, *, body: Any) -> bool:
+    """Whether `authorise_body_write` lets the actor through (no security event: for offering the action)."""
+    return access.refusal(actor, **_body_write(body)) is None
 
 
 def authorise_submit(actor: Any, *, body: Any, what: str) -> None:
@@ -80,9 +88,24 @@ def authorise_problem_owner(actor: Any, *, problem: Any) -> None:
                      office=True, what="problem owner")
 
 
+ASSESS: dict[str, Any] = {"roles": ASSESSORS, "office": True, "scope_levels": NATION}
+
+
 def authorise_assess(actor: Any, *, what: str) -> None:
-    access.authorise(actor, roles=ASSESSORS, office=True, scope_levels=NATION, what=what)
+    access.authorise(actor, **ASSESS, what=what)
+
+
+def may_assess(actor: Any) -> bool:
+    return access.refusal(actor, **ASSESS) is None
+
+
+def _partner(partner_ids: set[int]) -> dict[str, Any]:
+    return {"roles": WORKERS, "party": access.Party(organisation_ids=frozenset(partner_ids))}
 
 
 def authorise_partner(actor: Any, *, partner_ids: set[int], what: str) -> None:
-    access.authorise(actor, roles=WORKERS, party=access.Party(organisation_ids=frozenset(partner_ids)), what=what)
+    access.authorise(actor, **_partner(partner_ids), what=what)
+
+
+def may_partner(actor: Any, *, partner_ids: set[int]) -> bool:
+    return access.refusal(actor, **_partner(partner_ids)) is None
