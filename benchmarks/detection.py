@@ -58,8 +58,35 @@ def run(*, scale: str, seed: int, runs: int) -> dict[str, Any]:
         raise RuntimeError("no planted cases")
     out["planted_year"] = year
     out["planted"] = len(planted["planted"])
+    out["unplanted"] = unplanted(planted["planted"])
     out["score"] = [{"kind": s.kind, "planted": s.planted, "found": s.found, "flagged": s.flagged,
                      "matched": s.matched, "precision": s.precision, "recall": s.recall} for s in result[1]]
+    return out
+
+
+RATIO = {"beyond_capacity": "times_capacity", "implausible_volume": "times_plausible", "deadline_spike": "ratio",
+         "tied_concentration": "share"}
+
+
+def unplanted(planted: list[list[str]]) -> dict[str, Any]:
+    """The flags that name no planted case, per kind: how many, and how far past the threshold (the smallest and the
+    median of the evidence's ratio), so that a reader can tell noise from the random demo data's own excesses."""
+    from fupin.detection.models import Flag
+    from fupin.detection.rules import names_case
+
+    out: dict[str, Any] = {}
+    for flag in Flag.objects.all():
+        if any(k == flag.kind and names_case(flag.key, key) for k, key in planted):
+            continue
+        row = out.setdefault(flag.kind, {"flags": 0, "ratios": []})
+        row["flags"] += 1
+        value = flag.evidence.get(RATIO.get(flag.kind, ""))
+        if isinstance(value, int | float):
+            row["ratios"].append(value)
+    for row in out.values():
+        ratios = sorted(row.pop("ratios"))
+        if ratios:
+            row.update({"min_ratio": ratios[0], "median_ratio": ratios[len(ratios) // 2], "max_ratio": ratios[-1]})
     return out
 
 
@@ -96,6 +123,10 @@ def main(argv: list[str] | None = None) -> None:
         p = "-" if s["precision"] is None else f"{s['precision']:.2f}"
         rc = "-" if s["recall"] is None else f"{s['recall']:.2f}"
         print(f"{s['kind']:<24} {s['planted']:>7} {s['found']:>5} {s['flagged']:>7} {s['matched']:>7} {p:>9} {rc:>6}")
+    for kind, row in result["unplanted"].items():
+        extra = (f" (evidence ratio min {row['min_ratio']}, median {row['median_ratio']}, max {row['max_ratio']})"
+                 if "min_ratio" in row else "")
+        print(f"unplanted {kind}: {row['flags']} flags{extra}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, default=str))
     print(f"figures in {args.out}")

@@ -75,3 +75,12 @@ def test_another_province_and_a_viewer_are_kept_out(flag, hebei_reviewer):
 def test_pages_need_sign_in(flag):
     r = Client().get("/detection/flags/")
     assert r.status_code == 302 and "/login/" in r["Location"]
+
+
+def test_the_pages_speak_chinese(flag, guizhou_reviewer):
+    c = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    c.force_login(guizhou_reviewer)
+    listing = c.get("/detection/flags/").content.decode()
+    assert "虚报疑点线索" in listing and "循环交易" in listing
+    detail = c.get(f"/detection/flags/{flag.pk}/").content.decode()
+    assert "供应商的反向采购" in detail and "驳回：已有合理解释" in detail and "共 3 条记录" in detail
