@@ -112,3 +112,14 @@ def test_the_users_page_refuses_another_province_and_a_higher_role(gx):
     assert not User.objects.filter(username__in=["gz-1", "aud"]).exists()
     other = factories.user("gz-clerk", roles="clerk", scope_level="county", scope_code="522627")
     assert c.get(f"/oversight/users/{other.pk}/").status_code == 404
+
+
+def test_the_pages_speak_chinese(county_clerk):
+    c = signed_in(county_clerk)
+    page = c.get("/account/tokens/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "API 令牌" in page and "新建令牌" in page
+    r = c.post("/account/tokens/", {"scopes": ["ledger:admin"], "days": "30"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert r.status_code == 422
+    key = services.token_create(user=county_clerk, scopes="registry:read", actor="test")
+    r = Client().get("/api/v1/purchases", HTTP_AUTHORIZATION=f"Bearer {key}", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert r.json()["code"] == "token_scope" and "不包含" in r.json()["message"]
