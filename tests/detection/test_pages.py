@@ -84,3 +84,15 @@ def test_the_pages_speak_chinese(flag, guizhou_reviewer):
     assert "虚报疑点线索" in listing and "循环交易" in listing
     detail = c.get(f"/detection/flags/{flag.pk}/").content.decode()
     assert "供应商的反向采购" in detail and "驳回：已有合理解释" in detail and "共 3 条记录" in detail
+
+
+def test_the_admin_lists_flags_read_only(flag):
+    admin = factories.user("flagadmin", roles="administrator")
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    c = signed_in(admin)
+    assert c.get("/admin/detection/flag/").status_code == 200
+    assert c.get(f"/admin/detection/flag/{flag.pk}/change/").status_code == 200  # a view, no save
+    assert c.get("/admin/detection/flag/add/").status_code == 403
+    assert c.post(f"/admin/detection/flag/{flag.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Flag.objects.filter(pk=flag.pk, status="open").exists()

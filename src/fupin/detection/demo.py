@@ -221,4 +221,4 @@ def build(world: Any) -> None:  # noqa: PLR0915 - one story, told in order
                                 "runs": [r.as_dict() for r in runs]}
     world.notes.append(
         f"detection: {len(p.planted)} planted inflation cases in {year} ({len(p.rows)} entries); runs found "
-        + ", ".join(f"{r.year}: {r.found}" for r in runs) + " flags (sign in as admin or county: Detection flags)")
+        + ", ".join(f"{r.year}: {r.found}" for r in runs) + " flags (sign in as admin or county: Oversight → Inflation flags)")
