@@ -162,8 +162,11 @@ class Kind:
         return f"{self.label}/{partition or '-'}"
 
 
-def _county(code: Any) -> str:
-    return str(code or "")[:6] or "-"
+def _province(code: Any) -> str:
+    """The province of a region code (its first two digits): the partition of the ledger's and the payments' chains.
+    Some thirty chains, so a batch of an import writes some thirty links whatever its size, and imports of
+    different provinces do not wait for each other's chain heads."""
+    return str(code or "")[:2] or "-"
 
 
 def _app_of(object_type: Any) -> str:
@@ -181,14 +184,14 @@ LEDGER_FIELDS = (
 )
 
 KINDS: dict[str, Kind] = {k.label: k for k in (
-    # purchase entries: one chain per origin county (the seller's county by the origin rule)
-    Kind("ledger.purchaseentry", "v1", LEDGER_FIELDS, "county_code", _county, "purchase ledger"),
-    # benefit payments: one chain per county of the paying market entity
+    # purchase entries: one chain per province of origin (the seller's county by the origin rule)
+    Kind("ledger.purchaseentry", "v1", LEDGER_FIELDS, "county_code", _province, "purchase ledger"),
+    # benefit payments: one chain per province of the paying market entity
     Kind("linkage.benefitpayment", "v1", (
         "source", "external_id", "contract_id", "entity_id", "mechanism", "household_id", "collective_id",
         "recipient_code", "entity_code", "paid_on", "amount_fen", "quantity", "evidence_ref", "reverses_id", "note",
         "recorded_by_id", "recorded_at",
-    ), "entity_code", _county, "benefit payments"),
+    ), "entity_code", _province, "benefit payments"),
     # certification review decisions: one chain (they are few)
     Kind("certification.decision", "v1", (
         "application_id", "at", "action", "level", "from_status", "to_status", "reviewer_id", "reviewer_name",
