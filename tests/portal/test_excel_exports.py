@@ -167,3 +167,44 @@ def test_reserved_share_export_has_percentages_and_yuan(ledger_world, admin_user
     assert not any(h.isascii() for h in header(zh)), header(zh)
     csv_head = client.get(reverse("portal:ledger_reserved_share") + "?year=2025&export=csv").content
     assert csv_head.decode("utf-8-sig").startswith("credit_code,organisation_name")
+
+
+# -- exports that build their rows under machine keys ----------------------------------------------------------------
+def test_table_workbook_types_and_translates_keyed_columns():
+    fields = {"body_id": xlsx.Field("body_id", "Body id", xlsx.Kind.INT, internal=True),
+              "score": xlsx.Field("score", "Score", xlsx.Kind.NUMBER),
+              "channel": xlsx.Field("channel", "Channel", choices=Channel)}
+    content = xlsx.table_workbook(["body_id", "score", "channel", "points:X"], [[3, 87.5, "ecommerce", 4.25]],
+                                  fields=fields, default=lambda k: xlsx.Field(k, k.upper(), xlsx.Kind.NUMBER))
+    ws = openpyxl.load_workbook(io.BytesIO(content)).active
+    assert header(ws) == ["Score", "Channel", "POINTS:X"]
+    assert ws["A2"].value == 87.5 and ws["A2"].data_type == "n" and ws["B2"].value == "E-commerce"
+    assert ws["C2"].value == 4.25 and ws["C2"].number_format == xlsx.NUMBER_FORMAT
+    assert_table_shape(ws)
+
+
+def test_linkage_contracts_xlsx_is_typed_and_still_imports(tmp_path):
+    import datetime as dt
+
+    from fupin.linkage import imports as linkage_imports
+    from fupin.linkage.models import Contract
+    from tests import factories
+    from tests.linkage import factories as linkage_factories
+
+    clerk = linkage_factories.writer(scope_code="522627")
+    entity = factories.entity(region_code="522627")
+    household = factories.household()
+    linkage_factories.contract(actor=clerk, entity=entity, households=[household], code="XL-1")
+    content = linkage_imports.contracts_export(contracts=Contract.objects.prefetch_related("parties__household"),
+                                               fmt="xlsx", language="zh-hans")
+    ws = openpyxl.load_workbook(io.BytesIO(content)).active
+    assert header(ws)[:3] == ["合同编号", "经营主体代码", "联结方式"]
+    start = column(ws, "开始日期")[0]
+    assert start.is_date and start.value.date() == dt.date(2024, 1, 1)
+    rent = column(ws, "每亩年租金(元)")[0]
+    assert rent.data_type == "n" and rent.number_format == xlsx.YUAN_FORMAT
+    assert_table_shape(ws)
+    path = tmp_path / "contracts.xlsx"
+    path.write_bytes(content)
+    report = linkage_imports.contract_import(path=path, file_name="contracts.xlsx", actor=clerk)
+    assert report.unchanged == 1 and report.rejected == 0, report.as_dict()

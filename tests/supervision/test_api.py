@@ -147,7 +147,14 @@ def test_scorecards_through_the_api(w):
     assert r.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
     header = [c.value for c in next(sheet.iter_rows(max_row=1))]
-    assert header[:8] == ["rank", "body_id", "body", "credit_code", "scheme", "year", "score", "grade"]
+    # the .xlsx is for people (issue #14): translated headers, no internal ids unless asked, scores as numbers
+    assert header[:7] == ["Rank", "Assessed body", "Unified social credit code", "Scheme", "Year", "Score", "Grade"]
+    assert isinstance(sheet["F2"].value, (int, float)) and sheet.freeze_panes == "A2"
+    with_ids = openpyxl.load_workbook(io.BytesIO(office.get("/supervision/scorecards/export", year=2024,
+                                                            format="xlsx", ids="true").content)).active
+    assert [c.value for c in with_ids[1]][:2] == ["Rank", "Body id"]
+    csv_head = office.get("/supervision/scorecards/export", year=2024, format="csv").content.decode("utf-8-sig")
+    assert csv_head.startswith("rank,body_id,body,credit_code,scheme,year,score,grade")
     assert office.get("/supervision/methodologies", scheme=D, year=2024).json()["definition"]["weight_total"] == 100
 
 

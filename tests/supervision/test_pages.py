@@ -160,7 +160,7 @@ def test_scorecards_pages_export_print_and_adjust(w, card):
     r = office.get("/supervision/scorecards/?year=2024&export=xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("rank", "body_id", "body") and rows[1][2] == w.central.name
+    assert rows[0][:3] == ("Rank", "Assessed body", "Unified social credit code") and rows[1][1] == w.central.name
     r = office.post("/supervision/scorecards/", {"year": 2024, "scheme": D})
     assert r.status_code == 302
 

@@ -319,3 +319,12 @@ class Template:
     @property
     def filename(self) -> str:
         return f"{self.kind}-template.xlsx"
+
+
+def table_workbook(header: Sequence[str], rows: Iterable[Sequence[Any]], *, fields: Mapping[str, Field],
+                   default: Callable[[str], Field] | None = None, sheet_title: str = "data",
+                   with_internal: bool = False) -> bytes:
+    """An export that already builds its rows under machine `header` keys (and its CSV from them): each key's
+    `Field` from `fields` (or `default(key)`, else a text column named by the key) types and labels its column."""
+    typed = [fields.get(key) or (default(key) if default else Field(key, key)) for key in header]
+    return workbook(rows, fields=typed, sheet_title=sheet_title, with_internal=with_internal)

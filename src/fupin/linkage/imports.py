@@ -598,7 +598,27 @@ def contracts_export(*, contracts: Iterable[Contract], fmt: str, language: str =
                  "status": c.status, "note": c.note, **_terms_cells(c)}
         rows.append([cells.get(n, "") for n in names])
     header = [c.zh if language.startswith("zh") else c.name for c in CONTRACT_COLUMNS]
+    if fmt == "xlsx":  # for people, still importable: yuan, numbers and dates typed, codes kept (issue #14)
+        return _typed_xlsx(CONTRACT_COLUMNS, header, rows, sheet_title="contracts")
     return table_bytes(rows, header=header, fmt=fmt, sheet_title="contracts")
+
+
+_NUMBER_COLUMNS = {"days_per_month", "min_quantity", "percent", "revenue_share_percent", "quantity"}
+_DATE_COLUMNS = {"start_date", "end_date", "paid_on"}
+
+
+def _typed_xlsx(columns: list[Column], header: list[str], rows: list[list[Any]], *, sheet_title: str) -> bytes:
+    """The .xlsx of a linkage export in the import's layout: money in yuan as numbers with the yuan format,
+    quantities and percentages (given in per cent, as the import takes them) as numbers, dates as dates."""
+    from fupin.core.xlsx import Field, Kind, workbook
+
+    def kind(name: str) -> Kind:
+        if name.endswith("_yuan"):
+            return Kind.YUAN
+        return Kind.NUMBER if name in _NUMBER_COLUMNS else Kind.DATE if name in _DATE_COLUMNS else Kind.TEXT
+
+    fields = [Field(c.name, label, kind(c.name), fen=False) for c, label in zip(columns, header, strict=True)]
+    return workbook(rows, fields=fields, sheet_title=sheet_title)
 
 
 def payments_export(*, payments: Iterable[BenefitPayment], fmt: str, language: str = "en") -> bytes:
@@ -611,6 +631,8 @@ def payments_export(*, payments: Iterable[BenefitPayment], fmt: str, language: s
                      "" if p.quantity is None else str(p.quantity), p.evidence_ref, p.source, p.note, p.mechanism,
                      p.entity.name, p.reverses.external_id if p.reverses is not None else ""])
     header = [c.zh if language.startswith("zh") else c.name for c in header_cols]
+    if fmt == "xlsx":
+        return _typed_xlsx(header_cols, header, rows, sheet_title="payments")
     return table_bytes(rows, header=header, fmt=fmt, sheet_title="payments")
 
 

@@ -31,7 +31,7 @@ from fupin.core.pagination import Page
 from fupin.core.services import export_log
 from fupin.core.tabular import CONTENT_TYPES, save_upload, table_bytes
 
-from . import approvals, imports, problems, scorecards, selectors, services
+from . import approvals, imports, problems, score_exports, scorecards, selectors, services
 from .enums import (
     ApprovalStatus,
     Grade,
@@ -675,10 +675,14 @@ def scorecards_compute(request, body: SupervisionComputeIn):
 
 
 @router.get("/supervision/scorecards/export", openapi_extra=file_download("csv", "xlsx", description="the scorecards"))
-def scorecard_export(request, year: Year, scheme: SchemeName | None = None, format: ExportFormat = "xlsx"):  # noqa: A002
+def scorecard_export(request, year: Year, scheme: SchemeName | None = None, format: ExportFormat = "xlsx",  # noqa: A002
+                     ids: bool = False):
+    """The scorecards: .xlsx for people (numbers, translated headers, scheme and grade; the ids with `ids=true`),
+    CSV for machines (`scorecards.EXPORT_HEADER` and one `points:<indicator>` column each)."""
     cards = list(selectors.scorecard_list(viewer=request.user, year=year, scheme=scheme))
     header, rows = scorecards.export_rows(cards)
-    content = table_bytes(rows, header=header, fmt=format, sheet_title=f"scorecards-{year}")
+    content = score_exports.xlsx(cards, with_internal=ids) if format == "xlsx" else table_bytes(
+        rows, header=header, fmt=format, sheet_title=f"scorecards-{year}")
     export_log(user=request.user, what="supervision scorecards", rows=len(rows), path=request.path)
     response = HttpResponse(content, content_type=CONTENT_TYPES[format])
     response["Content-Disposition"] = f'attachment; filename="scorecards-{year}.{format}"'

@@ -23,8 +23,18 @@ from django.views.decorators.http import require_POST
 from fupin.core.errors import FupinError, NotFound
 from fupin.core.services import export_log
 from fupin.core.tabular import save_upload, table_bytes
+from fupin.core.xlsx import wants_internal
 from fupin.ledger import selectors as ledger
-from fupin.supervision import approvals, imports, problems, rules, scorecards, selectors, services
+from fupin.supervision import (
+    approvals,
+    imports,
+    problems,
+    rules,
+    score_exports,
+    scorecards,
+    selectors,
+    services,
+)
 from fupin.supervision.enums import (
     ApprovalStatus,
     Grade,
@@ -543,8 +553,9 @@ def scorecard_list(request):
     if fmt is not None:
         header, cells = scorecards.export_rows(list(cards))
         export_log(user=request.user, what="supervision scorecards", rows=len(cells), path=request.path)
-        return file_response(table_bytes(cells, header=header, fmt=fmt, sheet_title="scorecards"),
-                             filename=f"scorecards.{fmt}", fmt=fmt)
+        content = score_exports.xlsx(list(cards), with_internal=wants_internal(request)) if fmt == "xlsx" \
+            else table_bytes(cells, header=header, fmt=fmt, sheet_title="scorecards")
+        return file_response(content, filename=f"scorecards.{fmt}", fmt=fmt)
     page = paginate(request, cards)
     ranks: dict[tuple[int, str], dict[int, int]] = {}
     rows = []
