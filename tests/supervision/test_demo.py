@@ -7,7 +7,8 @@ import pytest
 from fupin.demo.steps import STEPS
 from fupin.demo.world import World
 from fupin.supervision.enums import ProblemStatus
-from fupin.supervision.models import Approval, Problem, Scorecard, WorkPlan
+from fupin.supervision import cycle
+from fupin.supervision.models import Approval, Evaluation, Problem, Scorecard, StatisticsFiling, WorkPlan
 
 pytestmark = pytest.mark.django_db
 
@@ -32,3 +33,10 @@ def test_the_demo_world_supervises_and_assesses():
     assert good is not None and good.grade == "good" and any(m["sub_target"] for m in good.misses)
     assert cards.exclude(grade="good").exists() and cards.filter(adjustment_centi__lt=0).exists()
     assert {"assessor", "central"} <= set(world.users)
+    # the year-end cycle shows every stage: reported, waiting for the cross-check, for the partner, not submitted
+    assert set(Evaluation.objects.filter(year=last).values_list("status", flat=True)) == {
+        "reported", "self_evaluated"}
+    assert Evaluation.objects.filter(year=last, scheme="east_west", status="self_evaluated").exists()
+    assert StatisticsFiling.objects.filter(year=last, body=central[0]).count() == 1
+    steps = {line.step for line in cycle.cycle_lines(viewer=world.users["assessor"], year=last)}
+    assert {"self_evaluation", "partner_comment", "cross_check", None} <= steps

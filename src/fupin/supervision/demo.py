@@ -11,9 +11,13 @@
   the first central unit's good grade sits next to a missed sub-target (its first paired county's helped sales).
 - Problems in every state (open and escalated, in progress, resolved, closed, reopened), raised by county
   governments and assigned from the responsibility matrix.
+- Last year's year-end cycle at every stage: the first central unit's evaluation reported and its statistics forms
+  filed, the second's waiting for the cross-check, the first eastern province's waiting for its partner's comments,
+  the others not submitted (late once the due dates have passed).
 - Logins: `assessor` (the national office's approver and reviewer) and `central` (clerk and approver of the first
   central unit).
-Leaves `world.extra["supervision"]`: {"plans", "approvals", "scorecards", "problems", "good_with_miss"}.
+Leaves `world.extra["supervision"]`: {"plans", "approvals", "scorecards", "problems", "good_with_miss",
+"evaluations", "filings"}.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from typing import Any
 
 from fupin.core.services import user_create
 
-from . import approvals, figures, problems, scorecards, selectors, services
+from . import approvals, cycle, figures, problems, scorecards, selectors, services
 from .enums import Metric, Scheme
 
 # how far each body's targets sit from what it achieved (a target above the actual is missed)
@@ -110,10 +114,36 @@ def build(world: Any) -> None:
                                                            reason="群众反映帮销产品以次充好，经核实扣分", actor=actor)
     out["good_with_miss"] = next((c for c in out["scorecards"] if c.grade == "good" and c.misses), None)
     out["problems"] = _problems(world, counties, local)
+    out["evaluations"], out["filings"] = _cycle(world, central, east, last_year)
     world.extra["supervision"] = out
     _users(world, central)
     world.notes.append(f"Supervision: {len(out['plans'])} work plans, {len(out['approvals'])} periods, "
-                       f"{len(out['scorecards'])} scorecards for {last_year}, {len(out['problems'])} problems.")
+                       f"{len(out['scorecards'])} scorecards for {last_year}, {len(out['problems'])} problems, "
+                       f"{len(out['evaluations'])} self-evaluations of {last_year}, {len(out['filings'])} filed forms.")
+
+
+def _cycle(world: Any, central: list[Any], east: list[Any], year: int) -> tuple[list[Any], list[Any]]:
+    """The year-end cycle of `year` at every stage: the first central unit's is reported (and its forms filed), the
+    second's waits for the cross-check, the first eastern province's for its partner's comments; the others have
+    not submitted (late once the due date has passed)."""
+    actor = world.actor
+    evaluations, filings = [], []
+    if central:
+        ev = cycle.evaluation_submit(body=central[0], scheme=Scheme.DESIGNATED_ASSISTANCE, year=year, self_score=90,
+                                     text="完成定点帮扶县消费帮扶任务，直接采购和帮助销售均超额完成。", actor=actor)
+        cycle.evaluation_cross_check(evaluation=ev, text="自评数据与消费帮扶台账一致。", actor=actor)
+        cycle.evaluation_report(evaluation=ev, text="考核等次：好。", actor=actor)
+        evaluations.append(ev)
+        filings.append(cycle.statistics_file(body=central[0], year=year, actor=actor))
+    if len(central) > 1:
+        evaluations.append(cycle.evaluation_submit(body=central[1], scheme=Scheme.DESIGNATED_ASSISTANCE, year=year,
+                                                   text="按计划开展定点帮扶消费帮扶工作。", self_score=80,
+                                                   actor=actor))
+    if east:
+        evaluations.append(cycle.evaluation_submit(body=east[0], scheme=Scheme.EAST_WEST, year=year, self_score=85,
+                                                   text="东西部协作消费帮扶：结对地区农产品进入本省商超和食堂。",
+                                                   actor=actor))
+    return evaluations, filings
 
 
 PROBLEMS = [  # (title, category, measure, days before today it was due, the steps it goes through)
