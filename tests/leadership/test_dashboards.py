@@ -89,6 +89,12 @@ def test_county_reviewer_sees_its_queue_overdue_items_and_its_countys_figures(de
     assert direct + helped == this  # the two kinds make up the counted total
     assert board.figure("region", "certified").value == certification.product_list(
         viewer=user, status="certified").count()
+    # the monthly trend adds up to the year's figure, month by month as the account says
+    trend = board.block("region").trend
+    assert [m["month"] for m in trend] == [f"{year}-{m:02d}" for m in range(1, 13)]
+    assert sum(m["amount_fen"] for m in trend) == this
+    for m in trend:
+        assert m["amount_fen"] == amount(user, {"region": user.scope_code, "year": year, "month": m["month"]})[0]
     # the county's figures are its own, not the province's
     province = dashboards.dashboard(viewer=demo.users["province"])
     assert province.figure("region", "amount").value > this
@@ -125,8 +131,9 @@ def test_supplier_sees_its_applications_certificates_and_sales(demo):
     sales, entries = amount(user, {"seller": entity.pk, "year": year})
     assert (board.figure("supplier", "sales").value, board.figure("supplier", "entries").value) == (sales, entries)
     assert sales > 0
+    assert sum(m["amount_fen"] for m in board.block("supplier").trend) == sales
     html = check_page(user, board)
-    assert "Your products and sales" in html
+    assert "Your products and sales" in html and html.count("<svg") >= 1
 
 
 def test_buyer_sees_its_account_and_reserved_share(demo):
@@ -137,6 +144,7 @@ def test_buyer_sees_its_account_and_reserved_share(demo):
     this, entries = amount(user, {"buyer": org.pk, "year": year}, side="buyer")
     assert (board.figure("buyer", "amount").value, board.figure("buyer", "entries").value) == (this, entries)
     assert this > 0
+    assert sum(m["amount_fen"] for m in board.block("buyer").trend) == this
     share = reserved_share.reserved_share_get(viewer=user, organisation_id=org.pk, year=year).as_dict()
     assert board.figure("buyer", "share_platform").value == share["platform_fen"]
     assert board.figure("buyer", "share_gap").value == share["gap_fen"]

@@ -66,6 +66,7 @@ class Block:
     figures: list[Figure] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)  # a table under the figures (targets, suppliers)
     links: list[tuple[str, str]] = field(default_factory=list)  # (label, url name)
+    trend: list[dict[str, Any]] = field(default_factory=list)  # counted amount by month of the year (a chart)
 
 
 @dataclass
@@ -86,6 +87,19 @@ class Dashboard:
 def _amount(viewer: Any, filters: dict[str, Any], side: str = "origin") -> tuple[int, int]:
     rows = ledger.account_totals(viewer=viewer, filters=filters, side=side)
     return (int(rows[0]["amount_fen"]), int(rows[0]["entries"])) if rows else (0, 0)
+
+
+def monthly(viewer: Any, filters: dict[str, Any], side: str = "origin") -> list[dict[str, Any]]:
+    """The counted amount of each month of the year (every month, none missing), with the filters of its entries."""
+    year = int(filters["year"])
+    rows = {r["month"]: r for r in ledger.account_totals(viewer=viewer, group_by=["month"], filters=filters, side=side)}
+    out = []
+    for m in range(1, 13):
+        key = f"{year:04d}-{m:02d}"
+        r = rows.get(key)
+        out.append({"month": key, "amount_fen": int(r["amount_fen"]) if r else 0, "entries": int(r["entries"]) if r else 0,
+                    "query": {**filters, "month": key}})
+    return out
 
 
 def _region_code(viewer: Any) -> str:
@@ -146,7 +160,7 @@ def region_block(viewer: Any, *, year: int, today: dt.date) -> Block:
         Figure("certified", _("certified products"), certified, url_name="portal:cert_products",
                query={"status": ProductStatus.CERTIFIED}),
         Figure("entities", _("market entities"), entities, url_name="portal:entity_list"),
-    ], links=[(_("Statistics"), "portal:ledger_dashboard")])
+    ], links=[(_("Statistics"), "portal:ledger_dashboard")], trend=monthly(viewer, q))
 
 
 def oversight_block(viewer: Any, *, year: int, today: dt.date) -> Block:
@@ -217,7 +231,8 @@ def supplier_block(viewer: Any, suppliers: list[Any], *, year: int, today: dt.da
         Figure("entries", _("purchases counted"), entries, url_name="portal:ledger_entries", query=seller_q),
         Figure("benefits", _("yuan of benefits paid to households"), benefits, money=True,
                url_name="portal:linkage_payments"),
-    ], rows=rows if len(rows) > 1 else [])
+    ], rows=rows if len(rows) > 1 else [], trend=monthly(viewer, {"seller": ids, "year": year} if len(ids) > 1
+                                                          else seller_q))
 
 
 def buyer_block(viewer: Any, org: Any, *, year: int, today: dt.date) -> Block:
@@ -246,7 +261,8 @@ def buyer_block(viewer: Any, org: Any, *, year: int, today: dt.date) -> Block:
             Figure("share_gap", _("yuan still to buy"), share["gap_fen"], money=True,
                    url_name="portal:ledger_reserved_share", query={"year": year}, warn=share["gap_fen"] > 0),
         ]
-    block = Block("buyer", _("Your account, %(year)s") % {"year": year}, figures)
+    block = Block("buyer", _("Your account, %(year)s") % {"year": year}, figures,
+                  trend=monthly(viewer, {"buyer": org.pk, "year": year}, side="buyer"))
     if share:
         block.rows = [{"status": share["status"], "status_label": dict(ShareStatus.choices).get(share["status"], ""), "required_percent": share["required_percent"],
                        "achieved_percent": share["achieved_percent"], "achieved_bp": share["achieved_bp"],

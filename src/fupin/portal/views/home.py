@@ -19,6 +19,7 @@ from fupin.core.errors import FupinError
 from fupin.leadership import dashboards, inbox, services
 from fupin.registry import selectors as registry
 
+from .. import charts
 from .. import format as fmt
 from .shared import int_param
 
@@ -55,6 +56,18 @@ def _row(r: dict[str, Any]) -> dict[str, Any]:
             "ratio_text": f"{int(r['ratio_bp']) / 100:.1f}%" if r.get("ratio_bp") is not None else "–"}
 
 
+def _trend(block: Any) -> Any:
+    """The block's counted amount by month as a line chart, each point opening the month's entries."""
+    if not block.trend or not any(m["amount_fen"] for m in block.trend):
+        return None
+    hrefs = [_url("portal:ledger_entries", (), m["query"])
+             if all(not isinstance(v, list | tuple) for v in m["query"].values()) else "" for m in block.trend]
+    return charts.line_chart([m["month"][5:] for m in block.trend],
+                             [charts.Series(_("amount (yuan)"), [m["amount_fen"] for m in block.trend], hrefs)],
+                             title=_("Counted by month, %(year)s") % {"year": block.trend[0]["month"][:4]},
+                             fmt=fmt.yuan, tick_fmt=fmt.yuan_whole)
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
@@ -62,7 +75,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if year is not None and not 2000 <= year <= 2100:
         year = None
     board = dashboards.dashboard(viewer=user, year=year)
-    blocks = [{"key": b.key, "title": b.title, "rows": [_row(r) for r in b.rows] if b.key == "targets" else b.rows,
+    blocks = [{"key": b.key, "title": b.title, "trend": _trend(b), "rows": [_row(r) for r in b.rows] if b.key == "targets" else b.rows,
                "links": [(label, reverse(name)) for label, name in b.links],
                "figures": [{"key": f.key, "label": f.label, "value": f.value, "money": f.money, "warn": f.warn,
                             "url": _url(f.url_name, f.url_args, f.query)} for f in b.figures]}
