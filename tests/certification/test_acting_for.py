@@ -14,6 +14,7 @@ from fupin.certification.enums import ReviewAction as A
 from fupin.certification.models import Application, Product, SupplierAuthorisation
 from fupin.core.errors import AccessDenied, Conflict, InvalidInput
 from fupin.core.models import AuditEntry
+from fupin.core.services import user_create
 from tests import factories
 from tests.certification import factories as cf
 
@@ -182,3 +183,28 @@ def test_reviewers_are_offered_the_review_not_the_suppliers_actions():
     assert selectors.offers_review_queue(viewer=revs.county) and not selectors.offers_review_queue(viewer=sup.user)
     assert selectors.offers_supplier_pages(viewer=sup.user) and not selectors.offers_supplier_pages(viewer=both)
     assert Application.objects.get(pk=app.pk).status == S.SUBMITTED
+
+
+def test_the_admin_grants_and_revokes_through_the_services(client):
+    sup = cf.supplier()
+    member = cf.supplier()
+    admin = user_create(username="grant_admin", password="correct-horse-42", roles="administrator",
+                        scope_level="nation", is_superuser=True)  # the Django admin is for superusers
+    client.force_login(admin)
+    r = client.post("/admin/certification/supplierauthorisation/add/", {
+        "organisation": sup.user.organisation.pk, "entity": member.entity.pk, "valid_from": "2020-01-01",
+        "valid_to": "", "reason": "mandate"})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    grant = SupplierAuthorisation.objects.get()
+    assert grant.granted_by == admin and grant.reason == "mandate"
+    assert AuditEntry.objects.filter(action="supplier_authorisation:grant", object_id=str(grant.pk)).exists()
+    r = client.post("/admin/certification/supplierauthorisation/add/", {  # overlapping: refused on the form
+        "organisation": sup.user.organisation.pk, "entity": member.entity.pk, "valid_from": "2020-06-01",
+        "reason": "again"})
+    assert r.status_code == 200 and "already authorised" in r.content.decode()
+    assert SupplierAuthorisation.objects.count() == 1
+    r = client.post("/admin/certification/supplierauthorisation/", {"action": "revoke", "_selected_action": [grant.pk]})
+    assert r.status_code == 302
+    grant.refresh_from_db()
+    assert grant.revoked_at is not None and grant.revoked_by == admin
+    assert AuditEntry.objects.filter(action="supplier_authorisation:revoke", object_id=str(grant.pk)).exists()

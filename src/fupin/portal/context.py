@@ -9,10 +9,13 @@ from .navigation import INBOX_URL_NAME, NAV
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
+        return {"nav_items": [], "nav_names": set()}
     items = []
+    names = set()
     for item in NAV:
         if item.roles and not user.has_role(*item.roles):
+            continue
+        if item.shown is not None and not item.shown(user):
             continue
         try:
             url = reverse(item.url_name)
@@ -20,8 +23,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             continue
         items.append({"label": item.label, "url": url, "section": item.section,
                       "active": request.path.startswith(url) and url != "/"})
+        names.add(item.url_name)
     _count_inbox(user, items)
-    return {"nav_items": items}
+    return {"nav_items": items, "nav_names": names}
 
 
 def _count_inbox(user: Any, items: list[dict[str, Any]]) -> None:

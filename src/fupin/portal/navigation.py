@@ -3,9 +3,13 @@ Areas of the portal add their entries here."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+
+from fupin.certification import selectors as certification
 
 INBOX_URL_NAME = "portal:inbox"
 
@@ -16,6 +20,7 @@ class NavItem:
     url_name: str
     roles: tuple[str, ...] = ()
     section: object = ""
+    shown: Callable[[Any], bool] | None = None  # a selector's answer for the user (what its role and state allow)
 
 
 NAV: list[NavItem] = [
@@ -33,9 +38,11 @@ NAV: list[NavItem] = [
     NavItem(_("Flags"), "portal:linkage_flags", section=_("Interest linkage")),
     NavItem(_("Verification"), "portal:linkage_rounds", section=_("Interest linkage")),
     NavItem(_("Catalogue"), "portal:cert_catalogue", section=_("Certification")),
-    NavItem(_("My products"), "portal:cert_supplier", section=_("Certification")),
+    NavItem(_("My products"), "portal:cert_supplier", section=_("Certification"),
+            shown=lambda u: certification.offers_supplier_pages(viewer=u)),
     NavItem(_("Applications"), "portal:cert_applications", section=_("Certification")),
-    NavItem(_("Review queue"), "portal:cert_queue", ("reviewer", "approver"), section=_("Certification")),
+    NavItem(_("Review queue"), "portal:cert_queue", ("reviewer", "approver"), section=_("Certification"),
+            shown=lambda u: certification.offers_review_queue(viewer=u)),
     NavItem(_("Objections"), "portal:cert_objections", ("reviewer", "approver"), section=_("Certification")),
     NavItem(_("Publish a batch"), "portal:cert_batch_new", ("reviewer", "approver"), section=_("Certification")),
     NavItem(_("Certified products"), "portal:cert_products", section=_("Certification")),

@@ -4,9 +4,11 @@ certificates, code verification, the public notices with the objection form, and
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -19,7 +21,7 @@ from fupin.core.tabular import header_labels, table_bytes
 
 from ...forms.certification import CatalogueFilter, ObjectionForm, VerifyForm
 from ..shared import export_format, file_response, list_context, paginate, read_filters
-from .common import category_label, product_status_label, status_label, yuan
+from .common import category_label, product_status_label, qr_svg, status_label, yuan
 
 
 @require_GET
@@ -67,10 +69,17 @@ def product_complain(request, code: str):
 
 
 @require_GET
+def certificate_verify_url(request, code: str) -> str:
+    """The absolute address of the verification page for `code` (what a certificate's QR code opens)."""
+    return request.build_absolute_uri(f"{reverse('portal:cert_verify')}?{urlencode({'code': code})}")
+
+
 def certificate_page(request, number: str):
     cert = selectors.certificate_get(number=number)
     result = selectors.verify_code(code=cert.code)
+    verify_url = certificate_verify_url(request, cert.code)
     return render(request, "portal/certification/certificate.html", {
+        "verify_url": verify_url, "qr": qr_svg(verify_url, title=_("QR code: open the verification page")),
         "cert": cert, "product": cert.product, "result": result, "status": product_status_label(cert.product.status),
         "category": category_label(cert.product.category), "key_id": signing.key_id(),
     })

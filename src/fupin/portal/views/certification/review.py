@@ -21,7 +21,7 @@ from fupin.core.errors import FupinError, InvalidInput
 
 from ...forms.certification import ApplicationFilter, ProductFilter, QueueFilter
 from ..shared import int_param, list_context, paginate, read_filters
-from .common import category_label, lines, product_status_label, status_label, yuan
+from .common import acting_banner, category_label, lines, product_status_label, status_label, yuan
 
 ACTION_LABELS: dict[str, Any] = {
     ReviewAction.APPROVE: _l("Approve"), ReviewAction.REJECT: _l("Reject"), ReviewAction.RETURN: _l("Return for changes"),
@@ -45,7 +45,8 @@ def application_list(request):
 def application_detail(request, pk: int):
     app = selectors.application_get(viewer=request.user, pk=pk)
     user = request.user
-    actions = selectors.application_actions(viewer=user, application=app)
+    actions = selectors.actions_for(viewer=user, application=app)
+    supplier_actions = [a for a in actions if a in (ReviewAction.RESUBMIT, ReviewAction.WITHDRAW)]
     items = [{"i": i, "price": yuan(i.price_fen), "reference": yuan(i.reference_price_fen),
               "category": category_label(i.product.category)} for i in app.items.select_related("product")]
     decisions = [{"d": d, "to": status_label(d.to_status) if d.to_status else ""}
@@ -57,6 +58,7 @@ def application_detail(request, pk: int):
         "stage_level": rules.STAGE_LEVEL.get(app.status, ""),
         "can_resubmit": ReviewAction.RESUBMIT in actions, "can_withdraw": ReviewAction.WITHDRAW in actions,
         "households": "\n".join(app.households_declared),
+        "acting": acting_banner(selectors.acting_for(viewer=user, supplier=app.supplier)) if supplier_actions else None,
     })
 
 

@@ -19,7 +19,7 @@ from fupin.registry.models import Region
 
 from ...forms.certification import LicenceForm, ProductForm
 from ..shared import int_param
-from .common import category_label, lines, product_status_label, status_label, yuan
+from .common import acting_banner, category_label, lines, product_status_label, status_label, yuan
 
 
 def _supplier(request) -> Any:
@@ -31,10 +31,14 @@ def _supplier(request) -> Any:
     return entities, chosen
 
 
+def _acting(request, supplier: Any) -> dict[str, Any] | None:
+    return acting_banner(selectors.acting_for(viewer=request.user, supplier=supplier)) if supplier is not None else None
+
+
 @login_required
 def supplier_home(request):
     entities, supplier = _supplier(request)
-    ctx: dict[str, Any] = {"entities": entities, "supplier": supplier}
+    ctx: dict[str, Any] = {"entities": entities, "supplier": supplier, "acting": _acting(request, supplier)}
     if supplier is not None:
         products = selectors.product_list(viewer=request.user, supplier_id=supplier.pk)
         ctx["products"] = [{"p": p, "category": category_label(p.category), "status": product_status_label(p.status),
@@ -66,7 +70,8 @@ def product_new(request):
         except FupinError as exc:
             messages.error(request, str(exc.message))
     return render(request, "portal/certification/form.html", {
-        "form": form, "supplier": supplier, "title": _("Register a product"), "submit": _("Register")})
+        "form": form, "supplier": supplier, "title": _("Register a product"), "submit": _("Register"),
+        "acting": _acting(request, supplier)})
 
 
 @login_required
@@ -88,7 +93,8 @@ def licence_new(request):
         except FupinError as exc:
             messages.error(request, str(exc.message))
     return render(request, "portal/certification/form.html", {
-        "form": form, "supplier": supplier, "title": _("Add a licence"), "submit": _("Add")})
+        "form": form, "supplier": supplier, "title": _("Add a licence"), "submit": _("Add"),
+        "acting": _acting(request, supplier)})
 
 
 def _home_url() -> str:
@@ -155,5 +161,5 @@ def apply(request):
     return render(request, "portal/certification/apply.html", {
         "supplier": supplier, "entities": entities, "rows": rows, "kind": kind, "kinds": ApplicationKind.choices,
         "households": refs_text, "verdicts": verdicts,
-        "all_ok": verdicts is not None and all(v["ok"] for v in verdicts),
+        "all_ok": verdicts is not None and all(v["ok"] for v in verdicts), "acting": _acting(request, supplier),
     })
