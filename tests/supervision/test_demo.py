@@ -6,8 +6,8 @@ import pytest
 
 from fupin.demo.steps import STEPS
 from fupin.demo.world import World
-from fupin.supervision.enums import ProblemStatus
 from fupin.supervision import cycle
+from fupin.supervision.enums import ProblemStatus
 from fupin.supervision.models import Approval, Evaluation, Problem, Scorecard, StatisticsFiling, WorkPlan
 
 pytestmark = pytest.mark.django_db
