@@ -126,3 +126,19 @@ def expected_order_purchase_totals(*, viewer: Any, year: int, entity_id: int | N
             "benefit_paid_fen": sum(ln.benefit_paid_fen for ln in lines),
             "shortfall_fen": sum(ln.shortfall_fen for ln in lines)}
 
+
+
+# -- the poverty-reduction effect: the entities' sales the share-of-sales threshold needs ------------------------
+def entity_sales(entity_ids: Collection[int] | None, year: int) -> dict[int, int]:
+    """Counted sales in the account of each seller (None: every seller) in `year`, from the year × seller cube
+    (one query per 5,000 ids): what linkage's poverty-reduction effect compares the benefits paid with. Registered
+    with linkage at start-up (`fupin.ledger.apps`), which cannot read the account itself."""
+    qs = RollupSellerYear.objects.filter(year=year, counted=True)
+    out: dict[int, int] = {}
+    ids = None if entity_ids is None else sorted(entity_ids)
+    for i in range(0, 1 if ids is None else len(ids), 5000):
+        part = qs if ids is None else qs.filter(seller_id__in=ids[i:i + 5000])
+        for seller_id, amount in part.order_by().values("seller_id").annotate(a=Sum("amount_fen")).values_list(
+                "seller_id", "a"):
+            out[seller_id] = int(amount or 0)
+    return out

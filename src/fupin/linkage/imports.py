@@ -28,6 +28,8 @@ from fupin.core.tabular import table_bytes
 from fupin.registry.models import Household, MarketEntity
 
 from . import rules, sampling, services
+from .effect import selectors as effect_selectors
+from .effect import services as effect_services
 from .enums import ContractStatus, DividendBasis, Mechanism, Outcome, PartyKind, Schedule, WageBasis
 from .models import BenefitPayment, Contract, ContractParty, VerificationItem, VerificationRound
 
@@ -306,12 +308,42 @@ class ContractImport(Importer):
                         services.contract_activate(contract=contract, actor=self.actor, reason=_("imported as active"))
             except FupinError as exc:
                 p.reject(_error_rows(p.line, exc, "contract_no"))
+                continue
+            _touch(self, contract.entity_id, contract.start_date)
 
 
 def contract_import(*, path: str | Path, file_name: str, actor: Any, dry_run: bool = False) -> ImportReport:
-    """Import contracts (`ContractImport`)."""
+    """Import contracts (`ContractImport`); then recompute the poverty-reduction effect of the entities it wrote."""
     access.require_role(actor, *services.WRITE_ROLES)
-    return run_import(ContractImport(actor=actor, dry_run=dry_run), path=path, file_name=file_name)
+    importer = ContractImport(actor=actor, dry_run=dry_run)
+    return _effect_after(importer, run_import(importer, path=path, file_name=file_name))
+
+
+# -- the success hook: the poverty-reduction effect of the entities an import wrote ------------------------------
+def _touch(importer: Importer, entity_id: int, day: dt.date) -> None:
+    touched: dict[int, dt.date] = importer.__dict__.setdefault("effect_touched", {})
+    if entity_id not in touched or day < touched[entity_id]:
+        touched[entity_id] = day
+
+
+def _effect_after(importer: Importer, report: ImportReport) -> ImportReport:
+    """After a committed import that wrote rows: decide again, for the entities it wrote, each year its rows bear on
+    (the years after their earliest date) among the years already decided and the current year. A refusal (e.g.
+    thresholds of the wrong type) leaves the import done and says so in the report's warnings."""
+    touched: dict[int, dt.date] = importer.__dict__.get("effect_touched", {})
+    if importer.dry_run or not touched or not report.accepted:
+        return report
+    first = min(touched.values()).year + 1
+    years = {y for y in effect_selectors.decided_years() if y >= first} | {services.local_today().year}
+    try:
+        runs = effect_services.poverty_effect_after_import(entity_ids=set(touched), years=years, actor=importer.actor,
+                                                           reason=importer.reason)
+    except FupinError as exc:
+        report.warnings.append(_("The poverty-reduction effect was not recomputed: %(reason)s")
+                               % {"reason": exc.message})
+        return report
+    report.extra["poverty_effect_years"] = [r.year for r in runs]
+    return report
 
 
 # -- payments --------------------------------------------------------------------------------------------------
@@ -407,13 +439,16 @@ class PaymentImport(Importer):
                 continue
             if not result.created:  # recorded meanwhile by another import, with the same content
                 p.action = Action.UNCHANGED
+                continue
+            _touch(self, p.values["contract"].entity_id, p.values["paid_on"])
 
 
 def payment_import(*, path: str | Path, file_name: str, actor: Any, dry_run: bool = False,
                    today: dt.date | None = None) -> ImportReport:
     """Import benefit payments (`PaymentImport`)."""
     access.require_role(actor, *services.WRITE_ROLES)
-    return run_import(PaymentImport(actor=actor, dry_run=dry_run, today=today), path=path, file_name=file_name)
+    importer = PaymentImport(actor=actor, dry_run=dry_run, today=today)
+    return _effect_after(importer, run_import(importer, path=path, file_name=file_name))
 
 
 def _column(field: str) -> str:

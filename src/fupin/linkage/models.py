@@ -185,3 +185,6 @@ class VerificationItem(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.round_id}#{self.position}"
+
+
+from .effect.models import PovertyEffectDecision as PovertyEffectDecision  # noqa: E402  (the poverty-reduction effect)
