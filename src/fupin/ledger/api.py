@@ -36,7 +36,7 @@ from fupin.core.tabular import CONTENT_TYPES, table_bytes
 from fupin.registry import selectors as registry
 from fupin.registry.enums import OrganisationKind
 
-from . import jobs, rules, selectors, services
+from . import adjustments, jobs, rules, selectors, services
 from .enums import (
     PUBLIC,
     Basis,
@@ -109,6 +109,12 @@ class AmendIn(Schema):
     changes: dict[str, str | float | int | bool]
 
 
+class AdjustIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=2000)
+    changes: dict[str, str | float | int | bool] | None = Field(
+        None, description="the corrected columns (an amendment); none: a reversal")
+
+
 class EntryOut(Schema):
     id: int
     source: str
@@ -150,6 +156,18 @@ class EntryOut(Schema):
                                                               "origin in")
     import_id: int | None
     created_at: dt.datetime
+    booked_period: str = Field("", description="the month the entry is booked (reported) in, YYYY-MM: its purchase "
+                                               "date's, or for a prior-period adjustment the month it was booked in")
+    prior_period_adjustment: bool = Field(False, description="a correction of a locked month booked in a later "
+                                                             "month (issue #10 §6)")
+
+    @staticmethod
+    def resolve_booked_period(obj: PurchaseEntry) -> str:
+        return rules.month_key(obj.year, obj.month)
+
+    @staticmethod
+    def resolve_prior_period_adjustment(obj: PurchaseEntry) -> bool:
+        return (obj.year, obj.month) != (obj.purchase_date.year, obj.purchase_date.month)
 
     @staticmethod
     def resolve_duplicate_review(obj: PurchaseEntry) -> str:
@@ -369,6 +387,10 @@ class TotalsQuery(LedgerFilters):
     limit: int | None = Field(None, ge=1, le=100_000)
     format: Literal["json", "csv", "xlsx"] = "json"
     ids: bool = Field(False, description="xlsx: add the internal columns (amount_fen)")
+    view: Literal["as_reported", "as_corrected"] = Field(
+        "as_reported", description="as_reported (default): each month as it was reported and locked, prior-period "
+                                   "adjustments counted in the month they were booked in; as_corrected: adjustments "
+                                   "counted in the month they correct. Both agree where nothing was adjusted.")
     province: str | None = REGION
     prefecture: str | None = REGION
     county: str | None = REGION
@@ -487,6 +509,18 @@ def purchase_amend(request, entry_id: Id, payload: AmendIn):
                                        actor=request.user)
 
 
+@router.post("/purchases/{int:entry_id}/adjust", response={201: EntryOut})
+def purchase_adjust(request, entry_id: Id, payload: AdjustIn):
+    """A prior-period adjustment: correct an entry of a locked month in the current open month (a reversal, or with
+    `changes` an amendment), so that the locked month's figures stay as approved. Returns the reversal, or the
+    corrected entry. 404: no such entry (or outside your scope); 409 `already_corrected`, or the current month is
+    locked too (`period_locked`); 422 `reason_required`, `period_open` (reverse or amend it instead), `is_reversal`,
+    the corrected row's errors."""
+    entry = selectors.entry_get(viewer=request.user, pk=entry_id)
+    return 201, adjustments.purchase_adjust(entry=entry, changes=payload.changes, reason=payload.reason,
+                                            actor=request.user)
+
+
 # -- statistics --------------------------------------------------------------------------------------------------------
 @router.get("/account/totals", openapi_extra=file_download("csv", "xlsx", json=True,
                                                           description="the totals (JSON, or a csv/xlsx file)"))
@@ -495,11 +529,12 @@ def account_totals(request, q: Query[TotalsQuery]):
     exports. Rows: the groupings, amount_fen, amount_yuan, quantity (decimal), entries (net)."""
     group_by = [g.strip() for g in q.group_by.split(",") if g.strip()]
     rows = selectors.account_totals(viewer=request.user, group_by=group_by, filters=_filters(q),
-                                    counted_only=q.counted_only, side=q.side, order_by=q.order_by, limit=q.limit)
+                                    counted_only=q.counted_only, side=q.side, order_by=q.order_by, limit=q.limit,
+                                    view=q.view)
     out = [{**r, "amount_yuan": fen_to_yuan(r["amount_fen"]), "quantity": rules.quantity_text(r["quantity_milli"])}
            for r in rows]
     if q.format == "json":
-        return {"group_by": group_by, "source": rows.source, "count": len(out), "rows": out}
+        return {"group_by": group_by, "view": q.view, "source": rows.source, "count": len(out), "rows": out}
     header = [*group_by, "amount_fen", "amount_yuan", "quantity", "entries"]
     if q.format == "xlsx":  # for people: yuan and quantities as numbers, translated headers; fen with `ids=true`
         fields = [*[xlsx.Field(g, g) for g in group_by],

@@ -13,9 +13,10 @@ from fupin.core.models import PolicyParameter
 from fupin.registry.models import AssistanceRelation, MarketEntity, Organisation, Region
 
 from . import rollups
-from .models import PurchaseEntry
+from .models import PriorPeriodAdjustment, PurchaseEntry
 
 E = PurchaseEntry._meta.db_table
+A = PriorPeriodAdjustment._meta.db_table
 
 
 def _missing(column: str, table: str) -> str:
@@ -45,6 +46,10 @@ CHECKS = {
     "duplicates point at another source's entry": (
         f"SELECT COUNT(*) FROM {E} d LEFT JOIN {E} o ON o.id = d.duplicate_of_id WHERE d.duplicate_of_id IS NOT "  # noqa: S608 - table names from the models, no values
         f"NULL AND (o.id IS NULL OR o.source = d.source)"),
+    "prior-period adjustments are booked where they say": (
+        f"SELECT COUNT(*) FROM {A} a LEFT JOIN {E} e ON e.id = a.entry_id LEFT JOIN {E} o ON o.id = a.original_id "  # noqa: S608 - table names from the models, no values
+        f"WHERE e.id IS NULL OR o.id IS NULL OR e.year <> a.booked_year OR e.month <> a.booked_month "
+        f"OR (e.reverses_id IS NULL AND e.amends_id IS NULL)"),
     "only counted entries are attributed": (
         f"SELECT COUNT(*) FROM {E} WHERE NOT counted AND (rel_designated_id IS NOT NULL OR "  # noqa: S608 - table names from the models, no values
         f"rel_east_west_id IS NOT NULL OR rel_counterpart_id IS NOT NULL)"),

@@ -27,7 +27,7 @@ from fupin.registry.models import AssistanceRelation, Household, MarketEntity, O
 
 from . import rules
 from .models import OriginException
-from .parameters import COUNTING_RULES, DUPLICATE_MATCH
+from .parameters import ATTRIBUTION, COUNTING_RULES, DUPLICATE_MATCH
 
 # Caches are dropped when they grow past this many keys (memory stays bounded on any file).
 CACHE_LIMIT = 200_000
@@ -40,6 +40,7 @@ class BuyerFacts:
     region: str                 # home county code (6 digits)
     chain: tuple[int, ...]      # itself and its supervising units, nearest first
     region_chain: tuple[str, ...]
+    chain_kinds: frozenset[str] = frozenset()   # the organisation kinds of `chain` (attribution excludes some)
 
 
 Periods = tuple[tuple[dt.date, dt.date | None], ...]
@@ -89,6 +90,9 @@ class Lookups:
     products: BoundedCache[str, ProductFacts | None] = field(default_factory=lambda: BoundedCache(CACHE_LIMIT))
     regions: BoundedCache[str, RegionFacts | None] = field(default_factory=lambda: BoundedCache(CACHE_LIMIT))
     org_nodes: dict[int, tuple[int | None, str]] = field(default_factory=dict)   # id -> (parent id, region code)
+    org_kinds: dict[int, str] = field(default_factory=dict)
+    attribution_versions: list[params.ParamVersion] = field(default_factory=list)
+    _attribution_cache: dict[int, rules.AttributionRules] = field(default_factory=dict)
     poverty_counties: set[str] = field(default_factory=set)
     county_sets: dict[str, dict[str, Periods]] = field(default_factory=dict)  # county code -> set -> periods
     relations: rules.RelationIndex = field(default_factory=rules.RelationIndex)
@@ -115,14 +119,25 @@ class Lookups:
         lk.relations = rules.RelationIndex.build(
             rules.RelationFacts(r["id"], r["kind"], r["helper_org_id"], r["helper_region__code"],
                                 r["helped_region__code"], r["year_from"], r["year_to"])
-            for r in AssistanceRelation.objects.filter(kind__in=list(rules.RELATION_SCHEME)).values(
+            for r in AssistanceRelation.objects.values(
                 "id", "kind", "helper_org_id", "helper_region__code", "helped_region__code", "year_from", "year_to")
         )
         lk.rule_versions = params.versions(COUNTING_RULES)
         lk._prefixes = tuple(sorted({v.region_prefix for v in lk.rule_versions}))
         lk.origin_exceptions = origin_exception_facts()
         lk.match_versions = params.versions(DUPLICATE_MATCH)
+        lk.attribution_versions = params.versions(ATTRIBUTION)
         return lk
+
+    def attribution(self, year: int) -> rules.AttributionRules:
+        """The attribution rule in force on 1 January of the purchase year (none in force: every scheme relation
+        credits its scheme, regions credit every buyer)."""
+        found = self._attribution_cache.get(year)
+        if found is None:
+            version = params.resolve(self.attribution_versions, on=dt.date(year, 1, 1))
+            found = self._attribution_cache[year] = rules.AttributionRules.from_value(
+                version.value if version else None)
+        return found
 
     def match_tolerance(self, county: str, day: dt.date) -> rules.MatchTolerance:
         """The cross-source match tolerance in force for an origin county on a date (none in force: exact)."""
@@ -176,6 +191,7 @@ class Lookups:
                 f"JOIN {region} r ON r.id = o.region_id WHERE o.credit_code {{match}}", sorted(codes)):
             found[credit] = (org_id, kind, region_code, parent_id)
             self.org_nodes[org_id] = (parent_id, region_code)
+            self.org_kinds[org_id] = kind
         self._fetch_org_parents({p for (_i, _k, _r, p) in found.values() if p is not None})
         for code in codes:
             row = found.get(code)
@@ -183,9 +199,11 @@ class Lookups:
                 self.buyers[code] = None
                 continue
             org_id, kind, region_code, _parent = row
+            chain = self._chain(org_id)
             self.buyers[code] = BuyerFacts(
-                id=org_id, category=kind, region=region_code[:6], chain=self._chain(org_id),
+                id=org_id, category=kind, region=region_code[:6], chain=chain,
                 region_chain=tuple(registry_rules.ancestor_codes(region_code)),
+                chain_kinds=frozenset(self.org_kinds[i] for i in chain if i in self.org_kinds),
             )
 
     def _fetch_org_parents(self, ids: set[int]) -> None:
@@ -193,10 +211,11 @@ class Lookups:
         missing = {i for i in ids if i not in self.org_nodes}
         while missing:
             parents: set[int] = set()
-            for org_id, parent_id, region_code in _select(
-                    f"SELECT o.id, o.parent_id, r.code FROM {org} o JOIN {region} r ON r.id = o.region_id "  # noqa: S608 - table names from the models; codes bound as %s
+            for org_id, parent_id, region_code, kind in _select(
+                    f"SELECT o.id, o.parent_id, r.code, o.kind FROM {org} o JOIN {region} r ON r.id = o.region_id "  # noqa: S608 - table names from the models; codes bound as %s
                     f"WHERE o.id {{match}}", sorted(missing)):
                 self.org_nodes[org_id] = (parent_id, region_code)
+                self.org_kinds[org_id] = kind
                 if parent_id is not None:
                     parents.add(parent_id)
             for i in missing:

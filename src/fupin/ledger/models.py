@@ -177,6 +177,38 @@ class PurchaseEntry(AppendOnlyModel):
         return self.reverses_id is not None
 
 
+class PriorPeriodAdjustment(AppendOnlyModel):
+    """A correction of a locked month booked in the current open month (issue #10 §6): `entry` (the reversal, or
+    the corrected entry of an amendment) keeps the purchase date of the purchase it corrects but is booked — its
+    `year` and `month`, which every rollup and the "as reported" figures group by — in `booked_year`/`booked_month`;
+    `period_year`/`period_month` is the locked month it corrects (its purchase date's), where the "as corrected"
+    figures put it. `original` is the entry corrected. Written with the entry, in its transaction; never changed."""
+
+    entry = models.OneToOneField(PurchaseEntry, on_delete=models.PROTECT, related_name="prior_period",
+                                 verbose_name=_("adjusting entry"))
+    original = models.ForeignKey(PurchaseEntry, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("entry corrected"))
+    period_year = models.PositiveSmallIntegerField(_("year corrected"))
+    period_month = models.PositiveSmallIntegerField(_("month corrected"))
+    booked_year = models.PositiveSmallIntegerField(_("year booked"))
+    booked_month = models.PositiveSmallIntegerField(_("month booked"))
+    reason = models.TextField(_("reason"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("booked by"))
+    created_by_name = models.CharField(_("booked by"), max_length=150, blank=True)
+    created_at = models.DateTimeField(_("booked at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("prior-period adjustment")
+        verbose_name_plural = _("prior-period adjustments")
+        indexes = [models.Index(fields=["period_year", "period_month"], name="priorperiod_period")]
+
+    def __str__(self) -> str:
+        return (f"prior-period adjustment of entry {self.original_id}: {self.period_year}-{self.period_month:02d} "
+                f"booked in {self.booked_year}-{self.booked_month:02d}")
+
+
 class PeriodLock(TimestampedModel):
     """A month closed for a region (and everything below it): no new or reversing entries dated inside it whose
     origin lies in the region. Unlocking is an audited transition with a reason."""

@@ -75,3 +75,21 @@ MATCH_DEFAULTS = [
                  note="Without an order or invoice number, the same buyer, seller, date and amount reported by "
                       "two sources is one order."),
 ]
+
+# Attribution (issue #10 §4): which relation kinds credit which scheme, and which buyers are credited through
+# relations between regions (east–west cooperation and counterpart support are agreed between provinces and cities:
+# they credit the helping side's own organisations, not central units — nor their budget units — that merely sit in
+# the helping province; those are credited to designated assistance through their own relations). Dated by the
+# purchase year (the version in force on 1 January of the year).
+ATTRIBUTION = "ledger.attribution"
+ATTRIBUTION_DEFAULTS = [
+    ParamDefault(ATTRIBUTION, {
+        "relation_schemes": {"designated_assistance": "designated_assistance", "east_west": "east_west",
+                             "counterpart_support": "counterpart_support"},
+        "region_helpers_exclude_kinds": ["central_unit"],
+    }, dt.date(2013, 1, 1),
+        source="国办发〔2018〕129号 (定点扶贫、东西部扶贫协作、对口支援); 国发〔2016〕64号 (东西部扶贫协作的主体是东部省市)",
+        note="Designated assistance, east–west cooperation and counterpart support credit the relation a purchase "
+             "belongs to; local pairings and 万企帮万村 do not attribute. Relations between regions credit the "
+             "helping region's own organisations, not central units (or units under them) sitting there."),
+]

@@ -179,6 +179,8 @@ class Pipeline:
     reason: str = ""
     mandate: rules.Mandate | None = None  # for whom the actor may book; default: `selectors.booking_mandate(actor)`
     match: bool = True  # look for the same order from another source (off when a reviewer released a match)
+    # a prior-period adjustment (issue #10 §6): a row dated in a locked month is booked in this open month instead
+    prior_period: tuple[int, int] | None = None
     lookups: Lookups = field(init=False)
     rows_seen: int = 0
     bytes_hint: int = 0  # estimated bytes of the file read so far (progress of file imports)
@@ -303,8 +305,13 @@ class Pipeline:
         day, county = p.day, r.origin.county
         if self._locks and rules.locked_prefix(self._locks, year=day.year, month=day.month,
                                                county_code=county) is not None:
-            return [RowError(line, "purchase_date", "period_locked",
-                             _("%(month)s is locked for this region") % {"month": rules.month_key(day.year, day.month)})]
+            booked = self.prior_period
+            if booked is None or rules.locked_prefix(self._locks, year=booked[0], month=booked[1],
+                                                     county_code=county) is not None:
+                return [RowError(line, "purchase_date", "period_locked", _("%(month)s is locked for this region")
+                                 % {"month": rules.month_key(day.year, day.month)})]
+            return self._entry(p, r, created_at=created_at, job_id=job_id, actor_id=actor_id)._replace(
+                year=booked[0], month=booked[1])
         return self._entry(p, r, created_at=created_at, job_id=job_id, actor_id=actor_id)
 
     def _parse(self, line: int, c: Sequence[str], errors: list[RowError]) -> Parsed:
@@ -537,7 +544,8 @@ class Pipeline:
             if cands is None:
                 cands = self._cands.set(ckey, rules.candidates(self.lookups.relations, origin_chain=origin.chain,
                                                                year=year))
-            chosen = rules.choose(cands, buyer_chain=buyer.chain, buyer_region_chain=buyer.region_chain)
+            chosen = rules.choose(cands, buyer_chain=buyer.chain, buyer_region_chain=buyer.region_chain,
+                                  rule=self.lookups.attribution(year), buyer_chain_kinds=buyer.chain_kinds)
             found = self._attr.set(akey, (chosen.get("designated_assistance"), chosen.get("east_west"),
                                           chosen.get("counterpart_support")))
         return found

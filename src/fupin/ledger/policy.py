@@ -5,6 +5,7 @@
 |---|---|
 | an origin exception (grant, revoke) | reviewers of a government office whose scope covers the exception's origin region, or administrators |
 | a cross-source match (confirm, release) | reviewers of a government office whose scope covers the entry's origin county, or administrators |
+| a correction (reversal, amendment, prior-period adjustment) | clerks, reviewers, approvers or administrators whose scope covers the entry's origin county (or, if only that, the buyer's home region) |
 
 Clerks book purchases (`services.WRITE_ROLES`); they do not decide whether an origin outside the rule or a second
 report of an order counts. System processes (commands, the demo) may do both.
@@ -18,6 +19,16 @@ from fupin.core import access
 from fupin.core.enums import Role
 
 REVIEW_ROLES = (Role.REVIEWER, Role.ADMINISTRATOR)
+CORRECT_ROLES = (Role.CLERK, Role.REVIEWER, Role.APPROVER, Role.ADMINISTRATOR)
+
+
+def authorise_correction(actor: Any, *, county_code: str, buyer_region: str = "") -> None:
+    """Correct an entry (reverse, amend, or book a prior-period adjustment of it): a scoped corrector needs the
+    origin county, or else the buyer's home region, in its scope (the region that decides)."""
+    prefix = getattr(actor, "scope_prefix", "") or ""
+    region = (buyer_region if prefix and not county_code.startswith(prefix) and buyer_region.startswith(prefix)
+              else county_code)
+    access.authorise(actor, roles=CORRECT_ROLES, region_code=region, what="purchase correction")
 
 
 def authorise_origin_exception(actor: Any, *, region_code: str) -> None:

@@ -298,9 +298,31 @@ class RelationFacts:
         return self.year_from <= year and (self.year_to is None or year <= self.year_to)
 
 
+@dataclass(frozen=True)
+class AttributionRules:
+    """The dated attribution rule (`ledger.attribution`): relation kind → the scheme it credits, and the buyer
+    kinds that relations between regions never credit (nor units below them)."""
+
+    schemes: Mapping[str, str]
+    region_helpers_exclude_kinds: frozenset[str]
+
+    @classmethod
+    def from_value(cls, value: Mapping[str, Any] | None) -> AttributionRules:
+        if not value:
+            return DEFAULT_ATTRIBUTION
+        schemes = {str(k): str(v) for k, v in dict(value.get("relation_schemes") or {}).items()
+                   if str(v) in SCHEME_COLUMN}
+        return cls(schemes=schemes, region_helpers_exclude_kinds=frozenset(
+            str(k) for k in value.get("region_helpers_exclude_kinds") or ()))
+
+
+DEFAULT_ATTRIBUTION = AttributionRules(schemes=RELATION_SCHEME, region_helpers_exclude_kinds=frozenset())
+
+
 @dataclass
 class RelationIndex:
-    """Relations of the three schemes, indexed by helped region code (built once per import)."""
+    """Relations that may attribute (every kind; the dated rule says which credit a scheme), indexed by helped
+    region code (built once per import)."""
 
     by_helped: dict[str, list[RelationFacts]] = field(default_factory=dict)
 
@@ -308,8 +330,7 @@ class RelationIndex:
     def build(cls, relations: Iterable[RelationFacts]) -> RelationIndex:
         idx = cls()
         for r in relations:
-            if r.kind in RELATION_SCHEME:
-                idx.by_helped.setdefault(r.helped_code, []).append(r)
+            idx.by_helped.setdefault(r.helped_code, []).append(r)
         return idx
 
 
@@ -321,10 +342,15 @@ def candidates(index: RelationIndex, *, origin_chain: Sequence[str], year: int) 
 
 
 def choose(cands: Sequence[tuple[int, RelationFacts]], *, buyer_chain: Sequence[int],
-           buyer_region_chain: Sequence[str]) -> dict[str, int]:
-    """Scheme → relation id among the candidates whose helper is the buyer's (see `attribute` for the priority)."""
+           buyer_region_chain: Sequence[str], rule: AttributionRules = DEFAULT_ATTRIBUTION,
+           buyer_chain_kinds: Iterable[str] = ()) -> dict[str, int]:
+    """Scheme → relation id among the candidates whose helper is the buyer's (see `attribute` for the priority).
+    `rule` says which relation kinds credit which scheme; a buyer with a kind of `rule.region_helpers_exclude_kinds`
+    in its chain (`buyer_chain_kinds`) is credited by relations with an organisation only, never with a region."""
     if not cands:
         return {}
+    if rule.region_helpers_exclude_kinds.intersection(buyer_chain_kinds):
+        buyer_region_chain = ()
     org_rank = {org_id: i for i, org_id in enumerate(buyer_chain)}
     n_orgs = len(buyer_chain)
     region_rank = {code: n_orgs + i for i, code in enumerate(buyer_region_chain)}
@@ -336,7 +362,9 @@ def choose(cands: Sequence[tuple[int, RelationFacts]], *, buyer_chain: Sequence[
             helper_rank = region_rank[rel.helper_region_code]
         else:
             continue
-        scheme = RELATION_SCHEME[rel.kind]
+        scheme = rule.schemes.get(rel.kind)
+        if scheme is None:
+            continue
         key = (helper_rank, helped_rank, rel.id)
         if scheme not in best or key < best[scheme][0]:
             best[scheme] = (key, rel.id)
@@ -344,12 +372,15 @@ def choose(cands: Sequence[tuple[int, RelationFacts]], *, buyer_chain: Sequence[
 
 
 def attribute(index: RelationIndex, *, buyer_chain: Sequence[int], buyer_region_chain: Sequence[str],
-              origin_chain: Sequence[str], year: int) -> dict[str, int]:
+              origin_chain: Sequence[str], year: int, rule: AttributionRules = DEFAULT_ATTRIBUTION,
+              buyer_chain_kinds: Iterable[str] = ()) -> dict[str, int]:
     """Scheme → the one relation an entry is attributed to.
 
     A relation matches when it is in force in the year, its helped region is the origin or a region above it,
     and its helper is the buyer, one of its supervising units, or a region the buyer is registered in (the home
-    province or city: east–west cooperation and counterpart support are agreed between regions).
+    province or city: east–west cooperation and counterpart support are agreed between regions) — a region
+    credits only the buyers without a kind of `rule.region_helpers_exclude_kinds` (central units) in their chain.
+    Which relation kinds credit which scheme is the dated `rule` (`ledger.attribution`)
     When several match within a scheme, the priority is:
       1. the nearest helper: the buyer itself, then its parent, grandparent…; organisations before regions,
          and among regions the nearest (county, then city, then province);
@@ -359,7 +390,7 @@ def attribute(index: RelationIndex, *, buyer_chain: Sequence[int], buyer_region_
     codes nearest first; `origin_chain` the origin region codes nearest first.
     """
     return choose(candidates(index, origin_chain=origin_chain, year=year), buyer_chain=buyer_chain,
-                  buyer_region_chain=buyer_region_chain)
+                  buyer_region_chain=buyer_region_chain, rule=rule, buyer_chain_kinds=buyer_chain_kinds)
 
 
 _QTY_RE = re.compile(r"(\d{1,12})(?:\.(\d{1,3}))?")

@@ -32,6 +32,7 @@ from .models import (
     DuplicateReview,
     OriginException,
     PeriodLock,
+    PriorPeriodAdjustment,
     PurchaseEntry,
     PurchaseImport,
     ReportingRight,
@@ -45,6 +46,12 @@ FILTERS = ("year", "quarter", "month", "region", "province", "prefecture", "coun
            "seller", "buyer_category", "product_category", "channel", "kind", "basis", "scheme", "relation",
            "counted", "buyer_region", "date_from", "date_to", "status")
 SIDES = ("origin", "buyer")
+# the figures of each month as reported (prior-period adjustments in the month they were booked: what was approved)
+# or as corrected (adjustments in the month they correct); issue #10 §6
+AS_REPORTED, AS_CORRECTED = "as_reported", "as_corrected"
+VIEWS = (AS_REPORTED, AS_CORRECTED)
+_PERIOD = ("year", "month")                                   # the month an entry is booked (reported) in
+_CORRECTED_PERIOD = ("prior_period__period_year", "prior_period__period_month")  # the month an adjustment corrects
 NONE = "none"   # filter value selecting entries without a basis / scheme / relation / product category
 SCHEME_FIELD = {Scheme.DESIGNATED_ASSISTANCE.value: "rel_designated_id", Scheme.EAST_WEST.value: "rel_east_west_id",
                 Scheme.COUNTERPART_SUPPORT.value: "rel_counterpart_id"}
@@ -251,10 +258,15 @@ def _range(qs: QuerySet, column: str, prefix: str) -> QuerySet:
     return qs.filter(**{f"{column}__gte": low, f"{column}__lt": high})
 
 
-def _apply(qs: QuerySet, c: Mapping[str, Any], *, cube: Cube | None, scope: tuple[str, str]) -> QuerySet:
-    """Filter a cube or entry queryset by the normalised conditions and the viewer's scope."""
+def _apply(qs: QuerySet, c: Mapping[str, Any], *, cube: Cube | None, scope: tuple[str, str],
+           period: tuple[str, str] = _PERIOD) -> QuerySet:
+    """Filter a cube or entry queryset by the normalised conditions and the viewer's scope (`period`: the columns
+    the year and month filters read)."""
     cols = _cube_columns(cube) if cube is not None else None
-    for key in ("year", "month", "seller_id", "buyer_category", "product_category", "channel", "kind", "basis",
+    for key, column in (("year", period[0]), ("month", period[1])):
+        if key in c:
+            qs = qs.filter(**{f"{column}__in": c[key]})
+    for key in ("seller_id", "buyer_category", "product_category", "channel", "kind", "basis",
                 "status"):
         if key in c:
             qs = qs.filter(**{f"{key}__in": c[key]})
@@ -303,16 +315,17 @@ def _apply(qs: QuerySet, c: Mapping[str, Any], *, cube: Cube | None, scope: tupl
     return qs
 
 
-def _dim_expressions(group_by: Sequence[str], *, cube: Cube | None) -> dict[str, Any]:
+def _dim_expressions(group_by: Sequence[str], *, cube: Cube | None,
+                     period: tuple[str, str] = _PERIOD) -> dict[str, Any]:
     """Annotations giving each grouping's raw key on the source (`g_<dim>` names)."""
     cols = _cube_columns(cube) if cube is not None else None
     ex: dict[str, Any] = {}
     for d in group_by:
         if d in ("year",):
-            ex["g_year"] = F("year")
+            ex["g_year"] = F(period[0])
         elif d in ("month", "quarter"):
-            ex["g_year"] = F("year")
-            ex["g_month"] = F("month")
+            ex["g_year"] = F(period[0])
+            ex["g_month"] = F(period[1])
         elif d == "province":
             ex["g_province"] = F("province") if cols is not None and "county_code" not in cols else Substr("county_code", 1, 2)
         elif d == "prefecture":
@@ -391,8 +404,8 @@ def _exact(cube: Cube, group_by: Sequence[str], c: Mapping[str, Any]) -> bool:
 
 
 def _aggregate(qs: QuerySet, group_by: Sequence[str], *, cube: Cube | None, order_by: str,
-               limit: int | None, exact: bool = False) -> list[dict[str, Any]]:
-    ex = _dim_expressions(group_by, cube=cube)
+               limit: int | None, exact: bool = False, period: tuple[str, str] = _PERIOD) -> list[dict[str, Any]]:
+    ex = _dim_expressions(group_by, cube=cube, period=period)
     if exact and ex:
         keys = list(ex)
         plain = qs.annotate(**ex)
@@ -460,13 +473,15 @@ def _account_fanout(rows: list[dict[str, Any]], group_by: Sequence[str]) -> list
 
 def account_totals(*, viewer: Any, group_by: Sequence[str] = (), filters: Mapping[str, Any] | None = None,
                    counted_only: bool = True, side: str = "origin", order_by: str = "", limit: int | None = None,
-                   read_from: str | None = None) -> Totals:
+                   read_from: str | None = None, view: str = AS_REPORTED) -> Totals:
     """Amount (fen), quantity (thousandths) and net number of entries, grouped by any of `GROUPINGS` and filtered
     by any of `FILTERS` (see docs/domain/ledger.md). Counted entries only unless `counted_only=False`.
 
     Reads the cheapest rollup cube that holds the groupings, filters and scope; the entries otherwise.
     `order_by='-amount_fen'` with `limit` gives a top-N. `read_from='entries'` (or a cube name) forces the
-    source, for diagnostics and benchmarks."""
+    source, for diagnostics and benchmarks. `view`: `as_reported` (default) counts each prior-period adjustment in
+    the month it was booked in, so a locked month keeps its approved figures; `as_corrected` counts it in the month
+    it corrects (both agree wherever nothing was adjusted)."""
     out = Totals()
     if not _signed_in(viewer):
         return out
@@ -477,6 +492,9 @@ def account_totals(*, viewer: Any, group_by: Sequence[str] = (), filters: Mappin
                            details={"unknown": bad, "allowed": list(GROUPINGS)})
     if side not in SIDES:
         raise InvalidInput(_("Unknown side “%(s)s”: use origin or buyer.") % {"s": side}, code="bad_filter")
+    if view not in VIEWS:
+        raise InvalidInput(_("Unknown view “%(v)s”: use as_reported or as_corrected.") % {"v": str(view)[:30]},
+                           code="bad_filter", details={"allowed": list(VIEWS)})
     spec = _normalise(filters or {}, counted_only=counted_only)
     prefix, scope_cols = _scope_needs(viewer, side)
     needs = spec.needs | scope_cols | {c for d in group_by for c in _DIM_COLUMNS[d]}
@@ -489,6 +507,9 @@ def account_totals(*, viewer: Any, group_by: Sequence[str] = (), filters: Mappin
     else:
         cube = choose_cube(needs)
     scope = (prefix, side)
+    correcting = view == AS_CORRECTED and _moves_periods(spec, group_by)
+    if correcting:
+        limit_asked, limit = limit, None
     if cube is not None:
         rows = _aggregate(_apply(cube.model._default_manager.all(), spec.conditions, cube=cube, scope=scope), group_by,
                           cube=cube, order_by=order_by, limit=limit,
@@ -501,6 +522,9 @@ def account_totals(*, viewer: Any, group_by: Sequence[str] = (), filters: Mappin
         rows = _aggregate(_apply(PurchaseEntry.objects.all(), spec.conditions, cube=None, scope=scope), group_by,
                           cube=None, order_by=order_by, limit=limit)
         out.source = "entries"
+    if correcting:
+        rows = _as_corrected(rows, spec, group_by, scope=scope)
+        limit = limit_asked
     if "quarter" in group_by:
         rows = _fold(rows, group_by)
     if "account" in group_by:
@@ -511,19 +535,55 @@ def account_totals(*, viewer: Any, group_by: Sequence[str] = (), filters: Mappin
     return out
 
 
-def _scheme_rows_from_entries(spec: Spec, group_by: Sequence[str], *, scope: tuple[str, str]) -> list[dict[str, Any]]:
+def _scheme_rows_from_entries(spec: Spec, group_by: Sequence[str], *, scope: tuple[str, str],
+                              base: QuerySet | None = None, period: tuple[str, str] = _PERIOD) -> list[dict[str, Any]]:
     """Group entries by scheme / relation: one query per scheme (an entry is in at most one relation of each)."""
     rows: list[dict[str, Any]] = []
     wanted = [s for s in spec.conditions.get("scheme", list(SCHEME_FIELD)) if s in SCHEME_FIELD]
     conditions = {k: v for k, v in spec.conditions.items() if k not in ("scheme", "relation")}
     for scheme in wanted:
         field = SCHEME_FIELD[scheme]
-        qs = _apply(PurchaseEntry.objects.filter(**{f"{field}__isnull": False}), conditions, cube=None, scope=scope)
+        qs = _apply((base if base is not None else PurchaseEntry.objects.all()).filter(**{f"{field}__isnull": False}),
+                    conditions, cube=None, scope=scope, period=period)
         if isinstance(spec.conditions.get("relation"), list):
             qs = qs.filter(**{f"{field}__in": spec.conditions["relation"]})
         qs = qs.annotate(scheme=Value(scheme, output_field=models.CharField()), relation_id=F(field))
-        rows.extend(_aggregate(qs, group_by, cube=None, order_by="", limit=None))
+        rows.extend(_aggregate(qs, group_by, cube=None, order_by="", limit=None, period=period))
     return _fold(rows, group_by)
+
+
+# -- as reported / as corrected (prior-period adjustments, issue #10 §6) -------------------------------------------------
+def _moves_periods(spec: Spec, group_by: Sequence[str]) -> bool:
+    """Whether the view can change the answer: months matter (grouped or filtered) and something was adjusted."""
+    if not ({"year", "quarter", "month"} & set(group_by) or {"year", "month"} & set(spec.conditions)):
+        return False
+    return PriorPeriodAdjustment.objects.exists()
+
+
+def _entry_rows(spec: Spec, group_by: Sequence[str], *, scope: tuple[str, str], base: QuerySet,
+                period: tuple[str, str]) -> list[dict[str, Any]]:
+    if "scheme" in group_by or "relation" in group_by:
+        return _scheme_rows_from_entries(spec, group_by, scope=scope, base=base, period=period)
+    return _aggregate(_apply(base, spec.conditions, cube=None, scope=scope, period=period), group_by, cube=None,
+                      order_by="", limit=None, period=period)
+
+
+def _as_corrected(rows: list[dict[str, Any]], spec: Spec, group_by: Sequence[str], *,
+                  scope: tuple[str, str]) -> list[dict[str, Any]]:
+    """The as-reported rows with every prior-period adjustment moved from the month it was booked in to the month it
+    corrects: two aggregates over the (few) adjusting entries, subtracted and added. Groups left with nothing but
+    the moved adjustments disappear, as they would if the adjustments had been booked in their month."""
+    adjusting = PurchaseEntry.objects.filter(prior_period__isnull=False)
+    booked = _entry_rows(spec, group_by, scope=scope, base=adjusting, period=_PERIOD)
+    corrected = _entry_rows(spec, group_by, scope=scope, base=adjusting, period=_CORRECTED_PERIOD)
+    if not booked and not corrected:
+        return rows
+    moved_out = {tuple(r.get(d) for d in group_by) for r in booked}
+    negated = [{**r, "amount_fen": -r["amount_fen"], "quantity_milli": -r["quantity_milli"], "entries": -r["entries"]}
+               for r in booked]
+    merged = _fold([*rows, *negated, *corrected], group_by)
+    return [r for r in merged if tuple(r.get(d) for d in group_by) not in moved_out
+            or r["amount_fen"] or r["quantity_milli"] or r["entries"]]
 
 
 # -- entries -------------------------------------------------------------------------------------------------------

@@ -59,7 +59,7 @@ from .pipeline import NAMES, ImportStopped, Pipeline, PurchaseReport
 
 IMPORT_KIND = "purchases"
 WRITE_ROLES = (Role.CLERK, Role.ADMINISTRATOR)
-CORRECT_ROLES = (Role.CLERK, Role.REVIEWER, Role.APPROVER, Role.ADMINISTRATOR)
+CORRECT_ROLES = policy.CORRECT_ROLES
 LOCK_ROLES = (Role.APPROVER, Role.ADMINISTRATOR)
 MAX_BATCH_ROWS = 5000
 # Rows per transaction of a file import: larger batches amortise the commit (SQLite writes every index and rollup
@@ -302,21 +302,22 @@ def _check_lock(entry: PurchaseEntry) -> None:
     for prefix in PeriodLock.objects.filter(year=entry.year, month=entry.month, status=LockStatus.LOCKED
                                             ).values_list("region_prefix", flat=True):
         if entry.county_code.startswith(prefix):
-            raise PeriodLocked(_("%(month)s is locked for this region; ask for an unlock first.")
+            raise PeriodLocked(_("%(month)s is locked for this region: book a prior-period adjustment in the "
+                                 "current month instead (or ask for an unlock).")
                                % {"month": rules.month_key(entry.year, entry.month)},
                                details={"year": entry.year, "month": entry.month, "region_prefix": prefix})
 
 
 def _check_correctable(entry: PurchaseEntry, actor: Any) -> None:
     # a scoped corrector needs the origin or the buyer's home region in its scope (the region that decides)
-    prefix = _scope(actor)
-    region = (entry.buyer_region if prefix and not entry.county_code.startswith(prefix)
-              and entry.buyer_region.startswith(prefix) else entry.county_code)
-    authorise(actor, roles=CORRECT_ROLES, region_code=region, what="purchase correction")
+    policy.authorise_correction(actor, county_code=entry.county_code, buyer_region=entry.buyer_region)
     if entry.reverses_id is not None:
         raise InvalidInput(_("A reversal cannot be reversed; book the purchase again instead."), code="is_reversal")
     if PurchaseEntry.objects.filter(reverses=entry).exists():
         raise Conflict(_("This entry has already been reversed."), code="already_reversed")
+    if (entry.year, entry.month) != (entry.purchase_date.year, entry.purchase_date.month):
+        raise InvalidInput(_("This entry is a prior-period adjustment of a locked month: correct it with another "
+                             "prior-period adjustment."), code="prior_period_entry")
     _check_lock(entry)
 
 

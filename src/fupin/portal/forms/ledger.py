@@ -47,6 +47,11 @@ GROUPINGS = [
 ]
 
 
+# the totals' two views of prior-period adjustments (issue #10 §6): each month as reported and locked, or as corrected
+VIEW_CHOICES = [("as_reported", _("as reported (corrections in the month booked)")),
+                ("as_corrected", _("as corrected (corrections in the month they correct)"))]
+
+
 class StatisticsFilter(FilterForm):
     year = forms.TypedChoiceField(label=_("Year"), choices=year_choices, coerce=int)
     province = forms.CharField(label=_("Origin province (code)"), max_length=6,
@@ -59,6 +64,7 @@ class StatisticsFilter(FilterForm):
     group_by = forms.ChoiceField(label=_("Group by"), choices=lambda: sorted(GROUPINGS, key=lambda g: g[0] != "province"))
     then_by = forms.ChoiceField(label=_("then by"), choices=[("", _("nothing")), *GROUPINGS])
     include_uncounted = forms.BooleanField(label=_("Include entries that do not count"))
+    view = forms.ChoiceField(label=_("Months"), choices=lambda: VIEW_CHOICES)
 
 
 class EntryFilter(FilterForm):
@@ -92,6 +98,7 @@ class EntryFilter(FilterForm):
 
 class YearForm(FilterForm):
     year = forms.TypedChoiceField(label=_("Year"), choices=year_choices, coerce=int)
+    view = forms.ChoiceField(label=_("Months"), choices=lambda: VIEW_CHOICES)
 
 
 class PurchaseUploadForm(UploadForm):

@@ -33,9 +33,9 @@ MAX_BARS = 20
 
 
 def _totals(viewer: Any, dims: Sequence[str], filters: Mapping[str, Any], *, counted_only: bool = True,
-            side: str = "origin") -> list[dict[str, Any]]:
+            side: str = "origin", view: str = ledger.AS_REPORTED) -> list[dict[str, Any]]:
     rows = ledger.account_totals(viewer=viewer, group_by=list(dims), filters=dict(filters), counted_only=counted_only,
-                                 side=side)
+                                 side=side, view=view)
     return [dict(r) for r in rows]
 
 
@@ -64,10 +64,10 @@ def _time_dim(filters: Mapping[str, Any]) -> str:
 
 
 def _time_series(viewer: Any, filters: Mapping[str, Any], base_filter: Mapping[str, Any], *, title: str,
-                 counted_only: bool = True, side: str = "origin") -> Any:
+                 counted_only: bool = True, side: str = "origin", view: str = ledger.AS_REPORTED) -> Any:
     """Direct purchases and helped sales over time (months of the year, or years), as stacked columns."""
     dim = _time_dim(filters)
-    rows = _totals(viewer, [dim, "kind"], filters, counted_only=counted_only, side=side)
+    rows = _totals(viewer, [dim, "kind"], filters, counted_only=counted_only, side=side, view=view)
     periods = sorted({str(r[dim]) for r in rows})
     if not periods:
         return charts.stacked_bar_chart([], [], title=title)
@@ -106,7 +106,9 @@ def dashboard(request):
     counted_only = not f.get("include_uncounted")
     filters = _entry_filter(f)
     drill = {**filters, "counted": "true"} if counted_only else dict(filters)
-    rows = _table(label_rows(_totals(viewer, dims, filters, counted_only=counted_only), dims, viewer=viewer), drill)
+    view = f.get("view") or ledger.AS_REPORTED
+    rows = _table(label_rows(_totals(viewer, dims, filters, counted_only=counted_only, view=view), dims,
+                             viewer=viewer), drill)
     rows.sort(key=lambda r: -int(r["amount_fen"]))
     labels = dict(GROUPINGS)
     header = [str(labels[d]) for d in dims]
@@ -126,7 +128,7 @@ def dashboard(request):
         {"svg": _bars(rows, title=_("Amount by %(group)s (yuan)") % {"group": " · ".join(header)}),
          "caption": _("Each bar opens the entries behind it.")},
         {"svg": _time_series(viewer, filters, drill, title=_("Direct purchases and helped sales (yuan)"),
-                             counted_only=counted_only),
+                             counted_only=counted_only, view=view),
          "caption": _("Columns by month of the year, or by year; each segment opens its entries.")},
     ]
     if then_by:
@@ -160,21 +162,22 @@ def _query_without_export(request) -> str:
 
 
 # -- account pages ---------------------------------------------------------------------------------------------------
-def _year_filter(request) -> tuple[Any, int | None]:
+def _year_filter(request) -> tuple[Any, int | None, str]:
     form, f = read_filters(request, YearForm)
-    return form, f.get("year")
+    return form, f.get("year"), f.get("view") or ledger.AS_REPORTED
 
 
-def _grouped(viewer: Any, dim: str, filters: Mapping[str, Any], drill: Mapping[str, Any], side: str
-             ) -> list[dict[str, Any]]:
-    rows = _table(label_rows(_totals(viewer, [dim], filters, side=side), [dim], viewer=viewer), drill)
+def _grouped(viewer: Any, dim: str, filters: Mapping[str, Any], drill: Mapping[str, Any], side: str,
+             view: str = ledger.AS_REPORTED) -> list[dict[str, Any]]:
+    rows = _table(label_rows(_totals(viewer, [dim], filters, side=side, view=view), [dim], viewer=viewer), drill)
     rows.sort(key=lambda r: -int(r["amount_fen"]))
     return rows
 
 
-def _years(viewer: Any, filters: Mapping[str, Any], drill: Mapping[str, Any], side: str) -> list[dict[str, Any]]:
+def _years(viewer: Any, filters: Mapping[str, Any], drill: Mapping[str, Any], side: str,
+           view: str = ledger.AS_REPORTED) -> list[dict[str, Any]]:
     """Yearly totals with direct and helped side by side."""
-    rows = _totals(viewer, ["year", "kind"], filters, side=side)
+    rows = _totals(viewer, ["year", "kind"], filters, side=side, view=view)
     years: dict[str, dict[str, Any]] = {}
     for r in rows:
         y = years.setdefault(str(r["year"]), {"year": str(r["year"]), "amount_fen": 0, "entries": 0,
@@ -196,14 +199,14 @@ def _account_page(request, *, template: str, subject: Any, base: dict[str, Any],
     """`side='buyer'`: a buyer's purchases wherever they went (the viewer sees the buyer, so its whole account);
     otherwise the money flowing into the viewer's region."""
     viewer = request.user
-    form, year = _year_filter(request)
+    form, year, view = _year_filter(request)
     filters = {**base, **({"year": year} if year else {})}
     side_param = {"side": side} if side != "origin" else {}
     drill = {**filters, "counted": "true", **side_param}
-    years = _years(viewer, base, {**base, "counted": "true", **side_param}, side)
+    years = _years(viewer, base, {**base, "counted": "true", **side_param}, side, view)
     groups = []
     for dim, title in sections:
-        rows = _grouped(viewer, dim, filters, drill, side)
+        rows = _grouped(viewer, dim, filters, drill, side, view)
         groups.append({"dim": dim, "title": title, "rows": rows,
                        "chart": _bars(rows, title=str(title)) if rows else None})
     total_fen = sum(y["amount_fen"] for y in years if not year or y["year"] == str(year))
@@ -216,7 +219,8 @@ def _account_page(request, *, template: str, subject: Any, base: dict[str, Any],
     return render(request, template, {
         "subject": subject, "form": form, "year": year, "years": years, "groups": groups,
         "total": yuan(total_fen), "total_url": entries_url(drill), "all_url": entries_url({**filters, **side_param}),
-        "trend": _time_series(viewer, filters, drill, title=_("Direct purchases and helped sales (yuan)"), side=side),
+        "trend": _time_series(viewer, filters, drill, title=_("Direct purchases and helped sales (yuan)"), side=side,
+                              view=view),
         **(extra or {}),
     })
 
