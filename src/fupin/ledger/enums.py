@@ -36,6 +36,7 @@ class Basis(models.TextChoices):
     CERTIFIED_PRODUCT = "certified_product", _("Certified poverty-alleviation product")
     POOR_HOUSEHOLD = "poor_household", _("Seller is a registered poor household")
     POOR_VILLAGE = "poor_village", _("Origin is a poor village")
+    POVERTY_REDUCTION_EFFECT = "poverty_reduction_effect", _("Seller has an outstanding poverty-reduction effect")
     POVERTY_COUNTY = "poverty_county", _("Seller registered in a poverty county")
 
 

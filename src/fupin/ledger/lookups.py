@@ -21,6 +21,7 @@ from django.db import connection
 from fupin.certification.models import CertificationPeriod, Product
 from fupin.core import params
 from fupin.core.caches import BoundedCache
+from fupin.linkage.effect import selectors as effect_selectors
 from fupin.registry import rules as registry_rules
 from fupin.registry import selectors as registry
 from fupin.registry.models import AssistanceRelation, Household, MarketEntity, Organisation, Region
@@ -58,6 +59,7 @@ class SellerFacts:
     household_periods: tuple[registry_rules.StatusPeriod, ...] = ()
     county_sets: dict[str, Periods] = field(default_factory=dict)
     area: str = ""              # code prefix of the places its rows may name as origin (its county; `seller_area`)
+    effect_years: frozenset[int] = frozenset()  # years it has an outstanding poverty-reduction effect (linkage)
 
     def status_on(self, day: dt.date) -> str:
         """The household seller's status on `day` ("" for a seller that is no household)."""
@@ -242,6 +244,7 @@ class Lookups:
                          f"JOIN {ent} e ON e.household_id = h.id JOIN {region} r ON r.id = e.region_id "
                          f"JOIN {region} v ON v.id = h.village_id WHERE h.registry_code {{match}}", households)]
         periods = registry.household_status_periods(household_ids={r[5] for r in rows if r[5] is not None})
+        effect = effect_selectors.qualifying_years(entity_ids={r[1] for r in rows if r[5] is None})  # one query
         found: dict[str, SellerFacts] = {}
         for code, pk, region_code, village_code, hh_status, hh_id, lifted in rows:
             place = village_code or region_code
@@ -250,7 +253,8 @@ class Lookups:
                        if hh_id is not None else ())  # a household without a history yet: the same inference
             found[code] = SellerFacts(id=pk, region_code=place, county=county, household_status=hh_status or "",
                                       county_is_poverty=county in self.poverty_counties, household_periods=history,
-                                      county_sets=self.county_sets.get(county, {}), area=seller_area(place))
+                                      county_sets=self.county_sets.get(county, {}), area=seller_area(place),
+                                      effect_years=effect.get(pk, frozenset()))
         for code in codes:
             self.sellers[code] = found.get(code)
 

@@ -107,7 +107,7 @@ class PurchaseEntry(AppendOnlyModel):
     status = models.CharField(_("status"), max_length=12, choices=EntryStatus.choices)
     evaluated = models.BooleanField(_("evaluated by the buyer"), default=False)
     counted = models.BooleanField(_("counts toward the account"))
-    basis = models.CharField(_("counting basis"), max_length=20, blank=True)
+    basis = models.CharField(_("counting basis"), max_length=32, blank=True)
     bases = models.PositiveSmallIntegerField(_("all bases that held (bit mask)"), default=0)
     not_counted_reason = models.CharField(_("why it does not count"), max_length=30, blank=True)
     rule_version = models.ForeignKey("core.PolicyParameter", null=True, blank=True, on_delete=models.PROTECT,
@@ -268,7 +268,7 @@ class RollupCountyMonth(RollupBase):
     county_code = models.CharField(max_length=6)
     channel = models.CharField(max_length=20)
     kind = models.CharField(max_length=20)
-    basis = models.CharField(max_length=20)
+    basis = models.CharField(max_length=32)
     counted = models.BooleanField()
 
     class Meta:

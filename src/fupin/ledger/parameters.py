@@ -27,7 +27,9 @@ from fupin.core.params import ParamDefault
 
 COUNTING_RULES = "ledger.counting_rules"
 
-ALL_BASES = ["certified_product", "poor_household", "poor_village", "poverty_county"]
+# `poverty_reduction_effect` (issue #10 §2): the seller's decision for the purchase year qualifies (linkage); the plain
+# `poverty_county` basis stays in the seeded versions: a version without it stops counting it from its start date
+ALL_BASES = ["certified_product", "poor_household", "poor_village", "poverty_reduction_effect", "poverty_county"]
 
 _REGION_SET_1: dict[str, Any] = {"poverty_counties": True, "include_prefixes": [], "exclude_prefixes": []}
 _ERA_1: dict[str, Any] = {

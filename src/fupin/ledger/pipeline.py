@@ -522,14 +522,16 @@ class Pipeline:
         hh_status = seller.status_on(day)
         poor_village = crules is not None and crules.village_counts_on(rules.sets_on(origin.village_sets, day))
         poverty_county = crules is not None and crules.county_counts_on(rules.sets_on(seller.county_sets, day))
+        effect = day.year in seller.effect_years
         vkey = (crules.version_id if crules else None, p.status, p.evaluated, certified, hh_status,
-                poor_village, seller.county, poverty_county)
+                poor_village, seller.county, poverty_county, effect)
         verdict = self._verdicts.get(vkey)
         if verdict is None:
             verdict = self._verdicts.set(vkey, rules.count_entry(
                 crules, status=p.status, evaluated=p.evaluated, facts=rules.BasisFacts(
                     certified_product=certified, household_status=hh_status, poor_village=poor_village,
-                    seller_county=seller.county, seller_county_is_poverty_county=poverty_county)))
+                    seller_county=seller.county, seller_county_is_poverty_county=poverty_county,
+                    poverty_reduction_effect=effect)))
         return verdict
 
     def _attribution(self, buyer: BuyerFacts, origin: RegionFacts,

@@ -142,8 +142,12 @@ def parse_date(text: str, *, today: dt.date) -> dt.date:
 
 
 # -- counting -------------------------------------------------------------------------------------------------------
-BASIS_ORDER = [Basis.CERTIFIED_PRODUCT, Basis.POOR_HOUSEHOLD, Basis.POOR_VILLAGE, Basis.POVERTY_COUNTY]
-BASIS_BIT = {b.value: 1 << i for i, b in enumerate(BASIS_ORDER)}
+BASIS_ORDER = [Basis.CERTIFIED_PRODUCT, Basis.POOR_HOUSEHOLD, Basis.POOR_VILLAGE, Basis.POVERTY_REDUCTION_EFFECT,
+               Basis.POVERTY_COUNTY]
+# the bits are stored in the entries (`bases`): fixed per basis, whatever its place in the priority
+BASIS_BIT = {Basis.CERTIFIED_PRODUCT.value: 1, Basis.POOR_HOUSEHOLD.value: 2, Basis.POOR_VILLAGE.value: 4,
+             Basis.POVERTY_COUNTY.value: 8, Basis.POVERTY_REDUCTION_EFFECT.value: 16}
+BASIS_RANK = {b.value: i for i, b in enumerate(BASIS_ORDER)}
 
 
 # "monitored" in a rule names every monitored household (防止返贫监测对象), whichever of the three kinds it is in
@@ -198,7 +202,7 @@ class CountingRules:
             version_id=version_id,
             counted_statuses=frozenset(value.get("counted_statuses", ["completed"])),
             require_evaluation=bool(value.get("require_evaluation", False)),
-            bases=tuple(sorted(bases, key=lambda b: BASIS_BIT[b])),
+            bases=tuple(sorted(bases, key=lambda b: BASIS_RANK[b])),
             household_statuses=_with_monitored_kinds(value.get("household_statuses", [])),
             poverty_counties=bool(region_set.get("poverty_counties", True)),
             include_prefixes=tuple(region_set.get("include_prefixes", [])),
@@ -224,6 +228,7 @@ class BasisFacts:
     poor_village: bool = False
     seller_county: str = ""
     seller_county_is_poverty_county: bool = False
+    poverty_reduction_effect: bool = False   # the seller's decision for the purchase year qualifies (linkage)
 
 
 @dataclass(frozen=True)
@@ -245,6 +250,8 @@ def holding_bases(rules: CountingRules, facts: BasisFacts) -> int:
         mask |= 4
     if facts.seller_county and rules.county_in_set(facts.seller_county, facts.seller_county_is_poverty_county):
         mask |= 8
+    if facts.poverty_reduction_effect:
+        mask |= 16
     allowed = 0
     for b in rules.bases:
         allowed |= BASIS_BIT[b]
