@@ -317,3 +317,28 @@ def test_the_seeded_thresholds_are_valid():
     assert t.min_households == 10 and t.min_benefits_fen == 10_000_000
     assert {"enterprise", "cooperative"} == t.entity_kinds
     assert Mechanism.EMPLOYMENT  # the linkage vocabularies are importable beside the effect package
+
+
+@time_machine.travel("2024-06-30 12:00 +08:00")
+def test_the_entity_page_shows_the_decisions_with_their_facts_in_english_and_chinese(clerk):
+    from django.test import Client
+
+    small_thresholds()
+    coop = factories.entity(kind="cooperative")
+    c, hh = linked(coop, clerk, 3)
+    pay(clerk, c, hh, 100_000)
+    services.poverty_effect_compute(year=2024, actor="test", sales_fen={coop.pk: 12_345_600})
+    viewer = factories.user(roles="viewer", scope_level="county", scope_code="522627")
+    en = Client(HTTP_ACCEPT_LANGUAGE="en")
+    en.force_login(viewer)
+    html = en.get(f"/entities/{coop.pk}/").content.decode()
+    assert "Poverty-reduction effect" in html and "Outstanding effect" in html
+    assert "3,000.00" in html and "123,456.00" in html and "2.43 %" in html and "2023-01-01" in html
+    zh = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    zh.force_login(viewer)
+    html = zh.get(f"/entities/{coop.pk}/").content.decode()
+    assert "带贫成效" in html and "已发放收益（元）" in html and "Outstanding effect" not in html
+    other = factories.entity(kind="cooperative")
+    services.poverty_effect_compute(year=2024, actor="test")
+    html = zh.get(f"/entities/{other.pk}/").content.decode()
+    assert "有效合同联结的脱贫户或监测户数不足" in html  # the unmet condition, translated

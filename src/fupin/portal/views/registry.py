@@ -14,6 +14,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from fupin.core.errors import NotFound
+from fupin.linkage.effect import rules as effect_rules
+from fupin.linkage.effect import selectors as effect_selectors
 from fupin.registry import selectors
 from fupin.registry.enums import (
     EntityKind,
@@ -178,7 +180,18 @@ def entity_detail(request, pk: int):
         "kind_label": choice_label(EntityKind, entity.kind),
         "sectors": _sector_labels(entity),
         "household": household,
+        "effect": _effect_rows(viewer, entity),
     })
+
+
+def _effect_rows(viewer, entity) -> list[dict[str, Any]]:
+    """The entity's poverty-reduction-effect decisions (带贫成效突出), newest year first, with the facts used."""
+    rows = []
+    for d in effect_selectors.decisions_of_entity(viewer=viewer, entity=entity):
+        f, t = d.facts or {}, (d.facts or {}).get("thresholds") or {}
+        rows.append({"decision": d, "facts": f, "thresholds": t,
+                     "unmet": [effect_rules.unmet_label(code) for code in d.unmet or ()]})
+    return rows
 
 
 # -- households ----------------------------------------------------------------------------------------------------
