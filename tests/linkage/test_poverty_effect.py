@@ -342,3 +342,25 @@ def test_the_entity_page_shows_the_decisions_with_their_facts_in_english_and_chi
     services.poverty_effect_compute(year=2024, actor="test")
     html = zh.get(f"/entities/{other.pk}/").content.decode()
     assert "有效合同联结的脱贫户或监测户数不足" in html  # the unmet condition, translated
+
+
+def test_the_demo_shows_an_entity_qualifying_and_purchases_on_both_bases():
+    from fupin.demo.steps import STEPS
+    from fupin.demo.world import World
+    from fupin.ledger.models import PurchaseEntry
+
+    world = World(seed=7, scale="small")
+    for name, build in STEPS:
+        build(world)
+        if name == "ledger":
+            break
+    effect = world.extra["linkage"]["effect"]
+    champion = effect["champion"]
+    assert champion is not None
+    for year in effect["years"]:
+        d = PovertyEffectDecision.objects.get(entity=champion, year=year)
+        assert d.qualifies and d.facts["households"] >= 10 and d.facts["benefits_fen"] >= 10_000_000
+    counted = PurchaseEntry.objects.filter(counted=True, sign=1)
+    on_effect = counted.filter(basis="poverty_reduction_effect")
+    assert on_effect.exists() and set(on_effect.values_list("seller_id", flat=True)) == {champion.pk}
+    assert counted.filter(basis="poverty_county").exclude(seller=champion).exists()

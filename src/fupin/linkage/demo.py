@@ -105,13 +105,57 @@ def build(world: Any) -> None:
             services.contract_activate(contract=contract, actor=actor, reason="signed (demo)")
             made.append(contract)
 
+    champion = _champion(world, made, actor, county_codes)
     _pay(world, rng, made, actor, anomalies)
     _lifecycle_examples(world, made, actor, anomalies)
     rnd = _verification(world, county_codes[0], actor, anomalies)
-    world.extra["linkage"] = {"contracts": made, "anomalies": anomalies, "round": rnd}
+    effect = _effect(world, actor, champion)
+    world.extra["linkage"] = {"contracts": made, "anomalies": anomalies, "round": rnd, "effect": effect}
     world.notes.append(
         f"Linkage: {len(made)} contracts of every mechanism with payments to {today:%Y-%m}; anomalies in "
         f"{county_codes[0]} (see /linkage/flags/), a completed verification round (/linkage/verification/).")
+
+
+def _champion(world: Any, made: list[Contract], actor: Any, county_codes: list[str]) -> Any:
+    """An enterprise or cooperative that brings enough households along to have an outstanding poverty-reduction
+    effect under the seeded thresholds (≥ 10 households, ≥ 100,000 yuan a year): an employment contract from two
+    years back with every household of its county that no other employment contract links (not in the first county,
+    whose anomalies the payments plant). Returns the entity (None when no county has ten free households)."""
+    employed = {p.household_id for c in made if c.mechanism == Mechanism.EMPLOYMENT for p in c.parties.all()}
+    entities_of: dict[int, set[int]] = {}
+    for c in made:
+        for p in c.parties.all():
+            entities_of.setdefault(p.household_id, set()).add(c.entity_id)
+    for county in [*county_codes[1:], *county_codes[:1]]:
+        entity = next((e for e in world.entities if e.region.code.startswith(county)
+                       and e.kind in ("enterprise", "cooperative")), None)
+        free = [h for h in world.households if h.village.code.startswith(county) and h.pk not in employed
+                and len(entities_of.get(h.pk, set()) - {entity.pk if entity else 0}) < 3][:15]  # no new many_entities
+        if entity is None or len(free) < 10:
+            continue
+        contract = services.contract_create(
+            code=f"LJ-{county}-STAR", entity=entity, mechanism=Mechanism.EMPLOYMENT,
+            start_date=dt.date(world.today.year - 2, 1, 1), end_date=None,
+            terms={"wage_basis": "month", "wage_fen": 220000}, parties=[services.PartyInput(h, None) for h in free],
+            schedule=Schedule.MONTHLY, note="demo: a workshop employing the village's households", actor=actor)
+        services.contract_activate(contract=contract, actor=actor, reason="signed (demo)")
+        made.append(contract)
+        return entity
+    return None
+
+
+def _effect(world: Any, actor: Any, champion: Any) -> dict[str, Any]:
+    """The poverty-reduction-effect decisions of last year and this year (judged on the year before each), so that
+    the ledger's purchases from the champion count on that basis and the others' on the poverty-county basis."""
+    from .effect import services as effect_services
+
+    years = [world.today.year - 1, world.today.year]
+    runs = [effect_services.poverty_effect_compute(year=y, actor=actor, reason="demo") for y in years]
+    world.notes.append(
+        "Linkage: poverty-reduction effect (带贫成效突出) decided for " + ", ".join(
+            f"{r.year} ({r.qualifying} of {r.entities} qualify)" for r in runs)
+        + (f"; {champion.name} qualifies (see its entity page)" if champion is not None else ""))
+    return {"champion": champion, "years": years, "qualifying": {r.year: r.qualifying for r in runs}}
 
 
 def _pay(world: Any, rng: Any, contracts: list[Contract], actor: Any, anomalies: dict[str, Any]) -> None:
