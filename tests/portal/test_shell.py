@@ -129,3 +129,12 @@ def test_section_roots_lead_to_their_first_page(client, client_for, national_vie
     assert r.status_code == 302 and r["Location"] == "/ledger/statistics/"
     r = client.get("/certification/")  # the catalogue is public
     assert r.status_code == 302 and r["Location"] == "/certification/catalogue/"
+
+
+def test_every_page_names_the_favicon_and_it_is_served(client):
+    from django.contrib.staticfiles import finders
+
+    body = client.get("/login/").content.decode()
+    assert '<link rel="icon" href="/static/portal/favicon.svg" type="image/svg+xml">' in body
+    path = finders.find("portal/favicon.svg")
+    assert path and open(path, encoding="utf-8").read().startswith("<svg")
