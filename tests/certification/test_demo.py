@@ -30,3 +30,16 @@ def test_demo_world_has_every_state():
     county = world.users["county"]
     queue = selectors.review_queue(viewer=county, today=world.today)
     assert {a.status for a in queue} == {S.SUBMITTED, S.COUNTY_NOTICE}
+
+
+def test_demo_world_keeps_a_public_notice_open_and_an_objection_pending_on_the_day_it_is_built():
+    """Relative to the day the demo is built (issue #14), so every feature shows something on any day."""
+    world = World(seed=7, scale="small")
+    for name, build in STEPS:
+        build(world)
+        if name == "certification":
+            break
+    notices = list(selectors.public_notices(on=world.today))
+    assert notices, "no public notice open on the demo's day"
+    pending = [a for a in notices if a.objections.filter(status="open").exists()]
+    assert pending and all(a.notice_start <= world.today <= a.notice_end for a in pending)
