@@ -24,23 +24,3 @@ def seed_certification_parameters():
     from fupin.core.params import seed_defaults
 
     seed_defaults(apps, DEFAULTS)
-
-
-def seed_all_parameters():
-    """Every app's dated parameter defaults, for browser tests: a flush between transactional tests removes what the
-    migrations seeded, and a page (the navigation's inbox, the dashboards) reads other apps' parameters too."""
-    import importlib
-
-    from django.apps import apps
-
-    from fupin.core.params import seed_defaults
-
-    for config in apps.get_app_configs():
-        if not config.name.startswith("fupin."):
-            continue
-        try:
-            module = importlib.import_module(f"{config.name}.parameters")
-        except ModuleNotFoundError:
-            continue
-        if hasattr(module, "DEFAULTS"):
-            seed_defaults(apps, module.DEFAULTS)

@@ -4,18 +4,11 @@ offered the review of an application, never the supplier's withdrawal, and no su
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.certification import factories as cf
-from tests.certification.conftest import seed_all_parameters
 
 from .conftest import PASSWORD
-
-
-@pytest.fixture(autouse=True)
-def _parameters(transactional_db):
-    seed_all_parameters()  # a flush between transactional tests removes what migrations seeded
 
 
 def test_supplier_acts_for_its_own_entity_only_in_both_languages(page, base_url, log_in):

@@ -3,16 +3,9 @@ signed code wraps), the QR code is shown, and the verification page it opens say
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import expect
 
-from tests.certification.conftest import seed_all_parameters
 from tests.portal.test_certificate_page import current_certificate
-
-
-@pytest.fixture(autouse=True)
-def _parameters(transactional_db):
-    seed_all_parameters()  # a flush between transactional tests removes what migrations seeded
 
 
 def _overflow(page) -> int:

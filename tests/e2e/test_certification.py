@@ -5,19 +5,12 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from fupin.certification.models import Application
 from tests.certification import factories as cf
-from tests.certification.conftest import seed_all_parameters
 
 from .conftest import PASSWORD
-
-
-@pytest.fixture(autouse=True)
-def _parameters(transactional_db):
-    seed_all_parameters()  # a flush between transactional tests removes what migrations seeded
 
 
 def test_supplier_applies_and_county_reviewer_bulk_approves(browser, base_url, log_in):

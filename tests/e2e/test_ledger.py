@@ -16,19 +16,7 @@ from tests.ledger import factories as lf
 pytestmark = pytest.mark.django_db(transaction=True, reset_sequences=True)
 
 
-def _seed_parameters():
-    """A flush between transactional tests removes what the data migrations seeded: seed the ledger's again."""
-    from django.apps import apps
-
-    from fupin.core.params import seed_defaults
-    from fupin.ledger.parameters import DEFAULTS
-    from fupin.ledger.reserved_share.rules import PARAM_DEFAULTS
-
-    seed_defaults(apps, [*DEFAULTS, *PARAM_DEFAULTS])
-
-
 def _world():
-    _seed_parameters()
     w = lf.world()
     rows = [
         lf.row(external_id="E1", purchase_date="2025-03-10", buyer_code=w.unit.credit_code,
