@@ -42,6 +42,7 @@ class BuyerFacts:
     chain: tuple[int, ...]      # itself and its supervising units, nearest first
     region_chain: tuple[str, ...]
     chain_kinds: frozenset[str] = frozenset()   # the organisation kinds of `chain` (attribution excludes some)
+    dated: bool = False         # its chain changed over time: read it on the purchase date (`Lookups.buyer_on`)
 
 
 Periods = tuple[tuple[dt.date, dt.date | None], ...]
@@ -93,6 +94,9 @@ class Lookups:
     regions: BoundedCache[str, RegionFacts | None] = field(default_factory=lambda: BoundedCache(CACHE_LIMIT))
     org_nodes: dict[int, tuple[int | None, str]] = field(default_factory=dict)   # id -> (parent id, region code)
     org_kinds: dict[int, str] = field(default_factory=dict)
+    # the dated tree (issue #10 §6): id -> its supervising units over time, for the organisations that have any
+    org_periods: dict[int, registry_rules.ParentPeriods] = field(default_factory=dict)
+    dated_tree: bool = False    # whether any organisation has dated parents (else no period is ever read)
     attribution_versions: list[params.ParamVersion] = field(default_factory=list)
     _attribution_cache: dict[int, rules.AttributionRules] = field(default_factory=dict)
     poverty_counties: set[str] = field(default_factory=set)
@@ -129,6 +133,7 @@ class Lookups:
         lk.origin_exceptions = origin_exception_facts()
         lk.match_versions = params.versions(DUPLICATE_MATCH)
         lk.attribution_versions = params.versions(ATTRIBUTION)
+        lk.dated_tree = registry.organisation_parent_periods_exist()
         return lk
 
     def attribution(self, year: int) -> rules.AttributionRules:
@@ -194,7 +199,10 @@ class Lookups:
             found[credit] = (org_id, kind, region_code, parent_id)
             self.org_nodes[org_id] = (parent_id, region_code)
             self.org_kinds[org_id] = kind
-        self._fetch_org_parents({p for (_i, _k, _r, p) in found.values() if p is not None})
+        parents = {p for (_i, _k, _r, p) in found.values() if p is not None}
+        if self.dated_tree:  # the historical parents of the batch's buyers too (one query)
+            parents |= self._fetch_periods({r[0] for r in found.values()})
+        self._fetch_org_parents(parents)
         for code in codes:
             row = found.get(code)
             if row is None:
@@ -206,7 +214,26 @@ class Lookups:
                 id=org_id, category=kind, region=region_code[:6], chain=chain,
                 region_chain=tuple(registry_rules.ancestor_codes(region_code)),
                 chain_kinds=frozenset(self.org_kinds[i] for i in chain if i in self.org_kinds),
+                dated=bool(self.org_periods) and any(i in self.org_periods for i in chain),
             )
+
+    def _fetch_periods(self, ids: set[int]) -> set[int]:
+        """The dated parents of `ids` (kept in `org_periods`); returns the parents they name."""
+        found = registry.organisation_parent_periods(organisation_ids=ids)
+        self.org_periods.update(found)
+        return {p for periods in found.values() for p, _f, _t in periods if p is not None}
+
+    def buyer_on(self, buyer: BuyerFacts, day: dt.date) -> BuyerFacts:
+        """The buyer with its chain of supervising units as it was on `day` (the dated tree); itself when its chain
+        never changed."""
+        if not buyer.dated:
+            return buyer
+        chain = self._chain(buyer.id, day)
+        if chain == buyer.chain:
+            return buyer
+        return BuyerFacts(id=buyer.id, category=buyer.category, region=buyer.region, chain=chain,
+                          region_chain=buyer.region_chain,
+                          chain_kinds=frozenset(self.org_kinds[i] for i in chain if i in self.org_kinds), dated=True)
 
     def _fetch_org_parents(self, ids: set[int]) -> None:
         org, region = Organisation._meta.db_table, Region._meta.db_table
@@ -220,15 +247,24 @@ class Lookups:
                 self.org_kinds[org_id] = kind
                 if parent_id is not None:
                     parents.add(parent_id)
+            if self.dated_tree:
+                parents |= self._fetch_periods(missing)
             for i in missing:
                 self.org_nodes.setdefault(i, (None, ""))
             missing = {p for p in parents if p not in self.org_nodes}
 
-    def _chain(self, org_id: int) -> tuple[int, ...]:
+    def _chain(self, org_id: int, day: dt.date | None = None) -> tuple[int, ...]:
+        """Itself and its supervising units, nearest first: today's tree, or with `day` the tree in force that day
+        (each link from the dated periods where an organisation has them; `registry.rules.chain_on`)."""
         chain: list[int] = []
         current: int | None = org_id
         while current is not None and current not in chain:
             chain.append(current)
+            if day is not None and current in self.org_periods:
+                found, parent = registry_rules.parent_on(self.org_periods[current], day)
+                if found:
+                    current = parent
+                    continue
             current = self.org_nodes.get(current, (None, ""))[0]
         return tuple(chain)
 

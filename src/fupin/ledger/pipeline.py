@@ -494,7 +494,9 @@ class Pipeline:
         verdict = self._verdict(p, seller, product, origin)
         rel_d = rel_e = rel_c = None
         if verdict.counted and buyer is not None:
-            rel_d, rel_e, rel_c = self._attribution(buyer, origin, day.year)
+            # a buyer whose supervising units changed is credited through its chain on the purchase date
+            rel_d, rel_e, rel_c = self._attribution(self.lookups.buyer_on(buyer, day) if buyer.dated else buyer,
+                                                    origin, day.year)
         return writer.EntryRow(
             source=p.source, external_id=p.external_id, revision=self.revision, purchase_date=writer.date_value(day),
             year=day.year, month=day.month, buyer_id=buyer.id if buyer else None,
@@ -539,7 +541,7 @@ class Pipeline:
         """The relation of each scheme (designated assistance, east–west, counterpart support) a counted entry is
         credited to, cached by buyer, origin and year."""
         akey = (buyer.id, origin.code, year)
-        found = self._attr.get(akey)
+        found = None if buyer.dated else self._attr.get(akey)  # a dated chain is not the buyer's alone: not cached
         if found is None:
             ckey = (origin.code, year)
             cands = self._cands.get(ckey)
@@ -548,8 +550,9 @@ class Pipeline:
                                                                year=year))
             chosen = rules.choose(cands, buyer_chain=buyer.chain, buyer_region_chain=buyer.region_chain,
                                   rule=self.lookups.attribution(year), buyer_chain_kinds=buyer.chain_kinds)
-            found = self._attr.set(akey, (chosen.get("designated_assistance"), chosen.get("east_west"),
-                                          chosen.get("counterpart_support")))
+            found = (chosen.get("designated_assistance"), chosen.get("east_west"), chosen.get("counterpart_support"))
+            if not buyer.dated:
+                self._attr.set(akey, found)
         return found
 
     @staticmethod

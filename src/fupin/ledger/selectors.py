@@ -112,6 +112,43 @@ def descendants(org_ids: Iterable[int]) -> set[int]:
     return found
 
 
+def _dated_chains(org_ids: Iterable[int]) -> dict[int, list[tuple[Any, Any, tuple[int, ...]]]]:
+    """The organisations among `org_ids` whose chain of supervising units changed over time (the dated tree,
+    issue #10 §6) → their stretches (first day, last day, chain); none when no parent ever changed."""
+    ids = set(org_ids)
+    if not ids or not registry.organisation_parent_periods_exist():
+        return {}
+    parents, periods = registry.organisation_tree_facts(organisation_ids=ids)
+    out = {}
+    for i in ids:
+        segments = registry_rules.chain_segments(i, parents=parents, periods=periods)
+        if len(segments) > 1:
+            out[i] = segments
+    return out
+
+
+def dated_descendants(org_ids: Iterable[int]) -> tuple[set[int], list[tuple[int, str, str]]]:
+    """The units below the organisations by the tree in force on each entry's date: (the ids below them on every
+    date, [(id, first day, last day) of the units below them only for a while]) — ISO dates, '' open-ended. Without
+    any dated parent, today's tree (`descendants`)."""
+    roots = set(org_ids)
+    today = descendants(roots)
+    if not registry.organisation_parent_periods_exist():
+        return today, []
+    candidates = today | descendants(registry.organisation_dated_ids())
+    chains = _dated_chains(candidates)
+    plain = {i for i in today if i not in chains}
+    partial: list[tuple[int, str, str]] = []
+    for i, segments in chains.items():
+        inside = [(start, end) for start, end, chain in segments if roots & set(chain)]
+        if len(inside) == len(segments):
+            plain.add(i)
+        else:
+            partial.extend((i, start.isoformat() if start else "", end.isoformat() if end else "")
+                           for start, end in inside)
+    return plain, sorted(partial)
+
+
 def ancestors_map(org_ids: Iterable[int]) -> dict[int, list[int]]:
     """Each organisation → itself and its supervising units, nearest first."""
     parent: dict[int, int | None] = {}
@@ -165,12 +202,18 @@ def _normalise(filters: Mapping[str, Any], *, counted_only: bool) -> Spec:
         if str(f["buyer"]).lower() in ("0", PUBLIC, NONE):
             c["buyer_id"] = [0]
         else:
-            c["buyer_id"] = sorted(descendants(_ints(f["buyer"], "buyer")))
+            plain, partial = dated_descendants(_ints(f["buyer"], "buyer"))
+            c["buyer_id"] = sorted(plain)
+            if partial:  # units below it only for a while (the dated tree): their entries of those dates
+                c["buyer_periods"] = partial
+                entries_only = True
         needs.add("buyer_id")
     for key in ("buyers", "buyer_ids", "buyer_only"):
         if key in f:
             ids = _ints(f[key], key)
             c["buyer_id"] = sorted(set(ids) & set(c["buyer_id"])) if "buyer_id" in c else ids
+            if "buyer_periods" in c:
+                c["buyer_periods"] = [p for p in c["buyer_periods"] if p[0] in ids]
             needs.add("buyer_id")
     if "seller" in f:
         c["seller_id"] = _ints(f["seller"], "seller")
@@ -279,7 +322,11 @@ def _apply(qs: QuerySet, c: Mapping[str, Any], *, cube: Cube | None, scope: tupl
         elif ids == [0]:
             qs = qs.filter(buyer__isnull=True)
         else:
-            qs = qs.filter(Q(buyer_id__in=[i for i in ids if i]) | (Q(buyer__isnull=True) if 0 in ids else Q(pk__in=[])))
+            q = Q(buyer_id__in=[i for i in ids if i]) | (Q(buyer__isnull=True) if 0 in ids else Q(pk__in=[]))
+            for buyer_id, start, end in c.get("buyer_periods", ()):
+                q |= Q(buyer_id=buyer_id, **({"purchase_date__gte": start} if start else {}),
+                       **({"purchase_date__lte": end} if end else {}))
+            qs = qs.filter(q)
     for prefix in (c.get("origin_prefix"), scope[0] if scope[1] == "origin" else ""):
         if prefix:
             if cols is not None and "county_code" not in cols:
@@ -461,14 +508,53 @@ def _fold(rows: list[dict[str, Any]], group_by: Sequence[str]) -> list[dict[str,
     return list(out.values())
 
 
-def _account_fanout(rows: list[dict[str, Any]], group_by: Sequence[str]) -> list[dict[str, Any]]:
+def _account_fanout(rows: list[dict[str, Any]], group_by: Sequence[str], *, spec: Spec | None = None,
+                    scope: tuple[str, str] = ("", "origin"), correcting: bool = False) -> list[dict[str, Any]]:
+    """Each buyer's figures added to it and to every unit above it. A buyer whose chain changed (the dated tree)
+    is read from its entries, stretch by stretch, each added to the chain in force on those dates."""
     ids = {r["account"] for r in rows if r.get("account")}
-    chains = ancestors_map(ids)
+    dated = _dated_chains(ids) if spec is not None else {}
+    chains = ancestors_map(ids - set(dated))
     fanned = []
     for r in rows:
+        if r.get("account") in dated:
+            continue
         for org in chains.get(r["account"], [None]) if r.get("account") else [None]:
             fanned.append({**r, "account": org})
+    for buyer, segments in dated.items():
+        for start, end, chain in segments:
+            for part in _segment_specs(spec, buyer, start, end) if spec is not None else []:
+                part_rows = _entry_rows(part, group_by, scope=scope, base=PurchaseEntry.objects.all(),
+                                        period=_PERIOD)
+                if correcting:
+                    part_rows = _as_corrected(part_rows, part, group_by, scope=scope)
+                if "quarter" in group_by:
+                    part_rows = _fold(part_rows, group_by)
+                fanned.extend({**r, "account": org} for r in part_rows for org in chain)
     return _fold(fanned, group_by)
+
+
+def _segment_specs(spec: Spec, buyer: int, start: Any, end: Any) -> list[Spec]:
+    """`spec` narrowed to one buyer's entries dated start … end (and, for a buyer below the filtered unit only for
+    a while, to those stretches): none, one or a few specs."""
+    c = dict(spec.conditions)
+    windows: list[tuple[str, str]] = [(start.isoformat() if start else "", end.isoformat() if end else "")]
+    if "buyer_id" in c and buyer not in c["buyer_id"]:
+        windows = [(max(windows[0][0], lo) if lo else windows[0][0],
+                    min(filter(None, [windows[0][1], hi]), default=""))
+                   for b, lo, hi in c.get("buyer_periods", ()) if b == buyer]
+    c["buyer_id"] = [buyer]
+    c.pop("buyer_periods", None)
+    out = []
+    for lo, hi in windows:
+        w = dict(c)
+        if lo:
+            w["date_from"] = max(lo, w.get("date_from", lo))
+        if hi:
+            w["date_to"] = min(hi, w.get("date_to", hi))
+        if not (w.get("date_from") and w.get("date_to") and w["date_from"] > w["date_to"]):
+            out.append(Spec(w, spec.needs, True))
+    return out
 
 
 def account_totals(*, viewer: Any, group_by: Sequence[str] = (), filters: Mapping[str, Any] | None = None,
@@ -528,7 +614,7 @@ def account_totals(*, viewer: Any, group_by: Sequence[str] = (), filters: Mappin
     if "quarter" in group_by:
         rows = _fold(rows, group_by)
     if "account" in group_by:
-        rows = _account_fanout(rows, group_by)
+        rows = _account_fanout(rows, group_by, spec=spec, scope=scope, correcting=correcting)
     if order_by in ("-amount_fen", "amount_fen"):
         rows.sort(key=lambda r: r["amount_fen"], reverse=order_by.startswith("-"))
     out.extend(rows[:limit] if limit else rows)

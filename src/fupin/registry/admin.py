@@ -13,7 +13,15 @@ from django.utils.translation import gettext_lazy as _
 from fupin.core.errors import FupinError
 
 from . import services
-from .models import AssistanceRelation, Household, MarketEntity, Organisation, Region, RegionCodeChange
+from .models import (
+    AssistanceRelation,
+    Household,
+    MarketEntity,
+    Organisation,
+    OrganisationParentPeriod,
+    Region,
+    RegionCodeChange,
+)
 
 
 class ServiceAdmin(admin.ModelAdmin):
@@ -92,6 +100,26 @@ class RegionCodeChangeAdmin(admin.ModelAdmin):
     list_display = ("old_code", "old_name", "new_code", "year", "note")
     search_fields = ("old_code", "old_name", "new_code")
     list_filter = ("year",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OrganisationParentPeriod)
+class OrganisationParentPeriodAdmin(admin.ModelAdmin):
+    """The organisations' supervising units over time (issue #10 §6): written by `services.organisation_update`
+    when a parent changes (a change made in the organisation admin takes effect today; the API takes
+    `parent_from`), read-only here."""
+
+    list_display = ("organisation", "parent", "valid_from", "valid_to", "reason")
+    search_fields = ("organisation__name", "organisation__credit_code")
+    raw_id_fields = ("organisation", "parent")
 
     def has_add_permission(self, request):
         return False

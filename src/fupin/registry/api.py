@@ -191,6 +191,8 @@ class OrganisationPatch(Schema):
     region_code: str | None = Field(None, max_length=12)
     credit_code: str | None = Field(None, max_length=18)
     parent_id: Id | None = None
+    parent_from: dt.date | None = Field(None, description="the date a new parent_id takes effect (default today; "
+                                                          "not in the future): the dated tree keeps the old one before")
     active: bool | None = None
     reason: str = ""
 
@@ -226,8 +228,24 @@ def organisation_create(request, payload: OrganisationIn):
     return 201, org
 
 
+class ParentPeriodOut(Schema):
+    parent_id: int | None
+    valid_from: dt.date
+    valid_to: dt.date | None
+    reason: str
+
+
+@router.get("/organisations/{int:pk}/parents", response=list[ParentPeriodOut])
+def organisation_parents(request, pk: Id):
+    """The organisation's supervising units over time (issue #10 §6), oldest first; empty: it has had its parent
+    forever."""
+    return selectors.organisation_parent_history(organisation=selectors.organisation_get(viewer=request.user, pk=pk))
+
+
 @router.patch("/organisations/{int:pk}", response=OrganisationOut)
 def organisation_update(request, pk: Id, payload: OrganisationPatch):
+    """Change an organisation; a new `parent_id` takes effect on `parent_from` (default today), kept as dated
+    history (`GET /organisations/{id}/parents`)."""
     changes = _patch(payload)
     if "parent_id" in changes:
         changes["parent"] = _parent(changes.pop("parent_id"))

@@ -170,6 +170,30 @@ class AssistanceRelation(TimestampedModel):
         return f"{self.get_kind_display()}: {helper} → {self.helped_region} ({self.year_from}–{self.year_to or ''})"
 
 
+class OrganisationParentPeriod(TimestampedModel):
+    """An organisation's supervising unit from a date to a date (issue #10 §6): the dated tree that the ledger's
+    roll-up to parents and its attribution read on the purchase date. Written only by `services.organisation_update`
+    when the parent changes (the period in force is closed the day before, a new one opens); `Organisation.parent`
+    is the parent of the period in force today. An organisation without periods has had its parent forever."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="parent_periods",
+                                     verbose_name=_("organisation"))
+    parent = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("supervising unit"))
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True, help_text=_("Empty while in force"))
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["organisation_id", "valid_from"]
+        verbose_name = _("supervising unit period")
+        verbose_name_plural = _("supervising unit history")
+        constraints = [models.UniqueConstraint(fields=["organisation", "valid_from"], name="parentperiod_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} under {self.parent_id} {self.valid_from}–{self.valid_to or ''}"
+
+
 class HouseholdStatusPeriod(TimestampedModel):
     """A household's status from a date to a date: the dated history that counting reads on the purchase date.
     Written only by `services.household_status_change` and the historical import; `Household.status` is the status

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from fupin.core.rules import scope_prefix
@@ -396,3 +396,78 @@ def relation_key(kind: str, helper_org_id: int | None, helper_region_id: int | N
                  year_from: int) -> tuple:
     """The natural key of an assistance relation."""
     return (kind, helper_org_id, helper_region_id, helped_region_id, year_from)
+
+
+# -- the dated organisation tree (issue #10 §6) ----------------------------------------------------------------------
+# the start of the first period when an organisation's parent first changes: it had its old parent "since always"
+PARENT_SINCE_ALWAYS = dt.date(1900, 1, 1)
+ParentPeriods = tuple[tuple[int | None, dt.date, dt.date | None], ...]   # (parent id, valid from, valid to)
+
+
+def parent_on(periods: ParentPeriods, day: dt.date) -> tuple[bool, int | None]:
+    """(found, the parent id in force on `day`) from an organisation's dated periods (oldest first; a day before
+    the first period: the first period's parent); found False when no period covers the day (the caller then reads
+    the undated parent)."""
+    if periods and day < periods[0][1]:
+        return True, periods[0][0]
+    for parent, start, end in periods:
+        if start <= day and (end is None or day <= end):
+            return True, parent
+    return False, None
+
+
+def chain_on(org_id: int, day: dt.date | None, *, parents: Mapping[int, int | None],
+             periods: Mapping[int, ParentPeriods]) -> tuple[int, ...]:
+    """The organisation and its supervising units on `day`, nearest first (cycle-safe): each link read from the
+    dated periods where an organisation has them, else from `parents` (today's tree; also for `day` None)."""
+    chain: list[int] = []
+    current: int | None = org_id
+    while current is not None and current not in chain:
+        chain.append(current)
+        found, parent = parent_on(periods[current], day) if day is not None and current in periods else (False, None)
+        current = parent if found else parents.get(current)
+    return tuple(chain)
+
+
+def chain_changes(org_id: int, *, parents: Mapping[int, int | None],
+                  periods: Mapping[int, ParentPeriods]) -> list[dt.date]:
+    """The dates on which the chain of `org_id` may change (the starts and day-after-ends of the periods of every
+    organisation that is ever in it), sorted: the chain is constant between two consecutive dates."""
+    days: set[dt.date] = set()
+    seen: set[int] = set()
+    todo = [org_id]
+    while todo:
+        i = todo.pop()
+        if i in seen:
+            continue
+        seen.add(i)
+        for n, (parent, start, end) in enumerate(periods.get(i, ())):
+            if n:  # the first period reaches back to any date (`parent_on`)
+                days.add(start)
+            if end is not None:
+                days.add(end + dt.timedelta(days=1))
+            if parent is not None:
+                todo.append(parent)
+        current = parents.get(i)
+        if current is not None:
+            todo.append(current)
+    return sorted(days)
+
+
+def chain_segments(org_id: int, *, parents: Mapping[int, int | None], periods: Mapping[int, ParentPeriods]
+                   ) -> list[tuple[dt.date | None, dt.date | None, tuple[int, ...]]]:
+    """The organisation's chain over time: (first day or None, last day or None, chain) for each stretch of dates
+    with one chain, oldest first, neighbours with the same chain merged. One stretch (None, None, chain) for an
+    organisation whose chain never changed."""
+    days = chain_changes(org_id, parents=parents, periods=periods)
+    starts: list[dt.date | None] = [None, *days]
+    out: list[tuple[dt.date | None, dt.date | None, tuple[int, ...]]] = []
+    for i, start in enumerate(starts):
+        end: dt.date | None = days[i] - dt.timedelta(days=1) if i < len(days) else None
+        probe = start if start is not None else (days[0] - dt.timedelta(days=1) if days else None)
+        chain = chain_on(org_id, probe, parents=parents, periods=periods)
+        if out and out[-1][2] == chain:
+            out[-1] = (out[-1][0], end, chain)
+        else:
+            out.append((start, end, chain))
+    return out

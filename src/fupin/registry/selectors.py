@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import datetime as dt
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -18,6 +19,7 @@ from .models import (
     HouseholdStatusPeriod,
     MarketEntity,
     Organisation,
+    OrganisationParentPeriod,
     Region,
     RegionCodeChange,
     RegionSetMembership,
@@ -120,6 +122,64 @@ def organisation_ancestors(*, organisation: Organisation) -> list[Organisation]:
         seen.add(current.pk)
         current = current.parent
     return chain
+
+
+def organisation_parent_periods(*, organisation_ids: Iterable[int]) -> dict[int, rules.ParentPeriods]:
+    """The dated supervising units of the organisations that have any (issue #10 §6), oldest first, in one query:
+    organisation id → ((parent id, valid from, valid to), …). Organisations without periods are left out (their
+    `parent` holds on every date)."""
+    ids = sorted(set(organisation_ids))
+    out: dict[int, list[tuple[int | None, dt.date, dt.date | None]]] = {}
+    for start in range(0, len(ids), 5000):
+        for org_id, parent_id, valid_from, valid_to in OrganisationParentPeriod.objects.filter(
+                organisation_id__in=ids[start:start + 5000]).order_by("organisation_id", "valid_from").values_list(
+                "organisation_id", "parent_id", "valid_from", "valid_to"):
+            out.setdefault(org_id, []).append((parent_id, valid_from, valid_to))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def organisation_parent_periods_exist() -> bool:
+    """Whether any organisation's supervising unit ever changed (the dated tree is read only then)."""
+    return OrganisationParentPeriod.objects.exists()
+
+
+def organisation_parent_history(*, organisation: Organisation) -> list[OrganisationParentPeriod]:
+    """An organisation's supervising units over time, oldest first (empty: it has had its parent forever)."""
+    return list(OrganisationParentPeriod.objects.filter(organisation=organisation).select_related("parent")
+                .order_by("valid_from"))
+
+
+def organisation_tree_facts(*, organisation_ids: Iterable[int]
+                            ) -> tuple[dict[int, int | None], dict[int, rules.ParentPeriods]]:
+    """Today's parent and the dated parents of the organisations and of every unit ever above them: what
+    `rules.chain_on` and `rules.chain_changes` read. Two queries per level of the tree."""
+    parents: dict[int, int | None] = {}
+    periods: dict[int, rules.ParentPeriods] = {}
+    todo = set(organisation_ids)
+    dated_tree = organisation_parent_periods_exist()
+    while todo:
+        rows = dict(Organisation.objects.filter(id__in=list(todo)).values_list("id", "parent_id"))
+        dated = organisation_parent_periods(organisation_ids=todo) if dated_tree else {}
+        for i in todo:
+            parents[i] = rows.get(i)
+        periods.update(dated)
+        nxt = {p for p in rows.values() if p is not None}
+        nxt |= {p for ps in dated.values() for p, _f, _t in ps if p is not None}
+        todo = {p for p in nxt if p not in parents}
+    return parents, periods
+
+
+def organisation_ancestors_on(*, organisation_ids: Iterable[int], day: dt.date | None) -> dict[int, tuple[int, ...]]:
+    """Each organisation → itself and its supervising units on `day`, nearest first (the dated tree; today's for
+    None)."""
+    ids = set(organisation_ids)
+    parents, periods = organisation_tree_facts(organisation_ids=ids)
+    return {i: rules.chain_on(i, day, parents=parents, periods=periods) for i in ids}
+
+
+def organisation_dated_ids() -> set[int]:
+    """The organisations whose supervising unit ever changed (few)."""
+    return set(OrganisationParentPeriod.objects.values_list("organisation_id", flat=True).distinct())
 
 
 def organisation_subtree_ids(*, organisation: Organisation | int) -> set[int]:

@@ -36,7 +36,15 @@ from .enums import (
     Sector,
     StatusSource,
 )
-from .models import AssistanceRelation, Household, HouseholdStatusPeriod, MarketEntity, Organisation, Region
+from .models import (
+    AssistanceRelation,
+    Household,
+    HouseholdStatusPeriod,
+    MarketEntity,
+    Organisation,
+    OrganisationParentPeriod,
+    Region,
+)
 
 
 class _Unset:
@@ -205,7 +213,10 @@ def organisation_create(*, name: str, kind: str, region_code: str, credit_code: 
 @transaction.atomic
 def organisation_update(*, organisation: Organisation, actor: Any, name: str = UNSET, kind: str = UNSET,
                         region_code: str = UNSET, credit_code: str | None = UNSET, parent: Organisation | None = UNSET,
-                        active: bool = UNSET, reason: str = "") -> Organisation:
+                        active: bool = UNSET, reason: str = "", parent_from: dt.date | None = None) -> Organisation:
+    """Change an organisation. A new supervising unit takes effect on `parent_from` (default today; never in the
+    future, always after the start of the parent in force): the dated tree keeps the old parent until the day
+    before (`OrganisationParentPeriod`), so purchases roll up to the parent of their date (issue #10 §6)."""
     policy.authorise_organisation_write(actor, organisation=organisation, region_code=organisation.region.code)
     changes: dict[str, Any] = {}
     if name is not UNSET:
@@ -224,10 +235,44 @@ def organisation_update(*, organisation: Organisation, actor: Any, name: str = U
     if parent is not UNSET:
         _check_parent(organisation, parent)
         changes["parent"] = parent
+        if (parent.pk if parent is not None else None) != organisation.parent_id:
+            effective = organisation_parent_period_record(organisation=organisation, parent=parent,
+                                                          effective=parent_from or timezone.localdate(), reason=reason)
+            reason = f"{reason} [parent from {effective.isoformat()}]".strip()
     if active is not UNSET:
         changes["active"] = bool(active)
     return _save_changes(organisation, changes, fields=ORGANISATION_FIELDS, actor=actor, action="organisation:update",
                          reason=reason)
+
+
+def organisation_parent_period_record(*, organisation: Organisation, parent: Organisation | None,
+                                      effective: dt.date, reason: str = "") -> dt.date:
+    """Close the organisation's supervising-unit period in force the day before `effective` and open one under
+    `parent` (the first change also writes the period of the old parent, "since always"). Refused for a future
+    date (`future_date`) or one not after the start of the period in force (`overlapping_dates`). Called in the
+    transaction of `organisation_update`, which audits the change."""
+    if effective > timezone.localdate():
+        raise InvalidInput(_("A new supervising unit cannot take effect in the future."), code="future_date",
+                           details={"field": "parent_from"})
+    current = (OrganisationParentPeriod.objects.select_for_update().filter(organisation=organisation,
+                                                                           valid_to__isnull=True)
+               .order_by("-valid_from").first())
+    if current is None:
+        if OrganisationParentPeriod.objects.filter(organisation=organisation, valid_from__gte=effective).exists():
+            raise InvalidInput(_("The organisation had another supervising unit from a later date."),
+                               code="overlapping_dates", details={"field": "parent_from"})
+        OrganisationParentPeriod.objects.create(organisation=organisation, parent_id=organisation.parent_id,
+                                                valid_from=rules.PARENT_SINCE_ALWAYS,
+                                                valid_to=effective - dt.timedelta(days=1))
+    else:
+        if effective <= current.valid_from:
+            raise InvalidInput(_("The new supervising unit must take effect after %(date)s, when the current one "
+                                 "did.") % {"date": current.valid_from.isoformat()}, code="overlapping_dates",
+                               details={"field": "parent_from"})
+        OrganisationParentPeriod.objects.filter(pk=current.pk).update(valid_to=effective - dt.timedelta(days=1))
+    OrganisationParentPeriod.objects.create(organisation=organisation, parent=parent, valid_from=effective,
+                                            reason=reason[:300])
+    return effective
 
 
 # -- market entities --------------------------------------------------------------------------------------------
