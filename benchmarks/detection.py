@@ -13,14 +13,12 @@ stored flag is compared with the planted cases: a planted case is a positive, ev
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import shutil
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from benchmarks import harness
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -98,23 +96,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "detection.json")
     args = parser.parse_args(argv)
-    work = Path(tempfile.mkdtemp(prefix="fupin-bench-detection."))
-    os.environ.update({"FUPIN_ALLOW_DEV_KEY": "1", "FUPIN_DATA_DIR": str(work),
-                       "DJANGO_SETTINGS_MODULE": "fupin.settings"})
-    os.environ.pop("FUPIN_DEBUG", None)
-    sys.path.insert(0, str(ROOT / "src"))
-    try:
-        from benchmarks import harness
-
-        harness.django_setup()
-        from django.db import connection
-
-        engine = connection.vendor
+    with harness.throwaway("detection") as engine:
         print(f"[{engine}] demo world ({args.scale}, seed {args.seed}) …", flush=True)
         result = {"engine": engine, **run(scale=args.scale, seed=args.seed, runs=args.runs)}
-        connection.close()
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     for y, r in result["runs"].items():
         print(f"[{engine}] {y}: {r['entries']:,} entries, {r['found']} cases, detection run {r['median_ms']:.1f} ms "
               f"(median of {r['runs']})")
@@ -127,9 +111,7 @@ def main(argv: list[str] | None = None) -> None:
         extra = (f" (evidence ratio min {row['min_ratio']}, median {row['median_ratio']}, max {row['max_ratio']})"
                  if "min_ratio" in row else "")
         print(f"unplanted {kind}: {row['flags']} flags{extra}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, default=str))
-    print(f"figures in {args.out}")
+    harness.write_result(args.out, result)
 
 
 if __name__ == "__main__":

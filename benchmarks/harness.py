@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import resource
+import shutil
+import sys
+import tempfile
 import time
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
 from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def django_setup() -> None:
@@ -15,6 +23,44 @@ def django_setup() -> None:
     import django
 
     django.setup()
+
+
+@contextmanager
+def throwaway(name: str, *, engine: str | None = None, env: dict[str, str] | None = None) -> Iterator[str]:
+    """One benchmark process's world: a temporary data folder (SQLite lives there), Django set up on the database
+    `engine` names (`sqlite`; `postgresql`: DATABASE_URL or a throwaway cluster, see `pg.database`; None: whatever
+    the environment says), yielding the engine's vendor name; the connection is closed and the folder removed
+    afterwards."""
+    work = Path(tempfile.mkdtemp(prefix=f"fupin-bench-{name}."))
+    os.environ.update({"FUPIN_ALLOW_DEV_KEY": "1", "FUPIN_DATA_DIR": str(work),
+                       "DJANGO_SETTINGS_MODULE": "fupin.settings", **(env or {})})
+    os.environ.pop("FUPIN_DEBUG", None)
+    if str(ROOT / "src") not in sys.path:
+        sys.path.insert(0, str(ROOT / "src"))
+    from benchmarks import pg
+
+    if engine == "sqlite":
+        os.environ.pop("DATABASE_URL", None)
+    try:
+        with (pg.database(engine) if engine else nullcontext(None)) as url:
+            if url:
+                os.environ["DATABASE_URL"] = url
+            django_setup()
+            from django.db import connection
+
+            try:
+                yield connection.vendor
+            finally:
+                connection.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def write_result(out: Path, result: dict[str, Any]) -> None:
+    """A benchmark's figures as JSON at `out` (its folder made), and where they went."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, default=str))
+    print(f"figures in {out}")
 
 
 def migrate() -> None:

@@ -25,14 +25,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
-import shutil
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from benchmarks import harness
 
 ROOT = Path(__file__).resolve().parent.parent
 ON = dt.date(2023, 12, 31)
@@ -117,30 +115,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "incentives.json")
     args = parser.parse_args(argv)
-    work = Path(tempfile.mkdtemp(prefix="fupin-bench-incentives."))
-    os.environ.update({"FUPIN_ALLOW_DEV_KEY": "1", "FUPIN_DATA_DIR": str(work),
-                       "DJANGO_SETTINGS_MODULE": "fupin.settings"})
-    os.environ.pop("FUPIN_DEBUG", None)
-    sys.path.insert(0, str(ROOT / "src"))
-    from benchmarks import pg
-
-    if args.engine == "sqlite":
-        os.environ.pop("DATABASE_URL", None)
-    try:
-        with pg.database(args.engine) as url:
-            if url:
-                os.environ["DATABASE_URL"] = url
-            from benchmarks import harness
-
-            harness.django_setup()
-            from django.db import connection
-
-            engine = connection.vendor
-            print(f"[{engine}] {args.rows:,} entries, world scale {args.world_scale} …", flush=True)
-            result = {"engine": engine, **run(rows=args.rows, runs=args.runs, scale=args.world_scale)}
-            connection.close()
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    with harness.throwaway("incentives", engine=args.engine) as engine:
+        print(f"[{engine}] {args.rows:,} entries, world scale {args.world_scale} …", flush=True)
+        result = {"engine": engine, **run(rows=args.rows, runs=args.runs, scale=args.world_scale)}
     gen, ev, raw = result["generation"], result["evaluate"], result["raw_sales"]
     print(f"[{engine}] generated {gen['entries']:,} entries in {gen['generate_s']:.1f} s (rollups "
           f"{gen['rollups_s']:.1f} s); {result['entities']:,} active market entities", flush=True)
@@ -152,9 +129,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"[{engine}] raw baseline (the year's counted sales by seller straight from the entry table): p95 "
           f"{raw['p95_ms']:,.0f} ms for {raw['sellers']:,} sellers → the whole evaluation costs "
           f"{ev['p95_ms'] / raw['p95_ms']:.1f}× that one query" if raw["p95_ms"] else "", flush=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, default=str))
-    print(f"figures in {args.out}")
+    harness.write_result(args.out, result)
 
 
 if __name__ == "__main__":

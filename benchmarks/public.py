@@ -14,14 +14,12 @@ table (the design says none). The issue's goal: the home page and the map under 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import shutil
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from benchmarks import harness
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,31 +60,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--world-scale", type=float, default=0.1)
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "public.json")
     args = parser.parse_args(argv)
-    work = Path(tempfile.mkdtemp(prefix="fupin-bench-public."))
-    os.environ.update({"FUPIN_ALLOW_DEV_KEY": "1", "FUPIN_DATA_DIR": str(work),
-                       "DJANGO_SETTINGS_MODULE": "fupin.settings", "FUPIN_ALLOWED_HOSTS": "testserver"})
-    os.environ.pop("FUPIN_DEBUG", None)
-    sys.path.insert(0, str(ROOT / "src"))
-    try:
-        from benchmarks import harness
-
-        harness.django_setup()
-        from django.db import connection
-
-        engine = connection.vendor
+    with harness.throwaway("public", env={"FUPIN_ALLOWED_HOSTS": "testserver"}) as engine:
         print(f"[{engine}] {args.rows:,} entries …", flush=True)
         result = {"engine": engine, **run(rows=args.rows, runs=args.runs, scale=args.world_scale)}
-        connection.close()
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     for name in ("home", "statistics"):
         r = result[name]
         print(f"[{engine}] public {name} page: p95 {r['p95_ms']:.1f} ms, median {r['median_ms']:.1f} ms "
               f"({r['statements_per_run']} SQL statements a run, {r['entry_table_reads']} on the entry table)",
               flush=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, default=str))
-    print(f"figures in {args.out}")
+    harness.write_result(args.out, result)
 
 
 if __name__ == "__main__":

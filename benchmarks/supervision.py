@@ -23,14 +23,12 @@ During steps 2 and 3 every SQL statement is watched: the figures say how many re
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import shutil
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from benchmarks import harness
 
 ROOT = Path(__file__).resolve().parent.parent
 YEAR = 2023
@@ -126,32 +124,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "supervision.json")
     args = parser.parse_args(argv)
-    work = Path(tempfile.mkdtemp(prefix="fupin-bench-supervision."))
-    os.environ.update({"FUPIN_ALLOW_DEV_KEY": "1", "FUPIN_DATA_DIR": str(work),
-                       "DJANGO_SETTINGS_MODULE": "fupin.settings"})
-    os.environ.pop("FUPIN_DEBUG", None)
-    sys.path.insert(0, str(ROOT / "src"))
-    from benchmarks import pg
-
-    if args.engine == "sqlite":
-        os.environ.pop("DATABASE_URL", None)
-    ctx = pg.database(args.engine)
-    try:
-        with ctx as url:
-            if url:
-                os.environ["DATABASE_URL"] = url
-            from benchmarks import harness
-
-            harness.django_setup()
-            from django.db import connection
-
-            engine = connection.vendor
-            print(f"[{engine}] {args.rows:,} entries, up to {args.bodies} central units …", flush=True)
-            result = {"engine": engine, **run(rows=args.rows, bodies=args.bodies, runs=args.runs,
-                                              scale=args.world_scale)}
-            connection.close()
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    with harness.throwaway("supervision", engine=args.engine) as engine:
+        print(f"[{engine}] {args.rows:,} entries, up to {args.bodies} central units …", flush=True)
+        result = {"engine": engine, **run(rows=args.rows, bodies=args.bodies, runs=args.runs,
+                                          scale=args.world_scale)}
     gen, sc, ew = result["generation"], result["scorecards"], result["early_warning"]
     print(f"[{engine}] generated {gen['entries']:,} entries in {gen['generate_s']:.1f} s (rollups "
           f"{gen['rollups_s']:.1f} s)", flush=True)
@@ -163,9 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"[{engine}] the national office's early-warning list: p95 {ew['p95_ms']:.0f} ms, median "
           f"{ew['median_ms']:.0f} ms ({ew['lines']} lines, {ew['statements_per_run']} SQL statements a run, "
           f"{ew['entry_table_reads']} on the entry table)", flush=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, default=str))
-    print(f"figures in {args.out}")
+    harness.write_result(args.out, result)
 
 
 if __name__ == "__main__":
