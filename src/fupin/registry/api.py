@@ -191,7 +191,7 @@ class OrganisationPatch(Schema):
     region_code: str | None = Field(None, max_length=12)
     credit_code: str | None = Field(None, max_length=18)
     parent_id: Id | None = None
-    parent_from: dt.date | None = Field(None, description="the date a new parent_id takes effect (default today; "
+    parent_from: RecordDate | None = Field(None, description="the date a new parent_id takes effect (default today; "
                                                           "not in the future): the dated tree keeps the old one before")
     active: bool | None = None
     reason: str = ""
