@@ -200,7 +200,7 @@ def _platform(world: Any, actor: Any) -> tuple[Any, Any, Any]:
 
 
 def build(world: Any) -> None:
-    from . import services
+    from . import adjustments, services
 
     if not world.entities or not world.organisations:
         return
@@ -254,6 +254,14 @@ def build(world: Any) -> None:
     if county is not None:
         lock = services.period_lock(year=start.year, month=1, region_code=county.code,
                                     reason="月度核对完成 monthly reconciliation done", actor=actor)
+        # a late correction of the closed month: a prior-period adjustment booked in the current month (issue #10 §6)
+        late = (PurchaseEntry.objects.filter(source=SOURCE, sign=1, counted=True, year=start.year, month=1,
+                                             county_code__startswith=county.code[:6], reversed_by__isnull=True)
+                .order_by("id").first())
+        if late is not None:
+            adjustments.purchase_adjust(entry=late, reason="发票作废 invoice cancelled after the month was closed",
+                                        actor=actor)
+            reversed_n += 1
     reviewer = world.users.get("county") or actor
     shown = _cross_source(world, platform=platform, buyer_user=buyer_user, reviewer=reviewer, own_codes=own_codes,
                           day=end)
@@ -262,7 +270,8 @@ def build(world: Any) -> None:
     world.notes.append(
         f"ledger: {len(rows)} purchases {start:%Y-%m}..{end:%Y-%m} (import #{job.pk}: {job.accepted} accepted, "
         f"{job.rejected} rejected), {reversed_n} reversals, 1 amendment; {start.year}-01 locked for "
-        f"{county.name if county else '-'}; booked by the 832 platform's clerk under reporting right #{right.pk} "
+        f"{county.name if county else '-'} (one late reversal of it booked in the current month as a prior-period "
+        f"adjustment: compare the statistics' Months switch, as reported / as corrected); booked by the 832 platform's clerk under reporting right #{right.pk} "
         f"and by the budget unit's clerk for its own unit"
     )
     if shown:
