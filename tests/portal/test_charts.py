@@ -28,7 +28,7 @@ def test_bar_chart_is_valid_svg_with_one_linked_rect_per_bar():
         title="By province", fmt=lambda v: f"{v / 100:,.2f}",
     )
     root = parse(svg)
-    assert root.get("role") == "img"
+    assert root.get("role") == "group"  # its bars are links: a group, not an image (whose children are hidden)
     links = root.findall(f".//{SVG}a")
     assert [a.get("href") for a in links] == ["/ledger/entries/?province=52&year=2025"]
     rects = root.findall(f".//{SVG}rect")

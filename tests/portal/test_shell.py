@@ -137,4 +137,6 @@ def test_every_page_names_the_favicon_and_it_is_served(client):
     body = client.get("/login/").content.decode()
     assert '<link rel="icon" href="/static/portal/favicon.svg" type="image/svg+xml">' in body
     path = finders.find("portal/favicon.svg")
-    assert path and open(path, encoding="utf-8").read().startswith("<svg")
+    assert path
+    with open(path, encoding="utf-8") as f:
+        assert f.read().startswith("<svg")
