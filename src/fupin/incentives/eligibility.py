@@ -4,7 +4,8 @@ region, with each decision's full explanation stored (DESIGN rules 7 and 8).
     run = eligibility.policy_evaluate(policy=p, on=date(2025, 6, 30), region_code="5226", actor=user)
 
 The facts are gathered set-based (`facts.gather`: one query per fact over all entities); the pure evaluator
-(`rules.evaluate`) explains every condition. A run stores the policy version it used (and the versions of the
+(`rules.compile_conditions`, compiled once a run) explains every condition; the decisions go in as plain rows
+(`core.bulk.insert_rows`, COPY on PostgreSQL). A run stores the policy version it used (and the versions of the
 policies it references, and of the parameters read), so an old decision explains itself exactly after the rules
 change. One audit entry records the run.
 """
@@ -19,6 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fupin.core import audit
+from fupin.core.bulk import insert_rows
 from fupin.core.errors import Conflict
 from fupin.registry import rules as registry_rules
 from fupin.registry import selectors as registry
@@ -108,11 +110,13 @@ def policy_evaluate(*, policy: Policy, on: dt.date, actor: Any, region_code: str
     gathered = facts.gather(subjects=subjects, keys=keys, on=on, all_entities=entity is None)
     decisions = []
     counts = {o: 0 for o in Outcome.values}
+    conditions = rules.compile_conditions(version.conditions, policies=refs)
     for s in subjects:
-        result = rules.evaluate(version.conditions, facts=gathered.facts[s.id], policies=refs)
+        result = conditions.evaluate(gathered.facts[s.id])
         counts[result.outcome] += 1
-        decisions.append(Decision(policy=policy, version=version, entity_id=s.id, on=on, outcome=result.outcome,
-                                  region_code=s.region_code, explanation=result.tree, missing=result.missing))
+        decisions.append({"policy_id": policy.pk, "version_id": version.pk, "entity_id": s.id, "on": on,
+                          "outcome": result.outcome, "region_code": s.region_code, "explanation": result.tree,
+                          "missing": result.missing})
     previous = (EvaluationRun.objects.filter(policy=policy, region_prefix=scope, entity=entity)
                 .order_by("-at", "-id").first())
     seconds = time.perf_counter() - started
@@ -124,8 +128,8 @@ def policy_evaluate(*, policy: Policy, on: dt.date, actor: Any, region_code: str
             undetermined=counts[Outcome.UNDETERMINED], referenced_versions={c: v for c, (v, _t) in refs.items()},
             parameters=gathered.parameters, seconds=round(seconds, 3))
         for d in decisions:
-            d.run = run
-        Decision.objects.bulk_create(decisions, batch_size=BULK)
+            d["run_id"] = run.pk
+        insert_rows(Decision, decisions, batch=BULK)
         audit.record(actor=actor, action="policy:evaluate", obj=run, after={
             "policy": policy.code, "version": version.number, "on": on, "region": scope,
             "entity": entity.pk if entity is not None else None, "entities": len(subjects), **counts})

@@ -133,6 +133,8 @@ def gather(*, subjects: list[Subject], keys: Collection[str], on: dt.date, all_e
         standing = certification.supplier_standing(supplier_ids=None if all_entities else ids, on=on)
         out.queries += 3
         empty: dict[str, Any] = {"certified": [], "blacklisting": None, "business_since": None}
+        no_licence = _("No business licence with a start date on or before %(on)s is on record.") % {
+            "on": on.isoformat()}
         for s in subjects:
             st = standing.get(s.id, empty)
             f = facts[s.id]
@@ -148,9 +150,7 @@ def gather(*, subjects: list[Subject], keys: Collection[str], on: dt.date, all_e
             f["years_in_operation"] = (
                 Fact(rules.full_years(since, on), source={"kind": "licences", "entity": s.id, "since": since.isoformat()})
                 if since is not None and since <= on else
-                Fact(missing=True, source={"kind": "licences", "entity": s.id},
-                     detail=_("No business licence with a start date on or before %(on)s is on record.")
-                     % {"on": on.isoformat()}))
+                Fact(missing=True, source={"kind": "licences", "entity": s.id}, detail=no_licence))
 
     # ledger: counted sales over each window asked for
     for key in sorted(k for k in keys if rules.split_fact_key(k)[0] == "counted_sales"):

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -434,23 +435,27 @@ class Fact:
 MISSING_FACT = Fact(missing=True)
 
 
-def _compare(spec: FactSpec, op: str, actual: Any, value: Any) -> bool:
+_NUMBER_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq, "!=": operator.ne}
+
+
+def comparator(spec: FactSpec, op: str, value: Any) -> Callable[[Any], bool]:
+    """The test of one condition (`fact op value`) on a fact's value, prepared once for every entity."""
     if spec.type == NUMBER:
-        return {">=": actual >= value, ">": actual > value, "<=": actual <= value, "<": actual < value,
-                "==": actual == value, "!=": actual != value}[op]
+        cmp = _NUMBER_OPS[op]
+        return lambda actual: cmp(actual, value)
     if spec.type == BOOL:
-        return bool(actual) is value
+        return lambda actual: bool(actual) is value
     if spec.type == REGIONS:
-        code = str(actual or "")
-        inside = any(code.startswith(subtree_prefix(v)) for v in value)
-        return inside if op == "within" else not inside
-    have = set(actual or ())
-    want = set(value)
+        prefixes = tuple(subtree_prefix(v) for v in value)
+        within = op == "within"
+        return lambda actual: str(actual or "").startswith(prefixes) is within
+    want = frozenset(value)
     if op == "any_of":
-        return bool(have & want)
+        return lambda actual: not want.isdisjoint(actual or ())
     if op == "all_of":
-        return want <= have
-    return not have & want
+        return lambda actual: want.issubset(actual or ())
+    return lambda actual: want.isdisjoint(actual or ())
 
 
 def _and(values: Iterable[bool | None]) -> bool | None:
@@ -480,51 +485,91 @@ class Explanation:
         return Outcome.ELIGIBLE if self.met is True else Outcome.INELIGIBLE if self.met is False else Outcome.UNDETERMINED
 
 
+# A compiled node: (facts, missing keys so far) -> the annotated node of the explanation
+_Node = Callable[[Mapping[str, "Fact"], list[str]], dict[str, Any]]
+
+
+def _compile(node: Mapping[str, Any], path: str, seen: tuple[str, ...],
+             policies: Mapping[str, tuple[int, Mapping[str, Any]]]) -> _Node:
+    """Everything about a node that does not depend on the entity (its path, note, operator, the fact's key and
+    spec, the prepared comparison) is worked out here once; the returned function only reads the facts."""
+    note = {"note": node["note"]} if node.get("note") else {}
+    for kind in ("all", "any"):
+        if kind in node:
+            parts = [_compile(c, f"{path}.{kind}[{i}]", seen, policies) for i, c in enumerate(node[kind])]
+            combine = _and if kind == "all" else _or
+
+            def group(facts: Mapping[str, Fact], missing: list[str], parts: list[_Node] = parts,
+                      combine: Callable[[Iterable[bool | None]], bool | None] = combine,
+                      kind: str = kind) -> dict[str, Any]:
+                children = [part(facts, missing) for part in parts]
+                return {"path": path, "op": kind, "met": combine(c["met"] for c in children), "children": children,
+                        **note}
+            return group
+    if "not" in node:
+        inner = _compile(node["not"], f"{path}.not", seen, policies)
+
+        def negation(facts: Mapping[str, Fact], missing: list[str]) -> dict[str, Any]:
+            child = inner(facts, missing)
+            return {"path": path, "op": "not", "met": None if child["met"] is None else not child["met"],
+                    "children": [child], **note}
+        return negation
+    if "policy" in node:
+        code = node["policy"]
+        version, sub = policies.get(code, (None, None))
+        if sub is None or code in seen:   # validation refuses both; a missing policy is unknown, never guessed
+            return lambda facts, missing: {"path": path, "op": "policy", "policy": code, "version": version,
+                                           "met": None, "children": [], **note}
+        referenced = _compile(sub, f"{path}/{code}:$", (*seen, code), policies)
+
+        def reference(facts: Mapping[str, Fact], missing: list[str]) -> dict[str, Any]:
+            child = referenced(facts, missing)
+            return {"path": path, "op": "policy", "policy": code, "version": version, "met": child["met"],
+                    "children": [child], **note}
+        return reference
+    spec = FACTS[node["fact"]]
+    key = fact_key(node)
+    static: dict[str, Any] = {"path": path, "op": node["op"], "fact": spec.key, "value": node["value"],
+                              "unit": spec.unit, **note}
+    if spec.windowed:
+        static["window_years"] = int(node.get("window_years", 1))
+    test = comparator(spec, node["op"], node["value"])
+
+    def leaf(facts: Mapping[str, Fact], missing: list[str]) -> dict[str, Any]:
+        fact = facts.get(key, MISSING_FACT)
+        if fact.missing:
+            if key not in missing:
+                missing.append(key)
+            return {**static, "actual": None, "met": None, "missing": True, "detail": fact.detail,
+                    "source": fact.source}
+        return {**static, "actual": fact.value, "met": test(fact.value), "missing": False, "detail": fact.detail,
+                "source": fact.source}
+    return leaf
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """A validated tree compiled once (with the policies it references) and evaluated for many entities."""
+
+    root: _Node
+
+    def evaluate(self, facts: Mapping[str, Fact]) -> Explanation:
+        missing: list[str] = []
+        tree = self.root(facts, missing)
+        return Explanation(met=tree["met"], tree=tree, missing=missing)
+
+
+def compile_conditions(tree: Mapping[str, Any], *,
+                       policies: Mapping[str, tuple[int, Mapping[str, Any]]] | None = None) -> Conditions:
+    """`policies`: code → (version id, tree) of the policies the tree references."""
+    return Conditions(_compile(tree, "$", (), policies or {}))
+
+
 def evaluate(tree: Mapping[str, Any], *, facts: Mapping[str, Fact],
              policies: Mapping[str, tuple[int, Mapping[str, Any]]] | None = None) -> Explanation:
     """Evaluate a validated tree over one entity's facts (fact key → Fact; an absent key is missing).
     `policies`: code → (version id, tree) of the policies it references."""
-    policies = policies or {}
-    missing: list[str] = []
-
-    def walk(node: Mapping[str, Any], path: str, seen: tuple[str, ...]) -> dict[str, Any]:
-        note = {"note": node["note"]} if node.get("note") else {}
-        for kind in ("all", "any"):
-            if kind in node:
-                children = [walk(c, f"{path}.{kind}[{i}]", seen) for i, c in enumerate(node[kind])]
-                met = (_and if kind == "all" else _or)(c["met"] for c in children)
-                return {"path": path, "op": kind, "met": met, "children": children, **note}
-        if "not" in node:
-            child = walk(node["not"], f"{path}.not", seen)
-            return {"path": path, "op": "not", "met": None if child["met"] is None else not child["met"],
-                    "children": [child], **note}
-        if "policy" in node:
-            code = node["policy"]
-            version, sub = policies.get(code, (None, None))
-            if sub is None or code in seen:   # validation refuses both; a missing policy is unknown, never guessed
-                return {"path": path, "op": "policy", "policy": code, "version": version, "met": None,
-                        "children": [], **note}
-            child = walk(sub, f"{path}/{code}:$", (*seen, code))
-            return {"path": path, "op": "policy", "policy": code, "version": version, "met": child["met"],
-                    "children": [child], **note}
-        spec = FACTS[node["fact"]]
-        key = fact_key(node)
-        fact = facts.get(key, MISSING_FACT)
-        leaf: dict[str, Any] = {"path": path, "op": node["op"], "fact": spec.key, "value": node["value"],
-                                "unit": spec.unit, **note}
-        if spec.windowed:
-            leaf["window_years"] = int(node.get("window_years", 1))
-        if fact.missing:
-            if key not in missing:
-                missing.append(key)
-            leaf.update(actual=None, met=None, missing=True, detail=fact.detail, source=fact.source)
-        else:
-            leaf.update(actual=fact.value, met=_compare(spec, node["op"], fact.value, node["value"]), missing=False,
-                        detail=fact.detail, source=fact.source)
-        return leaf
-
-    root = walk(tree, "$", ())
-    return Explanation(met=root["met"], tree=root, missing=missing)
+    return compile_conditions(tree, policies=policies).evaluate(facts)
 
 
 def needed_facts(tree: Any, *, policies: Mapping[str, tuple[int, Mapping[str, Any]]] | None = None) -> set[str]:

@@ -17,16 +17,16 @@ Every kind is an importer on core's import skeleton (`fupin.core.imports`, ADR 1
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from django.db import connection, models
+from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fupin.core import audit
+from fupin.core.bulk import insert_rows
 from fupin.core.enums import Role
 from fupin.core.errors import InvalidInput
 from fupin.core.imports import (
@@ -347,46 +347,6 @@ class BaseImport(Importer):
     def actor_fields(self) -> tuple[int | None, str]:
         user, name = audit.actor_of(self.actor)
         return (user.pk if user else None), name
-
-
-def insert_rows(model: type[models.Model], rows: list[dict[str, Any]], *, batch: int = 2000) -> None:
-    """INSERT plain rows (by attname) with the DB-API cursor's executemany: Django's bulk_create is about ten times
-    slower on 100k rows (DESIGN, measured limits). Missing fields take their defaults; auto times are now."""
-    if not rows:
-        return
-    ops = connection.ops
-    now = ops.adapt_datetimefield_value(timezone.now())
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    plan: list[tuple[str, Any, Any]] = []  # (attname, default, adapter)
-    for f in fields:
-        auto = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-        default = now if auto else (f.get_default() if f.has_default() or not f.null else None)
-        adapter = None
-        if isinstance(f, models.JSONField):
-            adapter = (lambda enc: (lambda v: None if v is None else ops.adapt_json_value(v, enc)))(f.encoder)
-        elif isinstance(f, models.DateTimeField) and not auto:
-            adapter = ops.adapt_datetimefield_value
-        plan.append((f.attname, default, adapter))
-    qn = ops.quote_name
-    sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608 - names from the model, values bound
-           f"VALUES ({', '.join(['%s'] * len(fields))})")
-    def prepared(chunk: list[dict[str, Any]]) -> Iterator[list[Any]]:
-        for row in chunk:
-            values = []
-            for name, default, adapter in plan:
-                value = row.get(name, default)
-                values.append(adapter(value) if adapter is not None and name in row else value)
-            yield values
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":  # COPY FROM STDIN: several times faster than executemany
-            columns = ", ".join(qn(f.column) for f in fields)
-            with cursor.cursor.copy(f"COPY {qn(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
-                for values in prepared(rows):
-                    copy.write_row(values)
-            return
-        for start in range(0, len(rows), batch):
-            cursor.executemany(sql, list(prepared(rows[start:start + batch])))
 
 
 # -- regions ----------------------------------------------------------------------------------------------------
