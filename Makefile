@@ -48,9 +48,14 @@ lint: install
 	$(BIN)/lint-imports
 	FUPIN_ALLOW_DEV_KEY=1 $(BIN)/mypy src/fupin
 
+# axe-core (the accessibility checker the browser journeys run on every page), from the npm registry
+AXE := var/node/node_modules/axe-core/axe.min.js
+$(AXE):
+	npm install --silent --no-save --prefix var/node 'axe-core@>=4.10,<5'
+
 # Install and run every test (SQLite unless DATABASE_URL says otherwise), on both cores
 PYTEST_ARGS ?= -n 2
-test: install lint
+test: install lint $(AXE)
 	FUPIN_ALLOW_DEV_KEY=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install
