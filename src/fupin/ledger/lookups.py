@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from fupin.certification.models import CertificationPeriod, Product
 from fupin.core import params
 from fupin.core.caches import BoundedCache
+from fupin.core.errors import InvalidInput
 from fupin.linkage.effect import selectors as effect_selectors
 from fupin.registry import rules as registry_rules
 from fupin.registry import selectors as registry
@@ -28,7 +30,7 @@ from fupin.registry.models import AssistanceRelation, Household, MarketEntity, O
 
 from . import rules
 from .models import OriginException
-from .parameters import ATTRIBUTION, COUNTING_RULES, DUPLICATE_MATCH
+from .parameters import ATTRIBUTION, COUNTING_RULES, DUPLICATE_MATCH, PLAUSIBILITY
 
 # Caches are dropped when they grow past this many keys (memory stays bounded on any file).
 CACHE_LIMIT = 200_000
@@ -98,6 +100,7 @@ class Lookups:
     org_periods: dict[int, registry_rules.ParentPeriods] = field(default_factory=dict)
     dated_tree: bool = False    # whether any organisation has dated parents (else no period is ever read)
     attribution_versions: list[params.ParamVersion] = field(default_factory=list)
+    plausibility_versions: list[params.ParamVersion] = field(default_factory=list)
     _attribution_cache: dict[int, rules.AttributionRules] = field(default_factory=dict)
     poverty_counties: set[str] = field(default_factory=set)
     county_sets: dict[str, dict[str, Periods]] = field(default_factory=dict)  # county code -> set -> periods
@@ -133,8 +136,22 @@ class Lookups:
         lk.origin_exceptions = origin_exception_facts()
         lk.match_versions = params.versions(DUPLICATE_MATCH)
         lk.attribution_versions = params.versions(ATTRIBUTION)
+        lk.plausibility_versions = params.versions(PLAUSIBILITY)
         lk.dated_tree = registry.organisation_parent_periods_exist()
         return lk
+
+    def plausibility(self, on: dt.date) -> rules.Plausibility:
+        """The plausibility limits in force on `on` (the day of the import; none in force: the documented
+        defaults). A stored value that cannot be used refuses the import, naming the version and why."""
+        version = params.resolve(self.plausibility_versions, on=on)
+        if version is None:
+            return rules.DEFAULT_PLAUSIBILITY
+        problems = rules.plausibility_errors(version.value)
+        if problems:
+            raise InvalidInput(_("The plausibility limits %(key)s (version #%(id)s) cannot be used: %(why)s.")
+                               % {"key": PLAUSIBILITY, "id": version.id, "why": "; ".join(problems)},
+                               code="invalid_parameter", details={"parameter": version.id})
+        return rules.Plausibility.from_value(version.value, version.id)
 
     def attribution(self, year: int) -> rules.AttributionRules:
         """The attribution rule in force on 1 January of the purchase year (none in force: every scheme relation

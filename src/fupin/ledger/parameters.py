@@ -95,3 +95,15 @@ ATTRIBUTION_DEFAULTS = [
              "belongs to; local pairings and 万企帮万村 do not attribute. Relations between regions credit the "
              "helping region's own organisations, not central units (or units under them) sitting there."),
 ]
+
+# Plausibility limits of a purchase row (issue #10 §4): the earliest purchase date the account takes (it starts in
+# 2013, with the first designated-assistance purchases counted) and the largest amount of one row. National and
+# dated: the version in force on the day of the import applies.
+PLAUSIBILITY = "ledger.plausibility"
+PLAUSIBILITY_DEFAULTS = [
+    ParamDefault(PLAUSIBILITY, {"earliest_date": "2013-01-01", "max_amount_fen": 10_000_000_000}, dt.date(2013, 1, 1),
+                 source="国办发〔2018〕129号 (the account); Fupin: one row of at most 100,000,000.00 yuan",
+                 note="A purchase dated before the account starts, or a single row above the maximum amount, is "
+                      "refused as implausible (date_too_early, amount_too_large)."),
+]
+

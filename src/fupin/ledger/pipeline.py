@@ -182,6 +182,7 @@ class Pipeline:
     # a prior-period adjustment (issue #10 §6): a row dated in a locked month is booked in this open month instead
     prior_period: tuple[int, int] | None = None
     lookups: Lookups = field(init=False)
+    limits: rules.Plausibility = field(init=False)
     rows_seen: int = 0
     bytes_hint: int = 0  # estimated bytes of the file read so far (progress of file imports)
     _locks: dict[tuple[int, int], list[str]] = field(default_factory=dict)
@@ -198,6 +199,7 @@ class Pipeline:
     def __post_init__(self) -> None:
         self.today = self.today or timezone.localdate()
         self.lookups = Lookups.load()
+        self.limits = self.lookups.plausibility(self.today)
         if self.mandate is None:
             self.mandate = booking_mandate(actor=self.actor)
 
@@ -336,7 +338,7 @@ class Pipeline:
             day = None
 
         try:
-            amount = rules.parse_amount_fen(c[I_AMOUNT])
+            amount = self.limits.parse_amount_fen(c[I_AMOUNT])
         except rules.CellError as e:
             errors.append(RowError(line, "amount_yuan", e.code, e.message))
             amount = 0
@@ -376,7 +378,7 @@ class Pipeline:
 
     def _parse_date(self, text: str) -> dt.date | rules.CellError:
         try:
-            return rules.parse_date(text, today=self.today)  # type: ignore[arg-type]  # set in __post_init__
+            return rules.parse_date(text, today=self.today, earliest=self.limits.earliest_date)  # type: ignore[arg-type]  # set in __post_init__
         except rules.CellError as e:
             return e
 

@@ -20,9 +20,10 @@ from fupin.core.money import fen_parser
 
 from .enums import Basis, Channel, EntryStatus, Kind, NotCounted, Scheme
 
-# The account starts with targeted poverty alleviation (2013); earlier dates are typing errors, not history.
+# The plausibility limits when no `ledger.plausibility` version is in force (parameters.PLAUSIBILITY_DEFAULTS holds
+# the same): the account starts with targeted poverty alleviation (2013), so earlier dates are typing errors, not
+# history; a single purchase above 100 million yuan is a unit error (fen typed as yuan, or a duplicated digit).
 EARLIEST_DATE = dt.date(2013, 1, 1)
-# A single purchase above 100 million yuan is a unit error (fen typed as yuan, or a duplicated digit).
 MAX_AMOUNT_FEN = 10_000_000_000
 MAX_QUANTITY_MILLI = 10**15
 
@@ -47,7 +48,12 @@ def _aliases(choices: Any, extra: Mapping[str, str]) -> dict[str, str]:
 KIND_ALIASES = _aliases(Kind, {"直接采购": "direct_purchase", "直接购买": "direct_purchase", "采购": "direct_purchase",
                                "帮助销售": "helped_sale", "帮销": "helped_sale", "帮助销售额": "helped_sale"})
 CHANNEL_ALIASES = _aliases(Channel, {
+    # the names of the time and of today (issue #10 §4): 消费扶贫 until 2020, 消费帮扶 and 脱贫地区 from 2021
     "832": "platform_832", "832平台": "platform_832", "贫困地区农副产品网络销售平台": "platform_832",
+    "脱贫地区农副产品网络销售平台": "platform_832", "832 platform": "platform_832",
+    "消费帮扶专馆": "special_shop", "消费帮扶专区": "special_zone", "消费帮扶馆": "special_shop",
+    "consumption assistance counter": "special_counter", "consumption assistance shop": "special_shop",
+    "consumption assistance zone": "special_zone",
     "专柜": "special_counter", "消费扶贫专柜": "special_counter", "消费帮扶专柜": "special_counter",
     "专馆": "special_shop", "消费扶贫专馆": "special_shop", "专区": "special_zone", "消费扶贫专区": "special_zone",
     "电商": "ecommerce", "电子商务": "ecommerce", "食堂直供": "canteen_direct", "食堂": "canteen_direct",
@@ -85,6 +91,48 @@ def parse_bool(text: str) -> bool:
 parse_amount_fen: Callable[[str], int] = fen_parser(max_fen=MAX_AMOUNT_FEN, error=CellError)
 
 
+@dataclass(frozen=True)
+class Plausibility:
+    """The plausibility limits of a purchase row in force (one `ledger.plausibility` version): the earliest
+    purchase date and the largest amount, with the amount parser bound to that maximum."""
+
+    earliest_date: dt.date
+    max_amount_fen: int
+    version_id: int | None = None
+    parse_amount_fen: Callable[[str], int] = field(default=parse_amount_fen, compare=False, repr=False)
+
+    @classmethod
+    def from_value(cls, value: Mapping[str, Any] | None, version_id: int | None = None) -> Plausibility:
+        if not value:
+            return DEFAULT_PLAUSIBILITY
+        earliest = dt.date.fromisoformat(str(value.get("earliest_date") or EARLIEST_DATE.isoformat()))
+        max_fen = int(value.get("max_amount_fen") or MAX_AMOUNT_FEN)
+        return cls(earliest_date=earliest, max_amount_fen=max_fen, version_id=version_id,
+                   parse_amount_fen=parse_amount_fen if max_fen == MAX_AMOUNT_FEN else
+                   fen_parser(max_fen=max_fen, error=CellError))
+
+
+DEFAULT_PLAUSIBILITY = Plausibility(EARLIEST_DATE, MAX_AMOUNT_FEN)
+
+
+def plausibility_errors(value: Any) -> list[str]:
+    """Why a `ledger.plausibility` value cannot be used (empty when it can): the earliest date an ISO date from
+    2000 on, the maximum a whole number of fen above zero."""
+    if not isinstance(value, Mapping):
+        return [_("the value must be an object with earliest_date and max_amount_fen")]
+    errors = []
+    try:
+        earliest = dt.date.fromisoformat(str(value.get("earliest_date")))
+        if earliest.year < 2000:
+            errors.append(_("earliest_date must be in 2000 or later"))
+    except ValueError:
+        errors.append(_("earliest_date must be a date (YYYY-MM-DD)"))
+    amount = value.get("max_amount_fen")
+    if type(amount) is not int or amount <= 0:
+        errors.append(_("max_amount_fen must be a whole number of fen above zero"))
+    return errors
+
+
 def parse_quantity_milli(text: str) -> int | None:
     """An optional quantity ≥ 0 with at most three decimals, into thousandths."""
     m = _QTY_RE.fullmatch(text)
@@ -118,7 +166,7 @@ def quantity_text(milli: int | None) -> str:
 _DATE_SEP_RE = re.compile(r"[/.年月]")
 
 
-def parse_date(text: str, *, today: dt.date) -> dt.date:
+def parse_date(text: str, *, today: dt.date, earliest: dt.date = EARLIEST_DATE) -> dt.date:
     """ISO dates (2024-03-05, 20240305), 2024/3/5, 2024年3月5日, or a spreadsheet date-time (the date part)."""
     t = text.strip()
     if not t:
@@ -134,8 +182,9 @@ def parse_date(text: str, *, today: dt.date) -> dt.date:
             day = None
         if day is None:
             raise CellError("invalid_date", _("“%(value)s” is not a date (use YYYY-MM-DD)") % {"value": t[:40]}) from None
-    if day < EARLIEST_DATE:
-        raise CellError("date_too_early", _("the date is before 2013, when the account starts"))
+    if day < earliest:
+        raise CellError("date_too_early", _("the date is before %(date)s, the earliest date the account takes")
+                        % {"date": earliest.isoformat()})
     if day > today:
         raise CellError("future_date", _("the date is in the future"))
     return day
@@ -147,7 +196,6 @@ BASIS_ORDER = [Basis.CERTIFIED_PRODUCT, Basis.POOR_HOUSEHOLD, Basis.POOR_VILLAGE
 # the bits are stored in the entries (`bases`): fixed per basis, whatever its place in the priority
 BASIS_BIT = {Basis.CERTIFIED_PRODUCT.value: 1, Basis.POOR_HOUSEHOLD.value: 2, Basis.POOR_VILLAGE.value: 4,
              Basis.POVERTY_COUNTY.value: 8, Basis.POVERTY_REDUCTION_EFFECT.value: 16}
-BASIS_RANK = {b.value: i for i, b in enumerate(BASIS_ORDER)}
 
 
 # "monitored" in a rule names every monitored household (防止返贫监测对象), whichever of the three kinds it is in
@@ -197,12 +245,13 @@ class CountingRules:
     @classmethod
     def from_value(cls, value: Mapping[str, Any], version_id: int | None) -> CountingRules:
         region_set = value.get("region_set") or {}
-        bases = [b for b in value.get("bases", []) if b in BASIS_BIT]
+        # the version's `bases` in the version's order: the priority is data (issue #10 §4); each basis once
+        bases = list(dict.fromkeys(b for b in value.get("bases", []) if b in BASIS_BIT))
         return cls(
             version_id=version_id,
             counted_statuses=frozenset(value.get("counted_statuses", ["completed"])),
             require_evaluation=bool(value.get("require_evaluation", False)),
-            bases=tuple(sorted(bases, key=lambda b: BASIS_RANK[b])),
+            bases=tuple(bases),
             household_statuses=_with_monitored_kinds(value.get("household_statuses", [])),
             poverty_counties=bool(region_set.get("poverty_counties", True)),
             include_prefixes=tuple(region_set.get("include_prefixes", [])),
@@ -234,7 +283,7 @@ class BasisFacts:
 @dataclass(frozen=True)
 class Verdict:
     counted: bool
-    basis: str          # the first basis that holds, in BASIS_ORDER ("" if none)
+    basis: str          # the first basis that holds, in the rule version's priority order ("" if none)
     bases: int          # bit mask of every basis that holds (BASIS_BIT)
     reason: str         # NotCounted value when it does not count, else ""
     version_id: int | None
@@ -264,7 +313,7 @@ def count_entry(rules: CountingRules | None, *, status: str, evaluated: bool, fa
     if rules is None:
         return Verdict(False, "", 0, NotCounted.NO_RULES, None)
     mask = holding_bases(rules, facts)
-    basis = next((b.value for b in BASIS_ORDER if mask & BASIS_BIT[b]), "")
+    basis = next((b for b in rules.bases if mask & BASIS_BIT[b]), "")
     if status not in rules.counted_statuses:
         return Verdict(False, basis, mask, NotCounted.STATUS, rules.version_id)
     if rules.require_evaluation and not evaluated:
