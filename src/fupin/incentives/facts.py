@@ -175,7 +175,7 @@ def gather(*, subjects: list[Subject], keys: Collection[str], on: dt.date, all_e
     linked: dict[int, int] = {}
     if names & {"poor_households_linked", "poverty_reduction_effect"}:
         linked_ids: dict[int, set[int]] = {}
-        for chunk in _chunks(ids):
+        for chunk in [None] if all_entities else _chunks(ids):
             linked_ids.update(linkage.linked_household_ids(entity_ids=chunk, on=on))
             out.queries += 1
         households = {h for hs in linked_ids.values() for h in hs}
@@ -230,7 +230,7 @@ def gather(*, subjects: list[Subject], keys: Collection[str], on: dt.date, all_e
                 "years": rules.window_years(on, window), "threshold": dict(version.value)})
     if "verification_discrepancy" in names:
         flags: dict[int, list[str]] = {}
-        for chunk in _chunks(ids):
+        for chunk in [None] if all_entities else _chunks(ids):
             flags.update(linkage.verification_flags(entity_ids=chunk))
             out.queries += 1
         put("verification_discrepancy", lambda s: Fact(s.id in flags, source={"kind": "flags", "entity": s.id}))

@@ -22,15 +22,16 @@ from .models import BenefitPayment, Contract, ContractParty, VerificationItem
 
 
 # -- interface for other apps ------------------------------------------------------------------------------------
-def linked_household_ids(*, entity_ids: Collection[int], on: dt.date) -> dict[int, set[int]]:
-    """For each market entity id, the registry Household ids linked to it by a contract that is active and in force
-    on `on` (one query). Entities with no such household are absent."""
+def linked_household_ids(*, entity_ids: Collection[int] | None, on: dt.date) -> dict[int, set[int]]:
+    """For each market entity id (None: every entity), the registry Household ids linked to it by a contract that
+    is active and in force on `on` (one query). Entities with no such household are absent."""
     out: dict[int, set[int]] = {}
-    if not entity_ids:
+    if entity_ids is not None and not entity_ids:
         return out
+    which = Q() if entity_ids is None else Q(contract__entity_id__in=list(entity_ids))
     rows = (
         ContractParty.objects.filter(
-            contract__entity_id__in=list(entity_ids), contract__status=ContractStatus.ACTIVE,
+            which, contract__status=ContractStatus.ACTIVE,
             contract__party_kind=PartyKind.HOUSEHOLDS, contract__start_date__lte=on,
         )
         .filter(Q(contract__end_date__isnull=True) | Q(contract__end_date__gte=on))
@@ -42,13 +43,15 @@ def linked_household_ids(*, entity_ids: Collection[int], on: dt.date) -> dict[in
     return out
 
 
-def verification_flags(*, entity_ids: Collection[int]) -> dict[int, list[str]]:
-    """Entities whose latest completed verification round shows a discrepancy rate above the threshold in force at
-    the end of that round's period: entity id → flag codes (["verification_discrepancy"]). Unflagged are absent."""
-    if not entity_ids:
+def verification_flags(*, entity_ids: Collection[int] | None) -> dict[int, list[str]]:
+    """Entities (None: every entity) whose latest completed verification round shows a discrepancy rate above the
+    threshold in force at the end of that round's period: entity id → flag codes (["verification_discrepancy"]).
+    Unflagged are absent."""
+    if entity_ids is not None and not entity_ids:
         return {}
+    which = Q() if entity_ids is None else Q(entity_id__in=list(entity_ids))
     rows = (
-        VerificationItem.objects.filter(entity_id__in=list(entity_ids), round__status=RoundStatus.COMPLETED)
+        VerificationItem.objects.filter(which, round__status=RoundStatus.COMPLETED)
         .values("entity_id", "round_id", "round__period_end", "round__county__code", "outcome")
         .annotate(n=Count("id"))
     )
