@@ -65,5 +65,5 @@ def test_dashboard_in_chinese(page, base_url, log_in, make_user):
     log_in(page, "e2e_stats_zh")
     page.get_by_role("button", name="简体中文").click()
     page.goto(f"{base_url}/ledger/statistics/")
-    expect(page.locator("h1")).to_have_text("消费扶贫账户统计")
+    expect(page.locator("h1")).to_have_text("消费帮扶账户统计")
     expect(page.locator("svg.chart-bar")).to_be_visible()

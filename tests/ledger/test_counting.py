@@ -10,7 +10,7 @@ import pytest
 from fupin.core.models import PolicyParameter
 from fupin.core.services import policy_parameter_create
 from fupin.ledger import services
-from fupin.ledger.parameters import COUNTING_RULES, DEFAULTS
+from fupin.ledger.parameters import COUNTING_RULES, DEFAULTS, EVALUATION_REQUIREMENT
 from tests import factories
 from tests.ledger import factories as lf
 
@@ -74,19 +74,45 @@ def test_each_entry_records_the_rule_version_in_force(w):
     assert PolicyParameter.objects.get(pk=new.rule_version_id).valid_from.year == 2021
 
 
-def test_guangxi_requires_the_buyers_evaluation_from_2021(w):
-    factories.region("450123", "隆安县")
+def test_guangxi_requires_its_own_buyers_evaluation_on_the_832_platform_from_2021(w):
+    """Issue #10 §4: the requirement is keyed by the buyer's province and the channels it names, not by where the
+    goods come from."""
+    lf._flag("450123", is_poverty_county=True, name="隆安县")  # one of the 832 counties (exit 2020)
     gx_seller = factories.entity("广西合作社", kind="cooperative", region_code="450123")
-    not_evaluated = services.purchase_record(data={**lf.row(external_id="x1", seller_code=gx_seller.credit_code,
-                                                           product_code="P-CERT", origin_code="450123"),
-                                                   "evaluated": "否"}, actor="cli")
-    evaluated = services.purchase_record(data={**lf.row(external_id="x2", seller_code=gx_seller.credit_code,
-                                                       product_code="P-CERT", origin_code="450123"),
-                                               "evaluated": "是"}, actor="cli")
+
+    def entry(ext, *, buyer, evaluated, channel="platform_832", day="2023-05-10", seller=w.seller, origin=""):
+        return services.purchase_record(data={**lf.row(external_id=ext, seller_code=seller.credit_code,
+                                                       buyer_code=buyer.credit_code, channel=channel,
+                                                       origin_code=origin, purchase_date=day),
+                                              "evaluated": evaluated}, actor="cli")
+
+    not_evaluated = entry("x1", buyer=w.gx, evaluated="否")
+    evaluated = entry("x2", buyer=w.gx, evaluated="是")
+    at_a_counter = entry("x3", buyer=w.gx, evaluated="否", channel="special_counter")
+    before_2021 = entry("x4", buyer=w.gx, evaluated="否", day="2020-12-31")
+    from_elsewhere = entry("x5", buyer=w.zj, evaluated="否", seller=gx_seller, origin="450123")
     assert not not_evaluated.counted and not_evaluated.not_counted_reason == "not_evaluated"
+    assert not_evaluated.basis == "poverty_county"       # the basis held: only the evaluation is missing
     assert evaluated.counted and evaluated.evaluated
-    guangxi = PolicyParameter.objects.get(key=COUNTING_RULES, region_prefix="45", valid_from=dt.date(2021, 1, 1))
-    assert evaluated.rule_version_id == guangxi.pk
+    assert at_a_counter.counted                           # Guangxi names the 832 platform only
+    assert before_2021.counted                            # the requirement starts in 2021
+    assert from_elsewhere.not_counted_reason == "" and from_elsewhere.counted  # Guangxi's goods, a Zhejiang buyer
+    national = PolicyParameter.objects.get(key=COUNTING_RULES, region_prefix="", valid_from=dt.date(2021, 1, 1))
+    assert evaluated.rule_version_id == from_elsewhere.rule_version_id == national.pk
+
+
+def test_the_evaluation_requirement_is_dated_data(w, admin_user):
+    policy_parameter_create(key=EVALUATION_REQUIREMENT, value={"channels": ["platform_832", "ecommerce"]},
+                            valid_from=dt.date(2024, 1, 1), region_prefix="33", actor=admin_user, source="test")
+
+    def entry(ext, day, channel="ecommerce"):
+        return services.purchase_record(data={**lf.row(external_id=ext, seller_code=w.seller.credit_code,
+                                                       buyer_code=w.zj.credit_code, channel=channel,
+                                                       purchase_date=day), "evaluated": "否"}, actor="cli")
+
+    assert entry("before", "2023-12-31").counted
+    assert entry("after", "2024-01-01").not_counted_reason == "not_evaluated"
+    assert entry("other-channel", "2024-01-01", channel="trade_fair").counted
 
 
 def test_a_new_rule_version_added_by_an_administrator_applies_from_its_date(w, admin_user):

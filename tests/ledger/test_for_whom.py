@@ -121,8 +121,9 @@ def test_a_platform_with_a_right_books_for_any_buyer_and_is_refused_after_revoca
                                                                                      admin_user):
     org, clerk = platform
     api = api_as(clerk)
-    rows = [lf.row(external_id=f"P{i}", source="832", seller_code=w.seller.credit_code, buyer_code=b.credit_code)
-            for i, b in enumerate([w.unit, w.zj, w.gx])]
+    # the platform reports evaluated orders (Guangxi's buyers' 832 orders count only then)
+    rows = [{**lf.row(external_id=f"P{i}", source="832", seller_code=w.seller.credit_code, buyer_code=b.credit_code),
+             "evaluated": "是"} for i, b in enumerate([w.unit, w.zj, w.gx])]
     before = api.post("/purchases/batch", {"rows": rows}).json()
     assert before["accepted"] == 0 and {c for (_l, _c, c) in _errors(before)} == {"buyer_not_yours"}
 

@@ -179,8 +179,9 @@ def platform_row(n, *, buyer, date="2025-05-10", amount="100.00", channel="platf
                  seller=None, w=None, **kw):
     from tests.ledger import factories as lf
 
-    return lf.row(external_id=f"RS{n}", purchase_date=date, buyer_code=buyer.credit_code, amount_yuan=amount,
-                  channel=channel, kind=kind, seller_code=(seller or w.seller).credit_code, **kw)
+    # the buyer evaluated the order (Guangxi's buyers' 832 orders count only then: ledger.evaluation_requirement)
+    return {**lf.row(external_id=f"RS{n}", purchase_date=date, buyer_code=buyer.credit_code, amount_yuan=amount,
+                     channel=channel, kind=kind, seller_code=(seller or w.seller).credit_code, **kw), "evaluated": "是"}
 
 
 @pytest.fixture

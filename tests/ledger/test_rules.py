@@ -113,10 +113,13 @@ def test_status_that_does_not_count(status):
 
 
 def test_a_province_may_require_the_buyers_evaluation():
-    strict = _rules(require_evaluation=True)
     facts = rules.BasisFacts(certified_product=True)
-    assert rules.count_entry(strict, status="completed", evaluated=False, facts=facts).reason == "not_evaluated"
-    assert rules.count_entry(strict, status="completed", evaluated=True, facts=facts).counted
+    required = {"status": "completed", "facts": facts, "evaluation_required": True}
+    assert rules.count_entry(_rules(), evaluated=False, **required).reason == "not_evaluated"
+    assert rules.count_entry(_rules(), evaluated=True, **required).counted
+    assert rules.count_entry(_rules(), status="completed", evaluated=False, facts=facts).counted
+    assert rules.evaluation_channels({"channels": ["platform_832"]}) == {"platform_832"}
+    assert rules.evaluation_channels(None) == frozenset()
 
 
 def test_no_rules_in_force_means_no_count():
@@ -224,7 +227,7 @@ def test_messages_and_labels_are_translated_to_chinese():
         with pytest.raises(rules.CellError) as exc:
             rules.parse_amount_fen("1.234")
         assert exc.value.message == "金额的小数超过两位（分）"
-        assert str(Kind.HELPED_SALE.label) == "帮助销售" and str(Channel.SPECIAL_COUNTER.label) == "消费扶贫专柜"
+        assert str(Kind.HELPED_SALE.label) == "帮助销售" and str(Channel.SPECIAL_COUNTER.label) == "消费帮扶专柜"
         with pytest.raises(rules.CellError) as exc:
             rules.parse_choice("gift", rules.KIND_ALIASES, code="unknown_kind", what=translation.gettext("kind"))
         assert exc.value.message.startswith("未知的类型“gift”")

@@ -98,7 +98,19 @@ def test_dashboard_shows_counted_totals_charts_and_links_in_both_languages(ledge
     assert any(el.tag.endswith("a") for chart in charts for el in chart.iter())
     assert any("/ledger/entries/?" in h for h in links(html))
     zh = page(client_for(national_viewer, "zh-hans"), reverse("portal:ledger_dashboard"))
-    assert "消费扶贫账户统计" in zh and "4,622.50" in zh
+    assert "<h1>消费帮扶账户统计</h1>" in zh and "4,622.50" in zh   # today's name (消费帮扶, from 2021)
+
+
+def test_a_year_until_2020_goes_by_the_name_of_its_time(ledger_world, national_viewer, client_for):
+    """Issue #10 §4, names by period: the statistics of 2020 are those of consumption poverty alleviation (消费扶贫),
+    of 2021 on those of consumption assistance (消费帮扶), in both languages."""
+    url = reverse("portal:ledger_dashboard")
+    zh = client_for(national_viewer, "zh-hans")
+    assert "<h1>消费扶贫账户统计</h1>" in page(zh, url + "?year=2020")
+    assert "<h1>消费帮扶账户统计</h1>" in page(zh, url + "?year=2021")
+    en = client_for(national_viewer)
+    assert "<h1>Consumption poverty alleviation account statistics</h1>" in page(en, url + "?year=2020")
+    assert "<h1>Consumption account statistics</h1>" in page(en, url + "?year=2021")
 
 
 def test_dashboard_group_by_and_drill_down_to_the_same_total(ledger_world, national_viewer, client_for):

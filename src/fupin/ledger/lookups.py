@@ -30,7 +30,7 @@ from fupin.registry.models import AssistanceRelation, Household, MarketEntity, O
 
 from . import rules
 from .models import OriginException
-from .parameters import ATTRIBUTION, COUNTING_RULES, DUPLICATE_MATCH, PLAUSIBILITY
+from .parameters import ATTRIBUTION, COUNTING_RULES, DUPLICATE_MATCH, EVALUATION_REQUIREMENT, PLAUSIBILITY
 
 # Caches are dropped when they grow past this many keys (memory stays bounded on any file).
 CACHE_LIMIT = 200_000
@@ -101,6 +101,8 @@ class Lookups:
     dated_tree: bool = False    # whether any organisation has dated parents (else no period is ever read)
     attribution_versions: list[params.ParamVersion] = field(default_factory=list)
     plausibility_versions: list[params.ParamVersion] = field(default_factory=list)
+    evaluation_versions: list[params.ParamVersion] = field(default_factory=list)
+    _evaluation_cache: dict[str, list[params.ParamVersion]] = field(default_factory=dict)
     _attribution_cache: dict[int, rules.AttributionRules] = field(default_factory=dict)
     poverty_counties: set[str] = field(default_factory=set)
     county_sets: dict[str, dict[str, Periods]] = field(default_factory=dict)  # county code -> set -> periods
@@ -137,6 +139,7 @@ class Lookups:
         lk.match_versions = params.versions(DUPLICATE_MATCH)
         lk.attribution_versions = params.versions(ATTRIBUTION)
         lk.plausibility_versions = params.versions(PLAUSIBILITY)
+        lk.evaluation_versions = params.versions(EVALUATION_REQUIREMENT)
         lk.dated_tree = registry.organisation_parent_periods_exist()
         return lk
 
@@ -152,6 +155,16 @@ class Lookups:
                                % {"key": PLAUSIBILITY, "id": version.id, "why": "; ".join(problems)},
                                code="invalid_parameter", details={"parameter": version.id})
         return rules.Plausibility.from_value(version.value, version.id)
+
+    def evaluation_channels(self, buyer_region: str, day: dt.date) -> frozenset[str]:
+        """The channels on which an order of a buyer registered in `buyer_region` counts only once evaluated, on
+        the purchase date (the buyer's province's version of `ledger.evaluation_requirement`)."""
+        mine = self._evaluation_cache.get(buyer_region)
+        if mine is None:  # the few versions whose region holds the buyer's
+            mine = self._evaluation_cache[buyer_region] = [
+                v for v in self.evaluation_versions if buyer_region.startswith(v.region_prefix)]
+        version = params.resolve(mine, on=day, region_code=buyer_region) if mine else None
+        return rules.evaluation_channels(version.value if version else None)
 
     def attribution(self, year: int) -> rules.AttributionRules:
         """The attribution rule in force on 1 January of the purchase year (none in force: every scheme relation

@@ -5,7 +5,6 @@ id of one parameter row is the rule version an entry records. Administrators add
 
 Value:
 - `counted_statuses`: entry statuses that count (`completed`);
-- `require_evaluation`: the buyer must have evaluated the order (Guangxi from 2021);
 - `bases`: the bases that may make an entry count, in priority order;
 - `household_statuses`: household statuses that make a household seller a registered poor household;
 - `region_set`: which dated region sets (registry.RegionSetMembership) count on the purchase date:
@@ -16,6 +15,10 @@ Value:
 The consumption-assistance versions of 2021 end with the five-year transition period (2021–2025); the versions
 from 2026 continue them (the 832 counties lifted out, and the key counties) until an administrator adds the
 successor that the policy of the time sets. Entries keep the version they were counted with.
+
+The buyer-evaluation requirement is not part of the counting rules (issue #10 §4): `ledger.evaluation_requirement`
+is keyed by the **buyer's** region and names the channels it applies to (Guangxi's buyers on the 832 platform from
+2021). Counting-rule versions stored before it may still carry a `require_evaluation` flag: it is not read.
 """
 
 from __future__ import annotations
@@ -34,7 +37,6 @@ ALL_BASES = ["certified_product", "poor_household", "poor_village", "poverty_red
 _REGION_SET_1: dict[str, Any] = {"poverty_counties": True, "include_prefixes": [], "exclude_prefixes": []}
 _ERA_1: dict[str, Any] = {
     "counted_statuses": ["completed"],
-    "require_evaluation": False,
     "bases": ALL_BASES,
     "household_statuses": ["registered_poor", "lifted_out"],
     "region_set": _REGION_SET_1,
@@ -54,16 +56,10 @@ DEFAULTS = [
                  source="发改振兴〔2021〕640号",
                  note="Consumption assistance: the same bases for the counties lifted out of poverty during the "
                       "transition period; monitored households count as registered households."),
-    ParamDefault(COUNTING_RULES, {**_ERA_2, "require_evaluation": True}, dt.date(2021, 1, 1), TRANSITION_END,
-                 region_prefix="45", source="广西壮族自治区 2021 (832 platform counting rule)",
-                 note="Guangxi: a platform order counts once accepted, paid and evaluated by the buyer."),
     ParamDefault(COUNTING_RULES, _ERA_3, dt.date(2026, 1, 1),
                  source="Fupin: continuation after the 2021–2025 transition period (provisional)",
                  note="After the transition period: the same bases for counties lifted out of poverty and the key "
                       "counties for rural revitalisation, until an administrator adds the successor version."),
-    ParamDefault(COUNTING_RULES, {**_ERA_3, "require_evaluation": True}, dt.date(2026, 1, 1), region_prefix="45",
-                 source="Fupin: continuation of Guangxi's 2021 rule (provisional)",
-                 note="Guangxi after the transition period: orders count once evaluated by the buyer."),
 ]
 
 # The cross-source match (one order counted once): when a row names neither an order nor an invoice number, an
@@ -105,5 +101,19 @@ PLAUSIBILITY_DEFAULTS = [
                  source="国办发〔2018〕129号 (the account); Fupin: one row of at most 100,000,000.00 yuan",
                  note="A purchase dated before the account starts, or a single row above the maximum amount, is "
                       "refused as implausible (date_too_early, amount_too_large)."),
+]
+
+# The buyer-evaluation requirement (issue #10 §4): a province may count an order of its own buyers on the channels it
+# names only once the buyer evaluated it (accepted, paid and rated the order on the platform). Keyed by the buyer's
+# region, dated; the national version names no channel.
+EVALUATION_REQUIREMENT = "ledger.evaluation_requirement"
+EVALUATION_DEFAULTS = [
+    ParamDefault(EVALUATION_REQUIREMENT, {"channels": []}, dt.date(2013, 1, 1),
+                 source="国办发〔2018〕129号 (no national evaluation requirement)",
+                 note="No channel requires the buyer's evaluation unless the buyer's province says so."),
+    ParamDefault(EVALUATION_REQUIREMENT, {"channels": ["platform_832"]}, dt.date(2021, 1, 1), region_prefix="45",
+                 source="广西壮族自治区 2021 (832 platform counting rule)",
+                 note="Guangxi's buyers: an order on the 832 platform counts once accepted, paid and evaluated by the "
+                      "buyer."),
 ]
 

@@ -493,7 +493,7 @@ class Pipeline:
         relation per scheme); the entry row, by column name."""
         day, buyer, seller, product, origin = p.day, r.buyer, r.seller, r.product, r.origin
         assert day is not None and seller is not None and origin is not None  # noqa: S101 - checked by _check
-        verdict = self._verdict(p, seller, product, origin)
+        verdict = self._verdict(p, buyer, seller, product, origin)
         rel_d = rel_e = rel_c = None
         if verdict.counted and buyer is not None:
             # a buyer whose supervising units changed is credited through its chain on the purchase date
@@ -515,10 +515,11 @@ class Pipeline:
             created_at=created_at,
         )
 
-    def _verdict(self, p: Parsed, seller: SellerFacts, product: ProductFacts | None,
+    def _verdict(self, p: Parsed, buyer: BuyerFacts | None, seller: SellerFacts, product: ProductFacts | None,
                  origin: RegionFacts) -> rules.Verdict:
         """Whether the entry counts: the rules in force for its origin on its date, over the facts as they were
-        that day (the household's status, the county's and the village's region sets). Cached by those facts."""
+        that day (the household's status, the county's and the village's region sets), and the buyer's province's
+        evaluation requirement on the entry's channel. Cached by those facts."""
         day = p.day
         assert day is not None  # noqa: S101 - a valid row has a date
         crules = self.lookups.rules_for(origin.county, day)
@@ -527,12 +528,13 @@ class Pipeline:
         poor_village = crules is not None and crules.village_counts_on(rules.sets_on(origin.village_sets, day))
         poverty_county = crules is not None and crules.county_counts_on(rules.sets_on(seller.county_sets, day))
         effect = day.year in seller.effect_years
-        vkey = (crules.version_id if crules else None, p.status, p.evaluated, certified, hh_status,
+        required = buyer is not None and p.channel in self.lookups.evaluation_channels(buyer.region, day)
+        vkey = (crules.version_id if crules else None, p.status, p.evaluated, required, certified, hh_status,
                 poor_village, seller.county, poverty_county, effect)
         verdict = self._verdicts.get(vkey)
         if verdict is None:
             verdict = self._verdicts.set(vkey, rules.count_entry(
-                crules, status=p.status, evaluated=p.evaluated, facts=rules.BasisFacts(
+                crules, status=p.status, evaluated=p.evaluated, evaluation_required=required, facts=rules.BasisFacts(
                     certified_product=certified, household_status=hh_status, poor_village=poor_village,
                     seller_county=seller.county, seller_county_is_poverty_county=poverty_county,
                     poverty_reduction_effect=effect)))

@@ -190,6 +190,17 @@ def parse_date(text: str, *, today: dt.date, earliest: dt.date = EARLIEST_DATE) 
     return day
 
 
+# -- names by period -------------------------------------------------------------------------------------------------
+# From 2021 the policy speaks of consumption assistance (消费帮扶) in areas lifted out of poverty (脱贫地区); until 2020
+# of consumption poverty alleviation (消费扶贫) in poor areas (贫困地区). A page about one year uses the name of its time.
+ASSISTANCE_FROM_YEAR = 2021
+
+
+def named_as_poverty_alleviation(year: int | None) -> bool:
+    """Whether figures of `year` go by the name of their time, consumption poverty alleviation (None: today's)."""
+    return year is not None and year < ASSISTANCE_FROM_YEAR
+
+
 # -- counting -------------------------------------------------------------------------------------------------------
 BASIS_ORDER = [Basis.CERTIFIED_PRODUCT, Basis.POOR_HOUSEHOLD, Basis.POOR_VILLAGE, Basis.POVERTY_REDUCTION_EFFECT,
                Basis.POVERTY_COUNTY]
@@ -224,7 +235,6 @@ class CountingRules:
 
     version_id: int | None
     counted_statuses: frozenset[str]
-    require_evaluation: bool
     bases: tuple[str, ...]
     household_statuses: frozenset[str]
     poverty_counties: bool
@@ -250,7 +260,6 @@ class CountingRules:
         return cls(
             version_id=version_id,
             counted_statuses=frozenset(value.get("counted_statuses", ["completed"])),
-            require_evaluation=bool(value.get("require_evaluation", False)),
             bases=tuple(bases),
             household_statuses=_with_monitored_kinds(value.get("household_statuses", [])),
             poverty_counties=bool(region_set.get("poverty_counties", True)),
@@ -307,16 +316,23 @@ def holding_bases(rules: CountingRules, facts: BasisFacts) -> int:
     return mask & allowed
 
 
-def count_entry(rules: CountingRules | None, *, status: str, evaluated: bool, facts: BasisFacts) -> Verdict:
-    """An entry counts if its status counts (and, where required, the buyer evaluated it) and at least one basis
-    held on its purchase date. The verdict names the first basis (priority order) and all that held."""
+def evaluation_channels(value: Mapping[str, Any] | None) -> frozenset[str]:
+    """The channels of a `ledger.evaluation_requirement` version (none in force: none)."""
+    return frozenset(str(c) for c in (value or {}).get("channels") or ())
+
+
+def count_entry(rules: CountingRules | None, *, status: str, evaluated: bool, facts: BasisFacts,
+                evaluation_required: bool = False) -> Verdict:
+    """An entry counts if its status counts (and, where the buyer's province requires it on the entry's channel,
+    the buyer evaluated it) and at least one basis held on its purchase date. The verdict names the first basis
+    (the rule version's priority order) and all that held."""
     if rules is None:
         return Verdict(False, "", 0, NotCounted.NO_RULES, None)
     mask = holding_bases(rules, facts)
     basis = next((b for b in rules.bases if mask & BASIS_BIT[b]), "")
     if status not in rules.counted_statuses:
         return Verdict(False, basis, mask, NotCounted.STATUS, rules.version_id)
-    if rules.require_evaluation and not evaluated:
+    if evaluation_required and not evaluated:
         return Verdict(False, basis, mask, NotCounted.NOT_EVALUATED, rules.version_id)
     if not mask:
         return Verdict(False, "", 0, NotCounted.NO_BASIS, rules.version_id)

@@ -18,7 +18,7 @@ from fupin.core.tabular import table_bytes
 from fupin.core.xlsx import wants_internal
 from fupin.ledger import selectors as ledger
 from fupin.ledger.enums import Kind
-from fupin.ledger.rules import quantity_text
+from fupin.ledger.rules import named_as_poverty_alleviation, quantity_text
 from fupin.portal import charts
 from fupin.registry import selectors as registry
 
@@ -133,8 +133,10 @@ def dashboard(request):
     ]
     if then_by:
         chart_list.append({"svg": _stacked_two(rows, dims, header), "caption": ""})
+    title = (_("Consumption poverty alleviation account statistics") if named_as_poverty_alleviation(f.get("year") or None)
+             else _("Consumption account statistics"))  # a year until 2020 goes by the name of its time
     return render(request, "portal/ledger/dashboard.html", {
-        "form": form, "rows": rows[:MAX_TABLE_ROWS], "row_count": len(rows), "header": header,
+        "title": title, "form": form, "rows": rows[:MAX_TABLE_ROWS], "row_count": len(rows), "header": header,
         "truncated": len(rows) > MAX_TABLE_ROWS, "total": yuan(total_fen), "total_entries": total_entries,
         "total_url": entries_url(drill), "charts": chart_list, "counted_only": counted_only,
         "export_kind": "totals", "base_query": _query_without_export(request),
