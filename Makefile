@@ -51,7 +51,7 @@ lint: install
 # axe-core (the accessibility checker the browser journeys run on every page), from the npm registry
 AXE := var/node/node_modules/axe-core/axe.min.js
 $(AXE):
-	npm install --silent --no-save --prefix var/node 'axe-core@>=4.10,<5'
+	npm install --silent --no-save --prefix var/node 'axe-core@^4.10'
 
 # Install and run every test (SQLite unless DATABASE_URL says otherwise), on both cores
 PYTEST_ARGS ?= -n 2
