@@ -223,10 +223,21 @@ DEFAULT_COUNTY_SETS = ("poverty_county", "lifted_county")
 DEFAULT_VILLAGE_SETS = ("poor_village", "lifted_village")
 
 
+NO_SETS: frozenset[str] = frozenset()
+
+
 def sets_on(memberships: Mapping[str, Sequence[tuple[dt.date, dt.date | None]]], day: dt.date) -> frozenset[str]:
-    """The sets whose (from, to) periods cover `day`."""
-    return frozenset(kind for kind, periods in memberships.items()
-                     if any(start <= day and (end is None or day <= end) for start, end in periods))
+    """The sets whose (from, to) periods cover `day`. Plain loops: the ledger calls this twice per imported row, and
+    most places belong to no set."""
+    if not memberships:
+        return NO_SETS
+    found: list[str] = []
+    for kind, periods in memberships.items():
+        for start, end in periods:
+            if start <= day and (end is None or day <= end):
+                found.append(kind)
+                break
+    return frozenset(found) if found else NO_SETS
 
 
 @dataclass(frozen=True)
@@ -421,17 +432,19 @@ def choose(cands: Sequence[tuple[int, RelationFacts]], *, buyer_chain: Sequence[
     in its chain (`buyer_chain_kinds`) is credited by relations with an organisation only, never with a region."""
     if not cands:
         return {}
-    if rule.region_helpers_exclude_kinds.intersection(buyer_chain_kinds):
+    if rule.region_helpers_exclude_kinds and rule.region_helpers_exclude_kinds.intersection(buyer_chain_kinds):
         buyer_region_chain = ()
-    org_rank = {org_id: i for i, org_id in enumerate(buyer_chain)}
+    # The chains are short (a buyer, its few supervising units; county, city, province): a membership test on the
+    # sequence itself is cheaper than building rank dictionaries, and most candidates match no helper of the buyer.
+    # A chain has no repeated member (the organisation tree has no cycle), so `index` is the rank.
     n_orgs = len(buyer_chain)
-    region_rank = {code: n_orgs + i for i, code in enumerate(buyer_region_chain)}
     best: dict[str, tuple[tuple[int, int, int], int]] = {}
     for helped_rank, rel in cands:
-        if rel.helper_org_id is not None and rel.helper_org_id in org_rank:
-            helper_rank = org_rank[rel.helper_org_id]
-        elif rel.helper_region_code is not None and rel.helper_region_code in region_rank:
-            helper_rank = region_rank[rel.helper_region_code]
+        org, region = rel.helper_org_id, rel.helper_region_code
+        if org is not None and org in buyer_chain:
+            helper_rank = buyer_chain.index(org)
+        elif region is not None and region in buyer_region_chain:
+            helper_rank = n_orgs + buyer_region_chain.index(region)
         else:
             continue
         scheme = rule.schemes.get(rel.kind)
