@@ -4,6 +4,18 @@ import pytest
 from django.test import Client
 
 from tests import factories
+from tests.parameters import seed_all_parameters
+
+
+@pytest.fixture(autouse=True)
+def _parameters_after_flush(request) -> None:
+    """A transactional test (and a live server's) starts from a database that an earlier transactional test may
+    have flushed, which removes what the data migrations seeded: seed the dated parameters again (idempotent)."""
+    marker = request.node.get_closest_marker("django_db")
+    if (marker is not None and marker.kwargs.get("transaction")) or "transactional_db" in request.fixturenames \
+            or "live_server" in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+        seed_all_parameters()
 
 
 @pytest.fixture

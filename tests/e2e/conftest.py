@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from tests.parameters import seed_all_parameters
+
 # Playwright's sync API runs an event loop in this thread; Django's ORM then believes it is in async code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -86,29 +88,6 @@ def page(context) -> Iterator:
     p = context.new_page()
     yield p
     p.close()
-
-
-def seed_all_parameters() -> None:
-    """Every app's dated parameter defaults (each `*DEFAULTS` list of ParamDefault in an app's `parameters` module
-    and the reserved share's rules): a flush between transactional tests removes what the data migrations seeded,
-    and every page reads parameters (the navigation's inbox, the dashboards, the responsibility matrix)."""
-    import importlib
-
-    from django.apps import apps
-
-    from fupin.core.params import ParamDefault, seed_defaults
-
-    modules = ["fupin.ledger.reserved_share.rules"]
-    modules += [f"{c.name}.parameters" for c in apps.get_app_configs() if c.name.startswith("fupin.")]
-    for name in modules:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError:
-            continue
-        for attr, value in vars(module).items():
-            if attr.endswith("DEFAULTS") and isinstance(value, list) and value and all(
-                    isinstance(d, ParamDefault) for d in value):
-                seed_defaults(apps, value)
 
 
 @pytest.fixture(autouse=True)
