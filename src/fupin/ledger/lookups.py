@@ -34,6 +34,8 @@ from .parameters import ATTRIBUTION, COUNTING_RULES, DUPLICATE_MATCH, EVALUATION
 
 # Caches are dropped when they grow past this many keys (memory stays bounded on any file).
 CACHE_LIMIT = 200_000
+NO_CHANNELS: frozenset[str] = frozenset()  # no evaluation requirement in force
+
 
 
 @dataclass(slots=True)
@@ -103,6 +105,7 @@ class Lookups:
     plausibility_versions: list[params.ParamVersion] = field(default_factory=list)
     evaluation_versions: list[params.ParamVersion] = field(default_factory=list)
     _evaluation_cache: dict[str, list[params.ParamVersion]] = field(default_factory=dict)
+    _channels_cache: dict[int, frozenset[str]] = field(default_factory=dict)  # by evaluation version id
     _attribution_cache: dict[int, rules.AttributionRules] = field(default_factory=dict)
     poverty_counties: set[str] = field(default_factory=set)
     county_sets: dict[str, dict[str, Periods]] = field(default_factory=dict)  # county code -> set -> periods
@@ -114,6 +117,7 @@ class Lookups:
     _rules_cache: BoundedCache[tuple[str, dt.date], rules.CountingRules | None] = field(
         default_factory=lambda: BoundedCache(CACHE_LIMIT))
     _prefixes: tuple[str, ...] = ()
+    _signatures: dict[str, str] = field(default_factory=dict)  # county -> the rule prefixes that hold it, joined
 
     @classmethod
     def load(cls) -> Lookups:
@@ -164,7 +168,12 @@ class Lookups:
             mine = self._evaluation_cache[buyer_region] = [
                 v for v in self.evaluation_versions if buyer_region.startswith(v.region_prefix)]
         version = params.resolve(mine, on=day, region_code=buyer_region) if mine else None
-        return rules.evaluation_channels(version.value if version else None)
+        if version is None:
+            return NO_CHANNELS
+        channels = self._channels_cache.get(version.id)
+        if channels is None:
+            channels = self._channels_cache[version.id] = rules.evaluation_channels(version.value)
+        return channels
 
     def attribution(self, year: int) -> rules.AttributionRules:
         """The attribution rule in force on 1 January of the purchase year (none in force: every scheme relation
@@ -189,7 +198,9 @@ class Lookups:
 
     # -- counting rules in force ------------------------------------------------------------------------------------
     def rules_for(self, county: str, day: dt.date) -> rules.CountingRules | None:
-        sig = "|".join(p for p in self._prefixes if county.startswith(p))
+        sig = self._signatures.get(county)
+        if sig is None:  # some 3,000 counties: one signature each
+            sig = self._signatures[county] = "|".join(p for p in self._prefixes if county.startswith(p))
         key = (sig, day)
         try:
             return self._rules_cache[key]

@@ -76,6 +76,7 @@ MAX_REPORTED_DUPLICATES = 1000
 MAX_NUMBER_CHARS = 64
 MAX_EVIDENCE_CHARS = 2000
 DEFAULT_BATCH = 10_000
+NO_RELATIONS: tuple[None, None, None] = (None, None, None)  # an origin no scheme relation helps
 
 
 class PurchaseReport(ImportReport):
@@ -189,9 +190,9 @@ class Pipeline:
     # memory stays bounded on any file: each cache starts over once full (`fupin.core.caches.BoundedCache`)
     _dates: BoundedCache[str, dt.date | rules.CellError] = field(default_factory=lambda: BoundedCache(100_000))
     _buyer_ok: BoundedCache[str, str | None] = field(default_factory=lambda: BoundedCache(200_000))
-    _attr: BoundedCache[tuple[int, str, int], tuple[int | None, int | None, int | None]] = field(
+    _attr: BoundedCache[tuple[int, tuple[tuple[int, int], ...], int], tuple[int | None, int | None, int | None]] = field(
         default_factory=lambda: BoundedCache(200_000))
-    _cands: BoundedCache[tuple[str, int], Any] = field(default_factory=lambda: BoundedCache(100_000))
+    _cands: BoundedCache[tuple[str, int], tuple[Any, tuple[tuple[int, int], ...]]] = field(default_factory=lambda: BoundedCache(100_000))
     _verdicts: BoundedCache[tuple[Any, ...], rules.Verdict] = field(default_factory=lambda: BoundedCache(100_000))
     _dry_table: bool = False
     timings: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))  # seconds per phase
@@ -543,15 +544,19 @@ class Pipeline:
     def _attribution(self, buyer: BuyerFacts, origin: RegionFacts,
                      year: int) -> tuple[int | None, int | None, int | None]:
         """The relation of each scheme (designated assistance, east–west, counterpart support) a counted entry is
-        credited to, cached by buyer, origin and year."""
-        akey = (buyer.id, origin.code, year)
+        credited to. The candidates are cached by origin and year; the choice by buyer, year and the candidates'
+        signature (their ids and ranks), so the villages of a county, which share their candidates, share it too."""
+        ckey = (origin.code, year)
+        found_cands = self._cands.get(ckey)
+        if found_cands is None:
+            cands = rules.candidates(self.lookups.relations, origin_chain=origin.chain, year=year)
+            found_cands = self._cands.set(ckey, (cands, tuple((rank, rel.id) for rank, rel in cands)))
+        cands, signature = found_cands
+        if not cands:
+            return NO_RELATIONS
+        akey = (buyer.id, signature, year)
         found = None if buyer.dated else self._attr.get(akey)  # a dated chain is not the buyer's alone: not cached
         if found is None:
-            ckey = (origin.code, year)
-            cands = self._cands.get(ckey)
-            if cands is None:
-                cands = self._cands.set(ckey, rules.candidates(self.lookups.relations, origin_chain=origin.chain,
-                                                               year=year))
             chosen = rules.choose(cands, buyer_chain=buyer.chain, buyer_region_chain=buyer.region_chain,
                                   rule=self.lookups.attribution(year), buyer_chain_kinds=buyer.chain_kinds)
             found = (chosen.get("designated_assistance"), chosen.get("east_west"), chosen.get("counterpart_support"))
