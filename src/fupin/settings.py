@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "fupin.portal.middleware.PasswordChangeRequiredMiddleware",  # after a reset: the change page first
     "fupin.portal.middleware.DomainErrorMiddleware",  # domain errors on pages → 403/404 pages, never 500
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # a locked-out login gets the lockout page (429)

@@ -54,7 +54,14 @@ class BearerToken(HttpBearer):
 
 
 class Session(SessionAuth):
-    """Django session auth; ninja checks the CSRF token for unsafe methods."""
+    """Django session auth; ninja checks the CSRF token for unsafe methods. A user whose password an administrator
+    reset is not signed in to the API until it has chosen a new password (401)."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        if user is not None and getattr(user, "password_reset_required", False):
+            return None
+        return user
 
 
 AUTH: list[APIKeyCookie | HttpBearer] = [BearerToken(), Session()]

@@ -367,6 +367,31 @@ def user_password_reset(*, user: User, actor: Any, password: str | None = None, 
     return user
 
 
+@transaction.atomic
+def user_password_change(*, user: User, current_password: str, new_password: str) -> User:
+    """A user changes its own password: the current one must be right, the new one must pass the password rules
+    and differ from it. Clears `password_reset_required` (the sign-in after an administrator's reset leads here
+    and nowhere else until it is done). Audited (`user:password_change`; no password is recorded)."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.check_password(current_password):
+        raise InvalidInput(_("The current password is not right."), code="wrong_password",
+                           details={"field": "current_password"})
+    if new_password == current_password:
+        raise InvalidInput(_("The new password must differ from the current one."), code="password_unchanged",
+                           details={"field": "new_password"})
+    try:
+        password_validation.validate_password(new_password, user)
+    except DjangoValidationError as exc:
+        raise InvalidInput(" ".join(exc.messages), code="weak_password", details={"field": "new_password"}) from None
+    was_required = user.password_reset_required
+    user.set_password(new_password)
+    user.password_reset_required = False
+    user.save(update_fields=["password", "password_reset_required"])
+    audit.record(actor=user, action="user:password_change", obj=user,
+                 before={"password_reset_required": was_required}, after={"password_reset_required": False})
+    return user
+
+
 def security_event_log(*, kind: str, user: Any = None, username: str = "", ip: str | None = None, path: str = "",
                        detail: str = "") -> SecurityEvent:
     return SecurityEvent.objects.create(

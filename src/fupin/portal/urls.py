@@ -11,6 +11,7 @@ urlpatterns = [
     path("", public.home, name="home"),  # visitors: the public home; users: their home
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("account/password/", auth.password_change, name="password_change"),
     path("", include("fupin.portal.urls_registry")),
     path("", include("fupin.portal.urls_oversight")),
     path("", include("fupin.portal.urls_linkage")),
