@@ -23,13 +23,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -224,6 +225,14 @@ def purchase_import_run(*, job: PurchaseImport, batch_size: int | None = None) -
     except FupinError as exc:
         rejects.finish()
         return _job_fail(job, actor, exc.as_dict())
+    except DatabaseError as exc:
+        rejects.finish()
+        if not _database_back():  # still gone: the job stays running until it is taken for a stopped worker
+            raise
+        return _job_fail(job, actor, {"code": "database_unavailable", "message": _(
+            "The connection to the database was lost during the import (%(error)s). The batches committed before "
+            "it are stored; import the same file again: rows already stored are not stored twice.")
+            % {"error": str(exc).strip()[:300]}})
     except Exception as exc:  # noqa: BLE001 - a job must end in a state, whatever happened
         rejects.finish()
         return _job_fail(job, actor, {"code": "server_error", "message": str(exc)[:500]})
@@ -242,6 +251,26 @@ def purchase_import_run(*, job: PurchaseImport, batch_size: int | None = None) -
         pass
     job.refresh_from_db()
     return job
+
+
+def _database_back(wait_seconds: float = 30.0) -> bool:
+    """After a database error: whether this thread's connection works, reconnecting (a server restart or a network
+    fault closes it for good) until `wait_seconds` have passed. Inside an atomic block (a caller's transaction) the
+    connection is not replaced."""
+    if connection.is_usable():
+        return True
+    if connection.in_atomic_block:
+        return False
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        connection.close()
+        try:
+            connection.ensure_connection()
+            return True
+        except DatabaseError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.5)
 
 
 def _job_fail(job: PurchaseImport, actor: Any, error: dict[str, Any]) -> PurchaseImport:
