@@ -9,7 +9,10 @@ operation and role); a longer run: `FUPIN_FUZZ_EXAMPLES=500 pytest tests/api/tes
 
 from __future__ import annotations
 
+import json
 import os
+from collections import Counter
+from pathlib import Path
 
 import pytest
 import schemathesis
@@ -47,6 +50,25 @@ schema = schemathesis.openapi.from_dict(api.get_openapi_schema(), config=CONFIG)
 schema.app = get_wsgi_application()
 
 
+SENT: Counter[str] = Counter()  # requests sent, per role
+FAILED: Counter[str] = Counter()  # of which failed a check
+OPERATIONS: set[str] = set()
+SUMMARY = Path(os.environ.get("FUPIN_FUZZ_SUMMARY", "var/fuzz/summary.json"))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _summary():
+    """After the module: how many operations were fuzzed and requests sent, per role, and how many failed a check
+    (the figures docs/security.md quotes; run with `-n 0`, a worker of xdist sees only its share)."""
+    yield
+    if SENT:
+        SUMMARY.parent.mkdir(parents=True, exist_ok=True)
+        SUMMARY.write_text(json.dumps({"examples_per_operation": EXAMPLES, "seed": SEED,
+                                       "operations": len(OPERATIONS), "requests": sum(SENT.values()),
+                                       "requests_per_role": dict(SENT), "failed_requests": sum(FAILED.values())},
+                                      indent=1))
+
+
 @pytest.fixture(scope="module")
 def tokens(django_db_setup, django_db_blocker):
     """The demo world (small scale, fixed seed), built once for the module and rolled back after it; background
@@ -69,14 +91,25 @@ def tokens(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(params=ROLES)
-def headers(request, tokens):
-    if request.param == "anonymous":
+def role(request):
+    return request.param
+
+
+@pytest.fixture
+def headers(role, tokens):
+    if role == "anonymous":
         return HOST
-    return {**HOST, "Authorization": f"Bearer {tokens[request.param]}"}
+    return {**HOST, "Authorization": f"Bearer {tokens[role]}"}
 
 
 @schema.parametrize()
 @settings(suppress_health_check=list(HealthCheck), deadline=None, print_blob=True)
 @pytest.mark.django_db
-def test_no_server_error_and_every_answer_as_documented(case, headers):
-    case.call_and_validate(headers=headers, checks=CHECKS)
+def test_no_server_error_and_every_answer_as_documented(case, headers, role):
+    OPERATIONS.add(f"{case.method} {case.path}")
+    SENT[role] += 1
+    try:
+        case.call_and_validate(headers=headers, checks=CHECKS)
+    except Exception:
+        FAILED[role] += 1  # a server error or an answer not as documented (hypothesis then shrinks it)
+        raise
