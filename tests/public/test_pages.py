@@ -150,7 +150,8 @@ def test_national_statistics_page(booked, language):
     total, n = counted(**year_of(2024))
     assert figure(html, "total") == yuan(total) and figure(html, "entries") == str(n)
     months = PurchaseEntry.objects.filter(counted=True, purchase_date__year=2024).values_list(
-        "purchase_date__month").annotate(a=Sum("amount_fen"), n=Sum("sign")).values_list("purchase_date__month", "a", "n")
+        "purchase_date__month").annotate(a=Sum("amount_fen"), n=Sum("sign")).values_list("purchase_date__month", "a", "n").order_by(
+        "purchase_date__month")  # a GROUP BY has no order of its own (PostgreSQL's differs from SQLite's)
     shown = [(m, a) for m, a, n in months if n >= 5]
     assert [m for m, _a in shown] == [7, 9]  # the other months have fewer than 5 purchases each: suppressed
     for _month, amount in shown:
