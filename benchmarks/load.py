@@ -14,7 +14,6 @@ Prints the figures (requests, failures, requests/s, median and p95 per request) 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import socket
@@ -96,11 +95,6 @@ def _wait_http(port: int, seconds: float = 60) -> None:
     raise RuntimeError("gunicorn did not start")
 
 
-def _stats(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.load", description=__doc__.split("\n\n")[0])
     parser.add_argument("--engine", choices=["sqlite", "postgresql"], default="sqlite")
@@ -126,7 +120,7 @@ def main(argv: list[str]) -> int:
                                   cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         try:
             _wait_http(port)
-            sent_path, prefix = Path(work) / "sent.json", Path(work) / "locust"
+            sent_path = Path(work) / "sent.json"
             load_env = {**env, "LOAD_CSV": str(Path(work) / "load.csv"), "LOAD_TOKEN": token,
                         "LOAD_OUT": str(sent_path)}
             print(f"[load] {args.users} users for {args.seconds} s against gunicorn on 127.0.0.1:{port} …",
@@ -134,7 +128,7 @@ def main(argv: list[str]) -> int:
             t0 = time.perf_counter()
             subprocess.run([sys.executable, "-m", "locust", "-f", str(ROOT / "benchmarks" / "locustfile.py"),
                             "--headless", "-u", str(args.users), "-r", str(max(1, args.users // 2)),
-                            "-t", f"{args.seconds}s", "--host", f"http://127.0.0.1:{port}", "--csv", str(prefix),
+                            "-t", f"{args.seconds}s", "--host", f"http://127.0.0.1:{port}",
                             "--only-summary", "--stop-timeout", "30"],
                            cwd=ROOT, env=load_env, capture_output=True, text=True, check=False, timeout=args.seconds + 300)
             wall = time.perf_counter() - t0
@@ -142,17 +136,13 @@ def main(argv: list[str]) -> int:
             server.terminate()
             server.wait(timeout=60)
         sent = json.loads(sent_path.read_text())
-        stats = _stats(Path(f"{prefix}_stats.csv"))
         ledger = _run(env, "check", work)
 
-    total = next(r for r in stats if r["Name"] == "Aggregated")
-    per = {r["Type"] + " " + r["Name"] if not r["Name"].startswith(r["Type"]) else r["Name"]: {
-        "requests": int(r["Request Count"]), "failures": int(r["Failure Count"]),
-        "median_ms": float(r["Median Response Time"]), "p95_ms": float(r["95%"]),
-        "rps": float(r["Requests/s"])} for r in stats if r["Name"] != "Aggregated"}
+    per = {name: {**r, "rps": r["requests"] / args.seconds} for name, r in sent.pop("per_request").items()}
+    requests = sum(r["requests"] for r in per.values())
     result = {"engine": args.engine, "users": args.users, "seconds": args.seconds, "wall_s": wall,
-              "requests": int(total["Request Count"]), "failures": int(total["Failure Count"]),
-              "rps": float(total["Requests/s"]), "per_request": per, "sent": sent, "ledger": ledger}
+              "requests": requests, "failures": sum(r["failures"] for r in per.values()),
+              "rps": requests / args.seconds, "per_request": per, "sent": sent, "ledger": ledger}
     harness.write_result(args.out, result)
     for name, r in per.items():
         print(f"[load] {name}: {r['requests']:,} requests, {r['failures']} failed, {r['rps']:.1f}/s, "

@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 import json
 import os
+import statistics
+from collections import Counter, defaultdict
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +19,8 @@ BATCH = 50
 _rows: list[dict[str, str]] = []
 _next = 0
 SENT: dict[str, Any] = {"batches": 0, "rows": 0, "amount_fen": 0, "refused_batches": 0, "refused_rows": 0}
+TIMES: defaultdict[str, list[float]] = defaultdict(list)  # response times (ms) per request name
+FAILURES: Counter[str] = Counter()
 
 
 def _load() -> None:
@@ -36,10 +40,25 @@ def _on_init(**_kw: Any) -> None:
     _load()
 
 
+@events.request.add_listener
+def _on_request(name: str, response_time: float, exception: Any = None, **_kw: Any) -> None:
+    TIMES[name].append(response_time)
+    if exception is not None:
+        FAILURES[name] += 1
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
 @events.quitting.add_listener
 def _on_quit(**_kw: Any) -> None:
+    """Written after the last request ended (locust's own CSV is a snapshot taken earlier)."""
+    requests = {name: {"requests": len(t), "failures": FAILURES[name], "median_ms": statistics.median(t),
+                       "p95_ms": _p95(t)} for name, t in TIMES.items()}
     with open(os.environ["LOAD_OUT"], "w", encoding="utf-8") as fh:
-        json.dump(SENT, fh)
+        json.dump({**SENT, "per_request": requests}, fh)
 
 
 class Reader(HttpUser):
