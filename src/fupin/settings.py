@@ -234,6 +234,8 @@ FUPIN_REFERENCE_DIR = os.environ.get("FUPIN_REFERENCE_DIR") or (str(_shared_refe
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # personal data (resident identity numbers, mobile numbers) is masked in every record a handler writes
+    "filters": {"personal_data": {"()": "fupin.core.logmask.PersonalDataFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["personal_data"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("FUPIN_LOG_LEVEL", "WARNING")},
 }
