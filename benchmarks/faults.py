@@ -21,29 +21,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 from . import harness, pg
 
 ROOT = Path(__file__).resolve().parents[1]
 PORT = int(os.environ.get("BENCH_FAULTS_PGPORT", "55441"))
-
-
-def _result(proc_out: str) -> dict[str, Any] | None:
-    for line in proc_out.splitlines():
-        if line.startswith("RESULT "):
-            return json.loads(line[7:])
-    return None
-
-
-def _run(env: dict[str, str], module: str, *args: str) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          check=False)
-    found = _result(proc.stdout)
-    if found is None:
-        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
-        raise RuntimeError(f"{module} {args[0]} failed (exit {proc.returncode})")
-    return found
 
 
 def _entries(url: str) -> int:
@@ -86,7 +68,7 @@ def main(argv: list[str]) -> int:
                "PYTHONPATH": str(ROOT / "src"), "BENCH_WORLD_SCALE": str(args.world_scale)}
         env.pop("FUPIN_DEBUG", None)
         print(f"[faults] preparing {args.rows:,} rows on PostgreSQL …", flush=True)
-        _run(env, "benchmarks.worker", "prepare", work, str(args.rows))
+        harness.run_step(env, "benchmarks.worker", "prepare", work, str(args.rows))
 
         proc = subprocess.Popen([sys.executable, "-m", "benchmarks.worker", "import", work], cwd=ROOT, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -102,14 +84,14 @@ def main(argv: list[str]) -> int:
         restart_s = time.perf_counter() - t_fault
         out, err = proc.communicate(timeout=900)
         ended_s = time.perf_counter() - t_fault
-        first = _result(out)
-        after_fault = _run(env, "benchmarks.faults", "check")
+        first = harness.result_of(out)
+        after_fault = harness.run_step(env, "benchmarks.faults", "check")
         print(f"[faults] restarted the server {t_fault - t0:.1f} s into the import ({before:,} entries committed);"
               f" the import ended {ended_s:.1f} s later: exit {proc.returncode}, job "
               f"{(first or {}).get('status', 'none (process failed)')}", flush=True)
 
-        retry = _run(env, "benchmarks.worker", "import", work)
-        final = _run(env, "benchmarks.faults", "check")
+        retry = harness.run_step(env, "benchmarks.worker", "import", work)
+        final = harness.run_step(env, "benchmarks.faults", "check")
 
     whole_batches = after_fault["entries"] % after_fault["batch_rows"] == 0
     result = {

@@ -6,6 +6,7 @@ import json
 import os
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -54,6 +55,26 @@ def throwaway(name: str, *, engine: str | None = None, env: dict[str, str] | Non
                 connection.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def result_of(stdout: str) -> dict[str, Any] | None:
+    """The figures a benchmark step printed as its `RESULT {json}` line, if it printed one."""
+    for line in stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[7:])
+    return None
+
+
+def run_step(env: dict[str, str], module: str, *args: str) -> dict[str, Any]:
+    """Run `python -m module args…` from the repository and return its RESULT; its output tail goes to stderr and
+    RuntimeError is raised when it printed none."""
+    proc = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          check=False)
+    found = result_of(proc.stdout)
+    if found is None:
+        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
+        raise RuntimeError(f"{module} {args[0] if args else ''} failed (exit {proc.returncode})")
+    return found
 
 
 def write_result(out: Path, result: dict[str, Any]) -> None:

@@ -23,29 +23,11 @@ import tempfile
 import time
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
 
 from . import harness, pg
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_PORT = int(os.environ.get("BENCH_LOAD_PGPORT", "55442"))
-
-
-def _result(out: str) -> dict[str, Any] | None:
-    for line in out.splitlines():
-        if line.startswith("RESULT "):
-            return json.loads(line[7:])
-    return None
-
-
-def _run(env: dict[str, str], *args: str) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.load", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, check=False)
-    found = _result(proc.stdout)
-    if found is None:
-        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
-        raise RuntimeError(f"benchmarks.load {args[0]} failed (exit {proc.returncode})")
-    return found
 
 
 def prepare(directory: Path, rows: int) -> None:
@@ -113,7 +95,7 @@ def main(argv: list[str]) -> int:
         if cluster is not None:
             env["DATABASE_URL"] = cluster.url
         print(f"[load] preparing {args.rows:,} rows on {args.engine} …", flush=True)
-        token = _run(env, "prepare", work, str(args.rows))["token"]
+        token = harness.run_step(env, "benchmarks.load", "prepare", work, str(args.rows))["token"]
         port = _free_port()
         server = subprocess.Popen([sys.executable, "-m", "gunicorn", "fupin.wsgi:application", "--bind",
                                    f"127.0.0.1:{port}", "--workers", "2", "--threads", "4", "--timeout", "120"],
@@ -136,7 +118,7 @@ def main(argv: list[str]) -> int:
             server.terminate()
             server.wait(timeout=60)
         sent = json.loads(sent_path.read_text())
-        ledger = _run(env, "check", work)
+        ledger = harness.run_step(env, "benchmarks.load", "check", work)
 
     per = {name: {**r, "rps": r["requests"] / args.seconds} for name, r in sent.pop("per_request").items()}
     requests = sum(r["requests"] for r in per.values())
