@@ -84,6 +84,14 @@ def write_result(out: Path, result: dict[str, Any]) -> None:
     print(f"figures in {out}")
 
 
+def print_generation(engine: str, result: dict[str, Any]) -> None:
+    """The line that says how the generated ledger of `stats.prepare` was made."""
+    gen = result["generation"]
+    print(f"[{engine}] registry built in {result['world_s']:.1f} s; generated {gen['entries']:,} entries in "
+          f"{gen['generate_s']:.1f} s (indexes {gen['indexes_s']:.1f} s, rollups {gen['rollups_s']:.1f} s)",
+          flush=True)
+
+
 def migrate() -> None:
     from django.core.management import call_command
 

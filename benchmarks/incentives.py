@@ -68,17 +68,13 @@ def _raw_sales() -> tuple[float, int]:
     return (time.perf_counter() - t) * 1000, n
 
 
-def run(*, rows: int, runs: int, scale: float) -> dict[str, Any]:
-    from benchmarks import harness, stats, world
+def measure(*, runs: int) -> dict[str, Any]:
+    """Evaluate every active market entity for one policy `runs` times (on a database `stats.prepare` filled)."""
+    from benchmarks import harness
     from fupin.incentives import eligibility, services
     from fupin.registry.models import MarketEntity
 
-    out: dict[str, Any] = {"rows": rows, "on": ON.isoformat()}
-    t = time.perf_counter()
-    harness.migrate()
-    world.build(**world.sizes(scale))
-    out["world_s"] = time.perf_counter() - t
-    out["generation"] = stats.generate(rows)
+    out: dict[str, Any] = {"on": ON.isoformat()}
     out["entities"] = MarketEntity.objects.filter(active=True).count()
     policy = services.policy_create(
         code="BENCH-1", name="贴息贷款（基准）", kind="loan_interest_subsidy", granted_by="finance",
@@ -104,6 +100,26 @@ def run(*, rows: int, runs: int, scale: float) -> dict[str, Any]:
     return out
 
 
+def run(*, rows: int, runs: int, scale: float) -> dict[str, Any]:
+    from benchmarks import stats
+
+    return {"rows": rows, **stats.prepare(rows=rows, scale=scale), **measure(runs=runs)}
+
+
+def report(engine: str, result: dict[str, Any]) -> None:
+    ev, raw = result["evaluate"], result["raw_sales"]
+    print(f"[{engine}] eligibility of {result['entities']:,} active market entities for one policy (every fact of "
+          f"the catalogue): p95 {ev['p95_ms']:,.0f} ms, median {ev['median_ms']:,.0f} ms over {ev['runs']} runs; "
+          f"gather + decide p95 {ev['decide_p95_ms']:,.0f} ms; {ev['entities']:,} decisions a run "
+          f"({ev['eligible']:,} eligible, {ev['ineligible']:,} ineligible, {ev['undetermined']:,} undetermined); "
+          f"{ev['statements_per_run']} SQL statements a run, {ev['entry_table_reads']} on the entry table",
+          flush=True)
+    if raw["p95_ms"]:
+        print(f"[{engine}] raw baseline (the year's counted sales by seller straight from the entry table): p95 "
+              f"{raw['p95_ms']:,.0f} ms for {raw['sellers']:,} sellers → the whole evaluation costs "
+              f"{ev['p95_ms'] / raw['p95_ms']:.1f}× that one query", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.incentives", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -118,17 +134,8 @@ def main(argv: list[str] | None = None) -> None:
     with harness.throwaway("incentives", engine=args.engine) as engine:
         print(f"[{engine}] {args.rows:,} entries, world scale {args.world_scale} …", flush=True)
         result = {"engine": engine, **run(rows=args.rows, runs=args.runs, scale=args.world_scale)}
-    gen, ev, raw = result["generation"], result["evaluate"], result["raw_sales"]
-    print(f"[{engine}] generated {gen['entries']:,} entries in {gen['generate_s']:.1f} s (rollups "
-          f"{gen['rollups_s']:.1f} s); {result['entities']:,} active market entities", flush=True)
-    print(f"[{engine}] eligibility of every entity for one policy (every fact of the catalogue): p95 "
-          f"{ev['p95_ms']:,.0f} ms, median {ev['median_ms']:,.0f} ms over {ev['runs']} runs; gather + decide p95 "
-          f"{ev['decide_p95_ms']:,.0f} ms; {ev['entities']:,} decisions a run ({ev['eligible']:,} eligible, "
-          f"{ev['ineligible']:,} ineligible, {ev['undetermined']:,} undetermined); {ev['statements_per_run']} SQL "
-          f"statements a run, {ev['entry_table_reads']} on the entry table", flush=True)
-    print(f"[{engine}] raw baseline (the year's counted sales by seller straight from the entry table): p95 "
-          f"{raw['p95_ms']:,.0f} ms for {raw['sellers']:,} sellers → the whole evaluation costs "
-          f"{ev['p95_ms'] / raw['p95_ms']:.1f}× that one query" if raw["p95_ms"] else "", flush=True)
+    harness.print_generation(engine, result)
+    report(engine, result)
     harness.write_result(args.out, result)
 
 

@@ -24,16 +24,14 @@ from benchmarks import harness
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(*, rows: int, runs: int, scale: float) -> dict[str, Any]:
+def measure(*, runs: int) -> dict[str, Any]:
+    """Render both public pages `runs` times (on a database `stats.prepare` filled)."""
     from django.test import Client
 
-    from benchmarks import harness, stats, world
+    from benchmarks import harness, stats
     from benchmarks.harness import watched
 
-    out: dict[str, Any] = {"rows": rows}
-    harness.migrate()
-    world.build(**world.sizes(scale))
-    out["generation"] = stats.generate(rows)
+    out: dict[str, Any] = {}
     client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
     for name, path in (("home", f"/?year={stats.YEAR}"), ("statistics", f"/statistics/?year={stats.YEAR}")):
         if client.get(path).status_code != 200:  # warm-up (templates, translations)
@@ -52,22 +50,34 @@ def run(*, rows: int, runs: int, scale: float) -> dict[str, Any]:
     return out
 
 
+def run(*, rows: int, runs: int, scale: float) -> dict[str, Any]:
+    from benchmarks import stats
+
+    return {"rows": rows, **stats.prepare(rows=rows, scale=scale), **measure(runs=runs)}
+
+
+def report(engine: str, result: dict[str, Any]) -> None:
+    for name in ("home", "statistics"):
+        r = result[name]
+        print(f"[{engine}] public {name} page: p95 {r['p95_ms']:.1f} ms, median {r['median_ms']:.1f} ms "
+              f"({r['statements_per_run']} SQL statements a run, {r['entry_table_reads']} on the entry table)",
+              flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.public", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=int(os.environ.get("BENCH_PUBLIC_ROWS", 200_000)))
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--world-scale", type=float, default=0.1)
+    parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "public.json")
     args = parser.parse_args(argv)
-    with harness.throwaway("public", env={"FUPIN_ALLOWED_HOSTS": "testserver"}) as engine:
+    with harness.throwaway("public", engine=args.engine, env={"FUPIN_ALLOWED_HOSTS": "testserver"}) as engine:
         print(f"[{engine}] {args.rows:,} entries …", flush=True)
         result = {"engine": engine, **run(rows=args.rows, runs=args.runs, scale=args.world_scale)}
-    for name in ("home", "statistics"):
-        r = result[name]
-        print(f"[{engine}] public {name} page: p95 {r['p95_ms']:.1f} ms, median {r['median_ms']:.1f} ms "
-              f"({r['statements_per_run']} SQL statements a run, {r['entry_table_reads']} on the entry table)",
-              flush=True)
+    harness.print_generation(engine, result)
+    report(engine, result)
     harness.write_result(args.out, result)
 
 

@@ -134,6 +134,19 @@ def generate(rows: int) -> dict[str, float]:
     return timings
 
 
+def prepare(*, rows: int, scale: float) -> dict[str, Any]:
+    """A migrated database with the benchmark registry at `scale` (`benchmarks.world`) and `rows` generated entries
+    with their rollups: what the supervision, incentives, public and dashboard benchmarks measure on."""
+    from . import world
+
+    t = time.perf_counter()
+    harness.migrate()
+    world.build(**world.sizes(scale))
+    out: dict[str, Any] = {"world_s": time.perf_counter() - t}
+    out["generation"] = generate(rows)
+    return out
+
+
 def _time(fn: Any, runs: int) -> tuple[list[float], Any]:
     fn()  # warm the caches once
     samples, result = [], None

@@ -72,18 +72,15 @@ def _approve(bodies: list[tuple[Any, str]]) -> None:
             a = approvals.approval_approve(approval=a, actor="bench")
 
 
-def run(*, rows: int, bodies: int, runs: int, scale: float) -> dict[str, Any]:
-    from benchmarks import harness, stats, world
+def measure(*, bodies: int, runs: int) -> dict[str, Any]:
+    """Approve the year of every assessed body, then time the scorecards and the early-warning list (on a database
+    `stats.prepare` filled)."""
+    from benchmarks import harness
     from fupin.core.services import user_create
     from fupin.registry.models import Organisation
     from fupin.supervision import scorecards, selectors
 
-    out: dict[str, Any] = {"rows": rows, "year": YEAR}
-    t = time.perf_counter()
-    harness.migrate()
-    world.build(**world.sizes(scale))
-    out["world_s"] = time.perf_counter() - t
-    out["generation"] = stats.generate(rows)
+    out: dict[str, Any] = {"year": YEAR}
     central, east = _bodies(bodies)
     out["bodies"] = {"designated_assistance": len(central), "east_west": len(east)}
     t = time.perf_counter()
@@ -112,6 +109,24 @@ def run(*, rows: int, bodies: int, runs: int, scale: float) -> dict[str, Any]:
     return out
 
 
+def run(*, rows: int, bodies: int, runs: int, scale: float) -> dict[str, Any]:
+    from benchmarks import stats
+
+    return {"rows": rows, **stats.prepare(rows=rows, scale=scale), **measure(bodies=bodies, runs=runs)}
+
+
+def report(engine: str, result: dict[str, Any]) -> None:
+    sc, ew = result["scorecards"], result["early_warning"]
+    print(f"[{engine}] approved the {YEAR} plans and years of {result['bodies']['designated_assistance']} central "
+          f"units and {result['bodies']['east_west']} eastern provinces (snapshots from the rollups) in "
+          f"{result['approve_s']:.1f} s", flush=True)
+    print(f"[{engine}] scorecards of every assessed body: {sc['cards']} cards in {sc['ms']:.0f} ms "
+          f"({sc['statements']} SQL statements, {sc['entry_table_reads']} on the entry table)", flush=True)
+    print(f"[{engine}] the national office's early-warning list: p95 {ew['p95_ms']:.0f} ms, median "
+          f"{ew['median_ms']:.0f} ms ({ew['lines']} lines, {ew['statements_per_run']} SQL statements a run, "
+          f"{ew['entry_table_reads']} on the entry table)", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.supervision", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -128,17 +143,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"[{engine}] {args.rows:,} entries, up to {args.bodies} central units …", flush=True)
         result = {"engine": engine, **run(rows=args.rows, bodies=args.bodies, runs=args.runs,
                                           scale=args.world_scale)}
-    gen, sc, ew = result["generation"], result["scorecards"], result["early_warning"]
-    print(f"[{engine}] generated {gen['entries']:,} entries in {gen['generate_s']:.1f} s (rollups "
-          f"{gen['rollups_s']:.1f} s)", flush=True)
-    print(f"[{engine}] approved the {YEAR} plans and years of {result['bodies']['designated_assistance']} central "
-          f"units and {result['bodies']['east_west']} eastern provinces (snapshots from the rollups) in "
-          f"{result['approve_s']:.1f} s", flush=True)
-    print(f"[{engine}] scorecards of every assessed body: {sc['cards']} cards in {sc['ms']:.0f} ms "
-          f"({sc['statements']} SQL statements, {sc['entry_table_reads']} on the entry table)", flush=True)
-    print(f"[{engine}] the national office's early-warning list: p95 {ew['p95_ms']:.0f} ms, median "
-          f"{ew['median_ms']:.0f} ms ({ew['lines']} lines, {ew['statements_per_run']} SQL statements a run, "
-          f"{ew['entry_table_reads']} on the entry table)", flush=True)
+    harness.print_generation(engine, result)
+    report(engine, result)
     harness.write_result(args.out, result)
 
 

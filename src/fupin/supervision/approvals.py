@@ -178,9 +178,13 @@ def _lock(approval: Approval, codes: Iterable[str], actor: Any) -> None:
     reason = _("approval of %(body)s %(period)s (#%(id)d)") % {"body": approval.body, "period": label,
                                                                 "id": approval.pk}
     held: dict[int, bool] = {}  # lock id -> taken by this approval
+    codes = list(codes)
+    # only the locks that could cover one of the codes: those whose prefix starts one of the codes' prefixes
+    prefixes = {p[:n] for p in map(registry_rules.subtree_prefix, codes) for n in range(len(p) + 1)}
+    candidates = [lk for lk in ledger.period_locks(viewer=ASSESSOR, year=approval.year)
+                  .filter(month__in=months, region_prefix__in=sorted(prefixes)) if lk.status == "locked"]
     for month in months:
-        in_force = [lk for lk in ledger.period_locks(viewer=ASSESSOR, year=approval.year).filter(month=month)
-                    if lk.status == "locked"]
+        in_force = [lk for lk in candidates if lk.month == month]
         for code in codes:
             covering = _covering_lock(in_force, code)
             if covering is not None:

@@ -177,7 +177,7 @@ def reserved_share_counts(*, ctx: BodyContext) -> tuple[int, int]:
         rows = reserved.reserved_share_list(viewer=ASSESSOR, year=ctx.year, region_code=ctx.body.region.code)
     else:
         ids = registry.organisation_subtree_ids(organisation=ctx.body)
-        rows = [r for r in reserved.reserved_share_list(viewer=ASSESSOR, year=ctx.year) if r.organisation.pk in ids]
+        rows = reserved.reserved_share_list(viewer=ASSESSOR, year=ctx.year, organisation_ids=ids)
     judged = [r for r in rows if r.status in (ShareStatus.COMPLIANT, ShareStatus.SHORT, ShareStatus.UNDECLARED)]
     return len(judged), sum(1 for r in judged if r.status == ShareStatus.COMPLIANT)
 
@@ -190,17 +190,22 @@ class LedgerBook:
 
     def __init__(self, year: int) -> None:
         self.year = year
-        self._rel: dict[tuple[int, str, str], int] | None = None
+        self._rel: dict[int, list[tuple[str, str, int]]] | None = None
         self._acc: dict[tuple[int, str], int] | None = None
         self._county: dict[tuple[str, str], int] | None = None
+        self._by_prefix: dict[tuple[str, str], int] = {}  # (region prefix, kind) -> amount, computed once
 
     def _rows(self, group_by: list[str]) -> list[dict[str, Any]]:
         return list(ledger.account_totals(viewer=ASSESSOR, group_by=group_by, filters={"year": self.year}))
 
-    def _relations(self) -> dict[tuple[int, str, str], int]:
+    def _relations(self) -> dict[int, list[tuple[str, str, int]]]:
+        """relation id -> its (kind, county, amount) rows."""
         if self._rel is None:
-            self._rel = {(int(r["relation"]), r["kind"], r["county"]): int(r["amount_fen"])
-                         for r in self._rows(["relation", "kind", "county"]) if r["relation"]}
+            self._rel = {}
+            for r in self._rows(["relation", "kind", "county"]):
+                if r["relation"]:
+                    self._rel.setdefault(int(r["relation"]), []).append((r["kind"], r["county"],
+                                                                         int(r["amount_fen"])))
         return self._rel
 
     def _accounts(self) -> dict[tuple[int, str], int]:
@@ -224,13 +229,17 @@ class LedgerBook:
         if "relation" in f:
             if "buyer" in f:
                 return None
-            ids = set(f["relation"])
-            return sum(v for (rel, k, county), v in self._relations().items()
-                       if rel in ids and k == kind and county.startswith(prefix))
+            by_relation = self._relations()
+            return sum(v for rel in set(f["relation"]) for k, county, v in by_relation.get(int(rel), ())
+                       if k == kind and county.startswith(prefix))
         if "buyer" in f:
             return None if prefix else self._accounts().get((int(f["buyer"]), kind), 0)
         if prefix:
-            return sum(v for (county, k), v in self._counties().items() if k == kind and county.startswith(prefix))
+            key = (prefix, kind)
+            if key not in self._by_prefix:
+                self._by_prefix[key] = sum(v for (county, k), v in self._counties().items()
+                                           if k == kind and county.startswith(prefix))
+            return self._by_prefix[key]
         return None
 
 

@@ -143,11 +143,15 @@ def _rows(*, viewer: Any, year: int, units: list[Any], ruleset: _Rules | None = 
 
 
 def reserved_share_list(*, viewer: Any, year: int, region_code: str | None = None, status: str | None = None,
-                        q: str | None = None, include_not_required: bool = False) -> list[ShareRow]:
+                        q: str | None = None, include_not_required: bool = False,
+                        organisation_ids: Iterable[int] | None = None) -> list[ShareRow]:
     """The units in the viewer's scope that must declare or have declared for `year`, with their verdicts:
-    the short ones first (largest gap first), then undeclared, compliant, exempt."""
+    the short ones first (largest gap first), then undeclared, compliant, exempt. `organisation_ids` narrows the
+    list to those units (a body and the units below it), so that only their figures are read."""
     ruleset = _Rules(year)
     orgs = registry.organisation_list(viewer=viewer, region_code=region_code or None, q=q or None)
+    if organisation_ids is not None:
+        orgs = orgs.filter(pk__in=sorted(set(organisation_ids)))
     declared = CanteenDeclaration.objects.filter(year=year).values("organisation_id")
     units = list(orgs.filter(Q(kind__in=ruleset.all_obliged_kinds()) | Q(pk__in=declared)).select_related("region"))
     rows = _rows(viewer=viewer, year=year, units=units, ruleset=ruleset)
