@@ -57,14 +57,30 @@ class BodyContext:
 
 
 def body_context(*, body: Any, year: int) -> BodyContext:
-    ctx = BodyContext(body=body, year=year)
-    for scheme in Scheme.values:
-        qs = registry.relation_list(viewer=ASSESSOR, kind=scheme, year=year)
-        q = Q(helper_org_id=body.pk)
-        if body.kind in rules.GOVERNING_KINDS:
-            q |= Q(helper_region_id=body.region_id)
-        ctx.relations[scheme] = list(qs.filter(q).order_by("id"))
-    return ctx
+    return body_contexts(bodies=[body], year=year)[body.pk]
+
+
+def body_contexts(*, bodies: list[Any], year: int) -> dict[int, BodyContext]:
+    """The contexts of many bodies in a year (body id -> context), their relations read in one query: a body's
+    relations are those it helps as helper organisation, and — for a government — those of the region it governs."""
+    contexts = {b.pk: BodyContext(body=b, year=year, relations={s: [] for s in Scheme.values}) for b in bodies}
+    governing: dict[int, list[int]] = {}  # helper region id -> the governing bodies of it
+    for b in bodies:
+        if b.kind in rules.GOVERNING_KINDS:
+            governing.setdefault(b.region_id, []).append(b.pk)
+    if not contexts:
+        return contexts
+    q = Q(helper_org_id__in=sorted(contexts))
+    if governing:
+        q |= Q(helper_region_id__in=sorted(governing))
+    relations = registry.relation_list(viewer=ASSESSOR, year=year).filter(q, kind__in=Scheme.values).order_by("id")
+    for rel in relations:
+        owners = set(governing.get(rel.helper_region_id, []) if rel.helper_region_id else [])
+        if rel.helper_org_id in contexts:
+            owners.add(rel.helper_org_id)
+        for owner in owners:
+            contexts[owner].relations[rel.kind].append(rel)
+    return contexts
 
 
 @dataclass(frozen=True)

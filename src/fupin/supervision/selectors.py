@@ -156,6 +156,13 @@ def plan_targets(*, plan: WorkPlan) -> QuerySet[Target]:
         "metric", "scheme", F("region__code").asc(nulls_first=True), F("sub_unit_id").asc(nulls_first=True))
 
 
+def plan_targets_of(*, plans: list[WorkPlan]) -> QuerySet[Target]:
+    """The targets of many plans in one query, each plan's in `plan_targets`' order."""
+    return Target.objects.select_related("region", "sub_unit").filter(plan__in=plans).order_by(
+        "plan_id", "metric", "scheme", F("region__code").asc(nulls_first=True),
+        F("sub_unit_id").asc(nulls_first=True))
+
+
 def approved_plan(*, body_id: int, year: int) -> WorkPlan | None:
     return (WorkPlan.objects.select_related("body", "body__region")
             .filter(body_id=body_id, year=year, status=PlanStatus.APPROVED).order_by("-version").first())
@@ -203,16 +210,17 @@ def _memo(memo: dict[Any, Any] | None, key: Any, compute: Any) -> Any:
 
 
 def progress(*, plan: WorkPlan, as_of: dt.date | None = None, book: figures.LedgerBook | None = None,
-             memo: dict[Any, Any] | None = None) -> list[dict[str, Any]]:
+             memo: dict[Any, Any] | None = None, ctx: figures.BodyContext | None = None,
+             targets: Iterable[Target] | None = None) -> list[dict[str, Any]]:
     """Each target against the time-proportional expectation (or the scheme's seasonal profile) for `as_of`
-    (default today), with its status by the thresholds in force. `book` and `memo` (the parameters read) are
-    shared by a list of plans."""
+    (default today), with its status by the thresholds in force. `book` and `memo` (the parameters read), the
+    body's `ctx` and the plan's `targets` are handed in by a list of plans that read them at once."""
     as_of = as_of or today()
     region = plan.body.region.code
     on = min(as_of, dt.date(plan.year, 12, 31))
     th = _memo(memo, ("thresholds", on, region), lambda: thresholds(on=on, region_code=region))
     window = Window(plan.year, end=as_of if as_of.year == plan.year else None)
-    rows = target_figures(plan=plan, window=window, book=book)
+    rows = target_figures(plan=plan, window=window, book=book, ctx=ctx, targets=targets)
     for r in rows:
         profile = _memo(memo, ("profile", r["scheme"], as_of, region),
                         lambda r=r: seasonal_profile(scheme=r["scheme"], on=as_of, region_code=region))
@@ -248,8 +256,14 @@ def early_warnings(*, viewer: Any, year: int, as_of: dt.date | None = None, incl
     lines = []
     book = figures.LedgerBook(year)
     memo: dict[Any, Any] = {}
-    for plan in qs[:limit]:
-        for fig in progress(plan=plan, as_of=as_of, book=book, memo=memo):
+    plans = list(qs[:limit])
+    contexts = figures.body_contexts(bodies=[p.body for p in plans], year=year)
+    targets: dict[int, list[Target]] = {}
+    for t in plan_targets_of(plans=plans):
+        targets.setdefault(t.plan_id, []).append(t)
+    for plan in plans:
+        for fig in progress(plan=plan, as_of=as_of, book=book, memo=memo, ctx=contexts[plan.body_id],
+                            targets=targets.get(plan.pk, [])):
             if include_on_track or fig["status"] != ProgressStatus.ON_TRACK:
                 lines.append(WarningLine(plan, fig))
     lines.sort(key=lambda w: (STATUS_ORDER[w.status], w.figure["ratio_bp"], w.plan.body.name))
