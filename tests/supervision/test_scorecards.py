@@ -128,6 +128,32 @@ def test_ranking_and_last_year(w, card):
     assert row["points:direct_purchase"] == 25.0
 
 
+def test_computing_every_card_at_once_gives_the_cards_of_one_body_at_a_time(w, card):
+    """The batch (a year's cards in a few statements) and the single computation make the same cards: a new card
+    is created and an existing one updated in place, each with its audit entry (before → after)."""
+    approve_year(w, w.unit, [{"metric": "direct_purchase", "value": 50_000, "scheme": D}])
+    office = w.users["office"]
+    card.delete()  # the central unit's card is computed again below, first one at a time
+    single = {b.pk: scorecards.scorecard_compute(body_id=b.pk, scheme=D, year=2024, actor=office)
+              for b in (w.central, w.unit)}
+    fields = ("snapshot_id", "methodology_version", "inputs", "misses", "lines", "computed_centi", "total_centi",
+              "grade")
+    expected = {pk: tuple(getattr(c, f) for f in fields) for pk, c in single.items()}
+    scorecards.Scorecard.objects.filter(body=w.unit).delete()   # one to create, one to update
+    audits = AuditEntry.objects.filter(action="scorecard:compute").count()
+    results = scorecards.scorecards_compute(year=2024, scheme=D, actor=office)
+    assert sorted(r["body_id"] for r in results) == sorted(single) and all(r["ok"] for r in results)
+    cards = {c.body_id: c for c in scorecards.Scorecard.objects.filter(year=2024, scheme=D)}
+    assert {pk: tuple(getattr(c, f) for f in fields) for pk, c in cards.items()} == expected
+    assert cards[w.central.pk].pk == single[w.central.pk].pk   # updated in place
+    new = AuditEntry.objects.filter(action="scorecard:compute").order_by("-id")[:2]
+    assert AuditEntry.objects.filter(action="scorecard:compute").count() == audits + 2
+    by_card = {e.object_id: e for e in new}
+    assert by_card[str(cards[w.central.pk].pk)].before["grade"] == single[w.central.pk].grade
+    assert by_card[str(cards[w.unit.pk].pk)].before is None
+    assert by_card[str(cards[w.unit.pk].pk)].after["snapshot_digest"] == cards[w.unit.pk].snapshot.digest
+
+
 # -- the methodology ----------------------------------------------------------------------------------------------
 def test_publishing_a_methodology_validates_it(w, admin_user):
     good = copy.deepcopy(parameters.METHODOLOGIES[D])

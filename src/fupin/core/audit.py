@@ -68,6 +68,22 @@ def record(
     return entry
 
 
+def record_many(*, actor: Any, action: str, items: Iterable[tuple[models.Model, Any, Any]], reason: str = ""
+                ) -> list[AuditEntry]:
+    """`record` for many objects at once — one entry per `(obj, before, after)`, written in one statement and
+    linked into the tamper-evidence chain together (a batch such as a year's scorecards)."""
+    user, name = actor_of(actor)
+    entries = [AuditEntry(actor=user, actor_name=name, action=action, object_type=obj._meta.label_lower,
+                          object_id=str(obj.pk), object_repr=str(obj)[:200], before=json_safe(before),
+                          after=json_safe(after), reason=reason or "") for obj, before, after in items]
+    if not entries:
+        return []
+    with transaction.atomic():
+        AuditEntry.objects.bulk_create(entries, batch_size=500)
+        integrity_chain.link_objects(entries)
+    return entries
+
+
 def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     keys = [k for k in after if before.get(k) != after.get(k)]
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}

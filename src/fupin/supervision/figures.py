@@ -76,7 +76,7 @@ def body_contexts(*, bodies: list[Any], year: int) -> dict[int, BodyContext]:
     relations = registry.relation_list(viewer=ASSESSOR, year=year).filter(q, kind__in=Scheme.values).order_by("id")
     for rel in relations:
         owners = set(governing.get(rel.helper_region_id, []) if rel.helper_region_id else [])
-        if rel.helper_org_id in contexts:
+        if rel.helper_org_id is not None and rel.helper_org_id in contexts:
             owners.add(rel.helper_org_id)
         for owner in owners:
             contexts[owner].relations[rel.kind].append(rel)
