@@ -8,6 +8,15 @@ from tests.parameters import seed_all_parameters
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Every test starts with an empty cache: figures kept under a rollup version that an earlier test's rolled-back
+    transaction also used must not be found."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _parameters_after_flush(request) -> None:
     """A transactional test (and a live server's) starts from a database that an earlier transactional test may
     have flushed, which removes what the data migrations seeded: seed the dated parameters again (idempotent)."""

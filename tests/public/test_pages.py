@@ -16,8 +16,9 @@ from fupin.portal.format import yuan
 from fupin.public.parameters import MIN_GROUP_ENTRIES
 from fupin.public.provinces import PROVINCE_LIST
 from tests import factories
+from tests.ledger import factories as lf
 
-from .conftest import GUIZHOU, HEBEI
+from .conftest import GUIZHOU, HEBEI, book
 
 pytestmark = pytest.mark.django_db
 SVG = "{http://www.w3.org/2000/svg}"
@@ -84,6 +85,26 @@ def test_anonymous_home_page_shows_the_accounts_totals(booked, language):
         assert 'lang="zh-Hans"' in html and "消费帮扶" in html and "开放数据" in html and "贵州" in html
     else:
         assert 'lang="en"' in html and "Open data" in html and "Where the products came from" in html
+
+
+def test_the_home_page_is_kept_until_the_rollups_change(booked):
+    """The headline figures are kept under the rollups' version: a repeated page reads no cube, and a new booking
+    shows at once (the version moved)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from fupin.ledger.selectors import rollup_version
+
+    before = figure(page("/?year=2024"), "total-this")
+    with CaptureQueriesContext(connection) as ctx:
+        assert figure(page("/?year=2024"), "total-this") == before
+    assert not [q for q in ctx.captured_queries if "ledger_rollup" in q["sql"] and "rollupversion" not in q["sql"]]
+    version = rollup_version()
+    book(booked.world, [lf.row(external_id="LATE", seller_code="{seller}", purchase_date="2024-08-08",
+                               amount_yuan="1000.00", channel="platform_832", kind="direct_purchase")])
+    assert rollup_version() > version
+    amount, _n = counted(**year_of(2024))
+    assert figure(page("/?year=2024"), "total-this") == yuan(amount) != before
 
 
 def test_the_home_page_defaults_to_the_newest_year_with_purchases(booked):

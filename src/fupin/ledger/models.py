@@ -244,6 +244,20 @@ class RollupBase(models.Model):
         return f"{type(self).__name__}#{self.pk}: {self.amount_fen} fen, {self.entries} entries"
 
 
+class RollupVersion(models.Model):
+    """One row: a number that grows whenever the rollups change (a batch added by `rollups.apply_range`, a
+    `rollups.rebuild`), in the same transaction. Figures computed from the rollups may be kept (cached) under it:
+    a new version means they are computed again."""
+
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("rollup version")
+
+    def __str__(self) -> str:
+        return f"rollups v{self.version}"
+
+
 class RollupProvinceMonth(RollupBase):
     """month × origin province × buyer category × kind: the national dashboard."""
 

@@ -107,6 +107,25 @@ def apply_range(cursor: Any, *, after_id: int, up_to_id: int) -> None:
     source = f"(SELECT * FROM {ENTRY_TABLE} WHERE id > {int(after_id)} AND id <= {int(up_to_id)})"  # noqa: S608 - identifiers from CUBES, ids through int()
     for cube in CUBES:
         cursor.execute(cube.upsert_sql(source))
+    bump_version(cursor)
+
+
+VERSION_TABLE = "ledger_rollupversion"
+
+
+def bump_version(cursor: Any) -> None:
+    """The rollups changed (in the caller's transaction): figures kept under the old version are computed again."""
+    cursor.execute(f"UPDATE {VERSION_TABLE} SET version = version + 1 WHERE id = 1")  # noqa: S608 - a constant
+    if cursor.rowcount == 0:
+        cursor.execute(f"INSERT INTO {VERSION_TABLE} (id, version) VALUES (1, 1)")  # noqa: S608 - a constant
+
+
+def version() -> int:
+    """The rollups' current version (0 before any change)."""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT version FROM {VERSION_TABLE} WHERE id = 1")  # noqa: S608 - a constant
+        row = cur.fetchone()
+    return int(row[0]) if row else 0
 
 
 # -- check and rebuild ------------------------------------------------------------------------------------------------
@@ -158,4 +177,5 @@ def rebuild() -> dict[str, int]:
             cur.execute(f"INSERT INTO {cube.table} ({cols}) {cube.select_sql(ENTRY_TABLE)}")
             cur.execute(f"SELECT COUNT(*) FROM {cube.table}")  # noqa: S608 - identifiers from CUBES, ids through int()
             counts[cube.name] = cur.fetchone()[0]
+        bump_version(cur)
     return counts

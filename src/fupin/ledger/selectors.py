@@ -26,7 +26,7 @@ from fupin.registry import rules as registry_rules
 from fupin.registry import selectors as registry
 from fupin.registry.models import Organisation
 
-from . import rules
+from . import rollups, rules
 from .enums import PUBLIC, JobStatus, RightStatus, Scheme
 from .models import (
     DuplicateReview,
@@ -770,6 +770,11 @@ def purchase_import_get(*, viewer: Any, pk: int) -> PurchaseImport:
 
 def purchase_import_active(job: PurchaseImport) -> bool:
     return job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+def rollup_version() -> int:
+    """A number that grows whenever the account's rollups change: figures computed from them may be kept under it."""
+    return rollups.version()
 
 
 def period_locks(*, viewer: Any, year: int | None = None) -> QuerySet[PeriodLock]:

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -212,13 +213,27 @@ class Headline:
 BREAKDOWNS = ("channel", "kind", "product_category")
 
 
+HEADLINE_KEPT_S = 3600
+
+
 def headline(*, year: int | None = None) -> Headline:
     """The public home page's figures: the year's and the year before's totals, by channel, kind and product
     category, and the year's amount per origin province (for the map). Read from the province × month and
-    category × month cubes (five aggregate queries); groups below the minimum size are suppressed."""
+    category × month cubes (five aggregate queries); groups below the minimum size are suppressed. Kept in the
+    cache under the rollups' version (`ledger.rollup_version`), the minimum group size and the year: any change of
+    the rollups computes it again (at most an hour old otherwise, for a minimum that changes by date)."""
     year = year or default_year()
-    years = [year - 1, year]
     minimum = min_group_entries()
+    key = f"public:headline:{year}:{minimum}:{ledger.rollup_version()}"
+    found = cache.get(key)
+    if found is None:
+        found = _headline(year=year, minimum=minimum)
+        cache.set(key, found, HEADLINE_KEPT_S)
+    return found
+
+
+def _headline(*, year: int, minimum: int) -> Headline:
+    years = [year - 1, year]
     out = Headline(year=year, minimum=minimum)
     totals = suppress(_totals(["year"], {"year": years}), group_by=["year"], minimum=minimum)
     out.total = {r["year"]: r for r in totals}
