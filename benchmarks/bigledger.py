@@ -11,7 +11,7 @@ same kind of database, so this runs them one after the other on one throwaway da
    (`benchmarks.supervision`; plans, snapshots, locks);
 4. every role's dashboard (`benchmarks.dashboards`), after 3 so that the work plans and warnings are there.
 
-Each part prints the same lines as its own command; the figures go to `--out` (JSON).
+Each part prints the same lines as its own command as soon as it is measured; the figures go to `--out` (JSON).
 
     python -m benchmarks.bigledger --rows 10000000 --engine sqlite
     python -m benchmarks.bigledger --rows 10000000 --engine postgresql
@@ -29,23 +29,24 @@ from benchmarks import harness
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(*, rows: int, scale: float, bodies: int, runs: int) -> dict[str, Any]:
+def run(*, engine: str, rows: int, scale: float, bodies: int, runs: int) -> dict[str, Any]:
+    """Prepare the ledger, then measure and report each part as soon as it is measured."""
     from benchmarks import dashboards, incentives, public, stats, supervision
 
-    out: dict[str, Any] = {"rows": rows, **stats.prepare(rows=rows, scale=scale)}
-    for name, part in (("public", lambda: public.measure(runs=runs)),
-                       ("incentives", lambda: incentives.measure(runs=max(1, runs // 5))),
-                       ("supervision", lambda: supervision.measure(bodies=bodies, runs=runs)),
-                       ("dashboards", lambda: dashboards.measure(runs=runs))):
+    out: dict[str, Any] = {"engine": engine, "rows": rows, **stats.prepare(rows=rows, scale=scale)}
+    harness.print_generation(engine, out)
+    for name, module, part in (("public", public, lambda: public.measure(runs=runs)),
+                               ("incentives", incentives, lambda: incentives.measure(runs=max(1, runs // 5))),
+                               ("supervision", supervision, lambda: supervision.measure(bodies=bodies, runs=runs)),
+                               ("dashboards", dashboards, lambda: dashboards.measure(runs=runs))):
         t = time.perf_counter()
         out[name] = part()
         out[name]["part_s"] = time.perf_counter() - t
+        module.report(engine, out[name])
     return out
 
 
 def main(argv: list[str] | None = None) -> None:
-    from benchmarks import dashboards, incentives, public, supervision
-
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bigledger", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=10_000_000, help="ledger entries generated (default 10,000,000)")
@@ -60,12 +61,7 @@ def main(argv: list[str] | None = None) -> None:
     with harness.throwaway("bigledger", engine=args.engine, env={"FUPIN_ALLOWED_HOSTS": "testserver"}) as engine:
         print(f"[{engine}] {args.rows:,} entries, world scale {args.world_scale}, up to {args.bodies} central units …",
               flush=True)
-        result = {"engine": engine, **run(rows=args.rows, scale=args.world_scale, bodies=args.bodies,
-                                          runs=args.runs)}
-    harness.print_generation(engine, result)
-    for module, name in ((public, "public"), (incentives, "incentives"), (supervision, "supervision"),
-                         (dashboards, "dashboards")):
-        module.report(engine, result[name])
+        result = run(engine=engine, rows=args.rows, scale=args.world_scale, bodies=args.bodies, runs=args.runs)
     harness.write_result(args.out, result)
 
 

@@ -50,15 +50,25 @@ def _helpers(cur: Any) -> dict[str, int]:
     for t in ("bench_buyer", "bench_seller", "bench_product"):
         cur.execute(f"SELECT COUNT(*) FROM {t}")
         sizes[t] = cur.fetchone()[0]
-    cur.execute("SELECT MIN(id), MAX(id) FROM registry_assistancerelation WHERE kind = 'designated_assistance'")
-    sizes["rel_lo"], sizes["rel_hi"] = cur.fetchone()
+    # the designated relations helping each county, numbered 0..n-1 per county: an entry is attributed to one of
+    # the relations whose helped region is the entry's origin county (as the attribution rule does), never to a
+    # relation of another county
+    cur.execute("DROP TABLE IF EXISTS bench_rel")
+    cur.execute("DROP TABLE IF EXISTS bench_relcount")
+    cur.execute("CREATE TABLE bench_rel (county VARCHAR(6), k INTEGER, id BIGINT, PRIMARY KEY (county, k))")
+    cur.execute("CREATE TABLE bench_relcount (county VARCHAR(6) PRIMARY KEY, n INTEGER)")
+    cur.execute("INSERT INTO bench_rel SELECT SUBSTR(r.code, 1, 6), ROW_NUMBER() OVER (PARTITION BY r.code "
+                "ORDER BY a.id) - 1, a.id FROM registry_assistancerelation a JOIN registry_region r "
+                "ON r.id = a.helped_region_id WHERE a.kind = 'designated_assistance' AND r.level = 'county'")
+    cur.execute("INSERT INTO bench_relcount SELECT county, COUNT(*) FROM bench_rel GROUP BY county")
+    cur.execute("SELECT COUNT(*) FROM bench_rel")
+    sizes["relations"] = cur.fetchone()[0]
     return sizes
 
 
 def _insert_sql(first: int, last: int, sizes: dict[str, int]) -> str:
     u = _uniform()
     nb, ns, np_ = sizes["bench_buyer"], sizes["bench_seller"], sizes["bench_product"]
-    rel_lo, rel_n = sizes["rel_lo"] or 0, (sizes["rel_hi"] or 0) - (sizes["rel_lo"] or 0) + 1
     if connection.vendor == "postgresql":
         seq = f"s(n) AS (SELECT generate_series({first}, {last}))"
         day = "make_date(g.y, g.m, g.d)"
@@ -92,10 +102,10 @@ def _insert_sql(first: int, last: int, sizes: dict[str, int]) -> str:
         f"CASE WHEN {counted} THEN {true} ELSE {false} END, "
         f"CASE WHEN NOT {counted} THEN '' WHEN g.prod < 0.6 THEN 'certified_product' "
         f"ELSE 'poverty_county' END, 0, CASE WHEN {counted} THEN '' ELSE 'status_not_counted' END, "
-        f"CASE WHEN {counted} AND g.pub >= 0.2 AND g.rel < 0.15 AND {rel_n} > 0 "
-        f"THEN {rel_lo} + {_int('g.rel * 1000')} % {max(rel_n, 1)} END, '', {created} "
+        f"CASE WHEN {counted} AND g.pub >= 0.2 AND g.rel < 0.4 THEN br.id END, '', {created} "
         f"FROM g JOIN bench_buyer b ON b.i = g.bi JOIN bench_seller sl ON sl.i = g.si "
-        f"LEFT JOIN bench_product p ON p.i = g.pi")
+        f"LEFT JOIN bench_product p ON p.i = g.pi LEFT JOIN bench_relcount rc ON rc.county = sl.county "
+        f"LEFT JOIN bench_rel br ON br.county = sl.county AND br.k = {_int('g.rel * 2.5 * rc.n')}")
     return f"WITH RECURSIVE {seq}, {draws}, {gen} INSERT INTO ledger_purchaseentry ({cols}) {select}"
 
 

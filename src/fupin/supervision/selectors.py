@@ -169,15 +169,25 @@ def approved_plan(*, body_id: int, year: int) -> WorkPlan | None:
 
 
 # -- progress -----------------------------------------------------------------------------------------------------
-def thresholds(*, on: dt.date, region_code: str = "") -> rules.Thresholds:
-    v = params.get(parameters.PROGRESS_STATUS, on=on, region_code=region_code)
+def _versions(key: str, memo: dict[Any, Any] | None) -> list[params.ParamVersion]:
+    found: list[params.ParamVersion] = _memo(memo, ("versions", key), lambda: params.versions(key))
+    return found
+
+
+def thresholds(*, on: dt.date, region_code: str = "", memo: dict[Any, Any] | None = None) -> rules.Thresholds:
+    """The progress thresholds in force on `on` for the region (`memo`: the parameter's versions read once by a
+    list of plans)."""
+    v = params.resolve(_versions(parameters.PROGRESS_STATUS, memo), on=on, region_code=region_code)
+    if v is None:
+        v = params.get(parameters.PROGRESS_STATUS, on=on, region_code=region_code)  # raises ParameterMissing
     return rules.thresholds_from(v.value, version_id=v.id)
 
 
-def seasonal_profile(*, scheme: str, on: dt.date, region_code: str = "") -> list[float] | None:
+def seasonal_profile(*, scheme: str, on: dt.date, region_code: str = "",
+                     memo: dict[Any, Any] | None = None) -> list[float] | None:
     if not scheme:
         return None
-    v = params.resolve(params.versions(parameters.methodology_key(scheme)), on=on, region_code=region_code)
+    v = params.resolve(_versions(parameters.methodology_key(scheme), memo), on=on, region_code=region_code)
     return (v.value or {}).get("seasonal_profile") if v else None
 
 
@@ -218,12 +228,12 @@ def progress(*, plan: WorkPlan, as_of: dt.date | None = None, book: figures.Ledg
     as_of = as_of or today()
     region = plan.body.region.code
     on = min(as_of, dt.date(plan.year, 12, 31))
-    th = _memo(memo, ("thresholds", on, region), lambda: thresholds(on=on, region_code=region))
+    th = _memo(memo, ("thresholds", on, region), lambda: thresholds(on=on, region_code=region, memo=memo))
     window = Window(plan.year, end=as_of if as_of.year == plan.year else None)
     rows = target_figures(plan=plan, window=window, book=book, ctx=ctx, targets=targets)
     for r in rows:
         profile = _memo(memo, ("profile", r["scheme"], as_of, region),
-                        lambda r=r: seasonal_profile(scheme=r["scheme"], on=as_of, region_code=region))
+                        lambda r=r: seasonal_profile(scheme=r["scheme"], on=as_of, region_code=region, memo=memo))
         share = rules.expected_share(year=plan.year, as_of=as_of, profile=profile)
         expected = rules.expected_value(r["target"], share)
         r.update(expected=expected, expected_share_bp=int(share * rules.BP),
