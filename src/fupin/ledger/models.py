@@ -343,6 +343,24 @@ class RollupBuyerMonth(RollupBase):
             name="rollupbuyermonth_key")]
 
 
+class RollupBuyerChannelYear(RollupBase):
+    """buyer × year × channel × kind (buyer 0 = members of the public): a buyer's purchases by channel, which the
+    reserved share counts (the platform channels) without reading the entries; the buyer's home county rides along
+    (it depends on the buyer) so that buyer-side scopes can read it."""
+
+    buyer_id = models.BigIntegerField()
+    year = models.PositiveSmallIntegerField()
+    channel = models.CharField(max_length=20)
+    kind = models.CharField(max_length=20)
+    counted = models.BooleanField()
+    buyer_region = models.CharField(max_length=6)
+
+    class Meta:
+        verbose_name = _("rollup: buyer × channel × year")
+        constraints = [models.UniqueConstraint(fields=["buyer_id", "year", "channel", "kind", "counted",
+                                                       "buyer_region"], name="rollupbuyerchannelyear_key")]
+
+
 class RollupScheme(RollupBase):
     """scheme × relation × month × origin county × kind: each counted entry at most once per scheme."""
 

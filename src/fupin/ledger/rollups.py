@@ -19,6 +19,7 @@ from django.db import connection, transaction
 
 from .models import (
     RollupBase,
+    RollupBuyerChannelYear,
     RollupBuyerMonth,
     RollupCategoryMonth,
     RollupCountyMonth,
@@ -99,6 +100,10 @@ CUBES: list[Cube] = [
         ("buyer_id", "COALESCE(buyer_id, 0)"), ("year", "year"), ("month", "month"), ("kind", "kind"),
         ("province", _PROVINCE), ("counted", "counted"), ("buyer_region", "buyer_region"),
     ), rank=6),
+    Cube("buyer_channel_year", RollupBuyerChannelYear, (
+        ("buyer_id", "COALESCE(buyer_id, 0)"), ("year", "year"), ("channel", "channel"), ("kind", "kind"),
+        ("counted", "counted"), ("buyer_region", "buyer_region"),
+    ), rank=7),
 ]
 CUBE_BY_NAME = {c.name: c for c in CUBES}
 
