@@ -31,6 +31,15 @@ from .enums import LEDGER_METRICS, Metric, PeriodKind, Scheme
 ASSESSOR: Any = access.NationReader("supervision")
 
 
+@dataclass(frozen=True)
+class RelationRef:
+    """What a body's figures need of one of its relations: its id, scheme and the code of the helped region."""
+
+    pk: int
+    kind: str
+    helped_code: str
+
+
 @dataclass
 class BodyContext:
     """A body with what its figures depend on in a year: its zone, whether it governs a region, and its relations
@@ -38,7 +47,7 @@ class BodyContext:
 
     body: Any
     year: int
-    relations: dict[str, list[Any]] = field(default_factory=dict)
+    relations: dict[str, list[RelationRef]] = field(default_factory=dict)
 
     @property
     def zone(self) -> str:
@@ -53,7 +62,7 @@ class BodyContext:
 
     def helped_codes(self, scheme: str = "") -> list[str]:
         schemes = [scheme] if scheme else list(self.relations)
-        return sorted({r.helped_region.code for s in schemes for r in self.relations.get(s, [])})
+        return sorted({r.helped_code for s in schemes for r in self.relations.get(s, [])})
 
 
 def body_context(*, body: Any, year: int) -> BodyContext:
@@ -73,13 +82,14 @@ def body_contexts(*, bodies: list[Any], year: int) -> dict[int, BodyContext]:
     q = Q(helper_org_id__in=sorted(contexts))
     if governing:
         q |= Q(helper_region_id__in=sorted(governing))
-    relations = registry.relation_list(viewer=ASSESSOR, year=year).filter(q, kind__in=Scheme.values).order_by("id")
-    for rel in relations:
-        owners = set(governing.get(rel.helper_region_id, []) if rel.helper_region_id else [])
-        if rel.helper_org_id is not None and rel.helper_org_id in contexts:
-            owners.add(rel.helper_org_id)
+    relations = (registry.relation_list(viewer=ASSESSOR, year=year).filter(q, kind__in=Scheme.values).order_by("id")
+                 .values_list("id", "kind", "helper_org_id", "helper_region_id", "helped_region__code"))
+    for pk, kind, helper_org_id, helper_region_id, helped_code in relations:
+        owners = set(governing.get(helper_region_id, []) if helper_region_id else [])
+        if helper_org_id is not None and helper_org_id in contexts:
+            owners.add(helper_org_id)
         for owner in owners:
-            contexts[owner].relations[rel.kind].append(rel)
+            contexts[owner].relations[kind].append(RelationRef(pk, kind, helped_code))
     return contexts
 
 
