@@ -7,8 +7,27 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 from django.db import connection, models
 from django.utils import timezone
+
+
+def _json_adapter(encoder: Any) -> Any:
+    """A JSON field's value as the database takes it: orjson's text when the field has no encoder of its own (the
+    same value as `json.dumps`, several times faster), else — or for what orjson cannot encode — Django's."""
+    ops = connection.ops
+
+    def adapt(value: Any) -> Any:
+        if value is None:
+            return None
+        if encoder is None:
+            try:
+                return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+            except TypeError:
+                pass
+        return ops.adapt_json_value(value, encoder)
+
+    return adapt
 
 
 def insert_rows(model: type[models.Model], rows: list[dict[str, Any]], *, batch: int = 2000) -> None:
@@ -25,7 +44,7 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]], *, batch:
         default = now if auto else (f.get_default() if f.has_default() or not f.null else None)
         adapter = None
         if isinstance(f, models.JSONField):
-            adapter = (lambda enc: (lambda v: None if v is None else ops.adapt_json_value(v, enc)))(f.encoder)
+            adapter = _json_adapter(f.encoder)
         elif isinstance(f, models.DateTimeField):
             adapter = None if auto else ops.adapt_datetimefield_value
         elif isinstance(f, models.DateField):
