@@ -89,14 +89,19 @@ class _Params:
 
     def __init__(self) -> None:
         self._versions: dict[str, list[params.ParamVersion]] = {}
+        self._resolved: dict[tuple[str, dt.date, str], params.ParamVersion | None] = {}
         self.used: dict[str, set[int]] = {}
 
     def get(self, key: str, *, on: dt.date, region_code: str) -> params.ParamVersion | None:
+        memo = (key, on, region_code)
+        if memo in self._resolved:
+            return self._resolved[memo]
         if key not in self._versions:
             self._versions[key] = params.versions(key)
         found = params.resolve(self._versions[key], on=on, region_code=region_code)
         if found is not None:
             self.used.setdefault(key, set()).add(found.id)
+        self._resolved[memo] = found
         return found
 
 

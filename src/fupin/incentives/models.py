@@ -122,8 +122,10 @@ class Decision(AppendOnlyModel):
     condition tree, each condition with the fact value used, met or not, its source, what is missing)."""
 
     run = models.ForeignKey(EvaluationRun, on_delete=models.PROTECT, related_name="decisions")
-    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="decisions")
-    version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="decisions")
+    # decisions are read by run (and region or outcome) or by entity and policy: the policy and version keys need no
+    # index of their own (each would be written for every one of a run's tens of thousands of decisions)
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="decisions", db_index=False)
+    version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="decisions", db_index=False)
     entity = models.ForeignKey("registry.MarketEntity", on_delete=models.PROTECT, related_name="incentive_decisions")
     on = models.DateField(_("evaluated on"))
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
