@@ -145,7 +145,7 @@ def test_a_buyer_side_scope_sees_its_buyers_purchases(data, admin_user):
     zhejiang = factories.user("zj_official", roles="viewer", scope_level="province", scope_code="330000")
     origin_side = selectors.account_totals(viewer=zhejiang, group_by=["year"])
     buyer_side = selectors.account_totals(viewer=zhejiang, group_by=["year"], side="buyer")
-    assert origin_side == [] and buyer_side and buyer_side.source == "buyer_month"
+    assert origin_side == [] and buyer_side and buyer_side.source == "buyer_channel_year"  # the smaller buyer cube
     expected = selectors.account_totals(viewer=admin_user, group_by=["year"], filters={"buyer_only": data.zj.pk})
     assert _key(buyer_side, ["year"]) == _key(expected, ["year"])
     assert {e.buyer_id for e in selectors.entries_for(viewer=zhejiang, side="buyer")} == {data.zj.pk}

@@ -99,11 +99,11 @@ CUBES: list[Cube] = [
     Cube("buyer_month", RollupBuyerMonth, (
         ("buyer_id", "COALESCE(buyer_id, 0)"), ("year", "year"), ("month", "month"), ("kind", "kind"),
         ("province", _PROVINCE), ("counted", "counted"), ("buyer_region", "buyer_region"),
-    ), rank=6),
+    ), rank=7),
     Cube("buyer_channel_year", RollupBuyerChannelYear, (
         ("buyer_id", "COALESCE(buyer_id, 0)"), ("year", "year"), ("channel", "channel"), ("kind", "kind"),
         ("counted", "counted"), ("buyer_region", "buyer_region"),
-    ), rank=7),
+    ), rank=6),
 ]
 CUBE_BY_NAME = {c.name: c for c in CUBES}
 
