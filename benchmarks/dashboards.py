@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 from pathlib import Path
 from typing import Any
 
@@ -85,21 +84,8 @@ def measure(*, runs: int, year: int = 2023) -> dict[str, Any]:
     for role, user in _users().items():
         client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
         client.force_login(user)
-        path = f"/?year={year}"
-        first = client.get(path)  # warm-up (templates, translations)
-        if first.status_code != 200:
-            raise RuntimeError(f"{role}: {path} answered {first.status_code}")
-        samples: list[float] = []
-        with harness.watched() as w:
-            for _ in range(max(1, runs)):
-                t = time.perf_counter()
-                r = client.get(path)
-                samples.append((time.perf_counter() - t) * 1000)
-                if r.status_code != 200:
-                    raise RuntimeError(f"{role}: {path} answered {r.status_code}")
-        out[role] = {"blocks": dashboards.dashboard(viewer=user, year=year).kinds, "p95_ms": harness.p95(samples),
-                     "median_ms": sorted(samples)[len(samples) // 2], "runs": len(samples),
-                     "statements_per_run": w.statements // len(samples), "entry_table_reads": w.entry_reads}
+        out[role] = {"blocks": dashboards.dashboard(viewer=user, year=year).kinds,
+                     **harness.time_page(client, f"/?year={year}", runs)}
     return {"dashboards": out}
 
 

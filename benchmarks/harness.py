@@ -134,6 +134,23 @@ class Watch:
         return execute(sql, params, many, context)
 
 
+def time_page(client: Any, path: str, runs: int) -> dict[str, Any]:
+    """GET `path` once to warm up, then `runs` times, timed and watched: p95, median, statements a run and those on
+    the entry table. RuntimeError when an answer is not 200."""
+    if client.get(path).status_code != 200:  # warm-up (templates, translations)
+        raise RuntimeError(f"{path} did not answer 200")
+    samples: list[float] = []
+    with watched() as w:
+        for _ in range(max(1, runs)):
+            t = time.perf_counter()
+            r = client.get(path)
+            samples.append((time.perf_counter() - t) * 1000)
+            if r.status_code != 200:
+                raise RuntimeError(f"{path} answered {r.status_code}")
+    return {"p95_ms": p95(samples), "median_ms": sorted(samples)[len(samples) // 2], "runs": len(samples),
+            "statements_per_run": w.statements // len(samples), "entry_table_reads": w.entry_reads}
+
+
 @contextmanager
 def watched() -> Any:
     from django.db import connection

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 from pathlib import Path
 from typing import Any
 
@@ -29,25 +28,10 @@ def measure(*, runs: int) -> dict[str, Any]:
     from django.test import Client
 
     from benchmarks import harness, stats
-    from benchmarks.harness import watched
 
-    out: dict[str, Any] = {}
     client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
-    for name, path in (("home", f"/?year={stats.YEAR}"), ("statistics", f"/statistics/?year={stats.YEAR}")):
-        if client.get(path).status_code != 200:  # warm-up (templates, translations)
-            raise RuntimeError(f"{path} did not answer 200")
-        samples: list[float] = []
-        with watched() as w:
-            for _ in range(max(1, runs)):
-                t = time.perf_counter()
-                r = client.get(path)
-                samples.append((time.perf_counter() - t) * 1000)
-                if r.status_code != 200:
-                    raise RuntimeError(f"{path} answered {r.status_code}")
-        out[name] = {"p95_ms": harness.p95(samples), "median_ms": sorted(samples)[len(samples) // 2],
-                     "runs": len(samples), "statements_per_run": w.statements // len(samples),
-                     "entry_table_reads": w.entry_reads}
-    return out
+    return {name: harness.time_page(client, path, runs)
+            for name, path in (("home", f"/?year={stats.YEAR}"), ("statistics", f"/statistics/?year={stats.YEAR}"))}
 
 
 def run(*, rows: int, runs: int, scale: float) -> dict[str, Any]:
