@@ -19,7 +19,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from fupin.core import audit
+from fupin.core import audit, memory
 from fupin.core.bulk import insert_rows
 from fupin.core.errors import Conflict
 from fupin.registry import rules as registry_rules
@@ -77,6 +77,7 @@ def _check_date(policy: Policy, on: Any) -> None:
                                          "to": policy.valid_to.isoformat() if policy.valid_to else "…"})])
 
 
+@memory.gc_paused()  # many short-lived dicts: see core.memory
 def policy_evaluate(*, policy: Policy, on: dt.date, actor: Any, region_code: str = "",
                     entity_id: int | None = None) -> EvaluationRun:
     """Evaluate the policy's version in force on `on` for one entity (`entity_id`) or every active entity of the

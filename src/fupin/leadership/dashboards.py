@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from fupin.certification import selectors as certification
 from fupin.certification.enums import ApplicationStatus, ProductStatus
+from fupin.core import memory
 from fupin.core.enums import Role
 from fupin.core.errors import NotFound
 from fupin.ledger import selectors as ledger
@@ -271,6 +272,7 @@ def buyer_block(viewer: Any, org: Any, *, year: int, today: dt.date) -> Block:
 
 
 # -- the dashboard ------------------------------------------------------------------------------------------------
+@memory.gc_paused()  # the early-warning list and the blocks build many short-lived dicts (core.memory)
 def dashboard(*, viewer: Any, year: int | None = None, today: dt.date | None = None) -> Dashboard:
     """The viewer's dashboard: its blocks (see the module docstring) and its inbox counts."""
     today = today or timezone.localdate()

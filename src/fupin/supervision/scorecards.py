@@ -21,8 +21,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fupin.core import audit, params
+from fupin.core import audit, memory, params
 from fupin.core.access import require_role
+from fupin.core.bulk import update_rows
 from fupin.core.enums import Role
 from fupin.core.errors import FupinError, InvalidInput, NotFound
 from fupin.core.models import PolicyParameter
@@ -193,6 +194,7 @@ FIELDS = ["snapshot", "methodology_version", "inputs", "misses", "lines", "compu
           "updated_at"]
 
 
+@memory.gc_paused()  # many short-lived dicts: see core.memory
 def scorecards_compute(*, year: int, scheme: str, actor: Any) -> list[dict[str, Any]]:
     """Every assessed body's scorecard of the year and scheme; one result per body. The same cards as
     `scorecard_compute` body by body, read and written in a few set-based statements (one audit entry per card)."""
@@ -221,7 +223,7 @@ def scorecards_compute(*, year: int, scheme: str, actor: Any) -> list[dict[str, 
             card.updated_at = now
             (changed if card.pk else new).append(card)
         Scorecard.objects.bulk_create(new, batch_size=500)
-        Scorecard.objects.bulk_update(changed, FIELDS, batch_size=500)
+        update_rows(changed, FIELDS)
         done = sorted(new + changed, key=lambda c: c.body_id)
         audit.record_many(actor=actor, action="scorecard:compute",
                           items=[(c, befores[c.body_id], _computed(c, snaps[c.body_id])) for c in done])

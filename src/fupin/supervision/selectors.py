@@ -21,7 +21,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fupin.core import params
+from fupin.core import memory, params
 from fupin.core.errors import InvalidInput, NotFound
 from fupin.registry import rules as registry_rules
 from fupin.registry import selectors as registry
@@ -253,6 +253,7 @@ class WarningLine:
         return self.figure["status"]
 
 
+@memory.gc_paused()  # many short-lived dicts: see core.memory
 def early_warnings(*, viewer: Any, year: int, as_of: dt.date | None = None, include_on_track: bool = False,
                    limit: int = 500) -> list[WarningLine]:
     """The targets of the approved plans of the bodies the viewer supervises (everyone for the national office),
